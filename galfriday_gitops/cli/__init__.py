@@ -1,0 +1,1 @@
+"""The ``gfops`` command line: ``main.py`` parses and dispatches, one module per command."""

@@ -1,0 +1,1 @@
+"""One module per ``gfops`` subcommand, each with ``add_parser`` and ``run`` (an exit code)."""

@@ -1,0 +1,58 @@
+"""``gfops schema``: print or write the JSON Schemas generated from the resource models."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from galfriday_gitops import gitio
+from galfriday_gitops.errors import UserError
+from galfriday_gitops.fsutil import atomic_write
+from galfriday_gitops.resources import KINDS, SCHEMA_FILES, json_schema
+
+HELP = "print a kind's JSON Schema, or --write/--check all of them in schemas/"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("kind", nargs="?", choices=sorted(KINDS), help="print one kind's schema")
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--write", action="store_true", help="write schemas/*.schema.json")
+    group.add_argument("--check", action="store_true", help="exit 1 if schemas/ is out of date")
+    parser.add_argument("--dir", type=Path, help="schema folder (default: <repo>/schemas)")
+
+
+def rendered() -> dict[str, str]:
+    """File name -> exact file content for every kind."""
+    return {
+        SCHEMA_FILES[kind]: json.dumps(json_schema(kind), indent=2, sort_keys=True) + "\n"
+        for kind in KINDS
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.kind and (args.write or args.check):
+        raise UserError("--write and --check act on all kinds; drop the KIND argument")
+    if not (args.write or args.check):
+        if args.kind:
+            print(rendered()[SCHEMA_FILES[args.kind]], end="")
+        else:
+            for kind in KINDS:
+                print(f"{kind}: schemas/{SCHEMA_FILES[kind]}")
+        return 0
+    folder: Path = args.dir or gitio.toplevel(args.repo) / "schemas"
+    stale = []
+    for name, text in rendered().items():
+        target = folder / name
+        current = target.read_text(encoding="utf-8") if target.exists() else None
+        if current != text:
+            stale.append(name)
+            if args.write:
+                atomic_write(target, text)
+    verb = "wrote" if args.write else "out of date"
+    for name in stale:
+        print(f"{verb}: {folder / name}")
+    if args.check and stale:
+        print("run `gfops schema --write` and commit the result")
+        return 1
+    return 0

@@ -1,0 +1,57 @@
+"""``gfops status``: which version of each model is in which stage."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from galfriday_gitops import gitio
+from galfriday_gitops.cli.output import add_format, print_json
+from galfriday_gitops.load.state import RegistryState, load_state, load_worktree
+from galfriday_gitops.resources import ModelStage
+
+HELP = "models x stages table of the registry at a revision (default HEAD)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rev", default="HEAD", help="git revision (default: HEAD)")
+    parser.add_argument("--worktree", action="store_true", help="read the files on disk instead")
+    parser.add_argument("--all", action="store_true", help="also show retired and archived stages")
+    add_format(parser)
+
+
+def stage_table(state: RegistryState) -> dict[str, dict[str, list[str]]]:
+    table: dict[str, dict[str, list[str]]] = {}
+    for name in state.models():
+        row: dict[str, list[str]] = {}
+        for version in state.versions_of(name):
+            row.setdefault(version.stage.value, []).append(version.version)
+        table[name] = row
+    return table
+
+
+def run(args: argparse.Namespace) -> int:
+    root = gitio.toplevel(args.repo)
+    state = load_worktree(root) if args.worktree else load_state(root, args.rev)
+    table = stage_table(state)
+    if args.format == "json":
+        print_json({"rev": state.rev, "models": table, "errors": len(state.findings)})
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    hidden = set() if args.all else {ModelStage.RETIRED, ModelStage.ARCHIVED}
+    stages = [s for s in ModelStage if s not in hidden]
+    grid = Table(title=f"registry at {state.rev[:12] if state.rev else 'work tree'}")
+    grid.add_column("model", style="bold")
+    for stage in stages:
+        grid.add_column(stage.value)
+    for name, row in table.items():
+        grid.add_row(name, *(", ".join(row.get(s.value, [])) for s in stages))
+    console = Console(width=None if sys.stdout.isatty() else 160)
+    console.print(grid)
+    if state.findings:
+        console.print(
+            f"[red]{len(state.findings)} invalid file(s) were left out; run gfops validate[/red]"
+        )
+    return 0

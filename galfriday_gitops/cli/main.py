@@ -1,0 +1,76 @@
+"""Parse the command line and dispatch to ``commands/<verb>.py``; nothing else lives here.
+
+Exit codes: 0 ok / allowed, 1 invalid / blocked, 2 could not run. A UserError (bad
+input, unreadable repository) is one line on stderr and exit 2; a traceback is only
+shown for the toolkit's own bugs, and only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol, cast
+
+from galfriday_gitops.errors import UserError
+
+COMMANDS = ("validate", "status", "show", "schema", "rules", "register")
+
+
+class Command(Protocol):
+    HELP: str
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
+
+    def run(self, args: argparse.Namespace) -> int: ...
+
+
+def _command(name: str) -> Command:
+    module = importlib.import_module(f"galfriday_gitops.cli.commands.{name}")
+    return cast(Command, module)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gfops",
+        description="galfriday-gitops: a git repository as an ML model registry.",
+    )
+    parser.add_argument(
+        "-C", "--repo", type=Path, default=Path(), help="registry repository (default: .)"
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        command = _command(name)
+        command.add_arguments(sub.add_parser(name, help=command.HELP, description=command.HELP))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help is 0, a usage error is 2
+        return int(exc.code or 0)
+    try:
+        return _command(args.command).run(args)
+    except UserError as exc:
+        print(f"gfops: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # `gfops ... | head`: the reader left, nothing to report
+        sys.stderr.close()
+        return 0
+    except KeyboardInterrupt:
+        print("gfops: interrupted", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(
+            f"gfops: internal error: {type(exc).__name__}: {exc} "
+            "(this is a bug in gfops; re-run with --debug for the traceback)",
+            file=sys.stderr,
+        )
+        return 2

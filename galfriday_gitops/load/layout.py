@@ -1,0 +1,107 @@
+"""Where a resource may live, and whether its path agrees with what it says it is.
+
+``models/<name>/<version>.yaml``   ModelVersion (name and version as in metadata)
+``policies/<any>.yaml``            StagePolicy, Teams, DriftPolicy, LifecyclePolicy
+``experiments/<name>.yaml``        Experiment (name as in metadata)
+Markdown files are ignored anywhere; other files under ``policies/`` are allowed
+(e.g. the ``allowed_signers`` list), anything else is a misplaced file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from galfriday_gitops.findings import Finding
+from galfriday_gitops.resources import ModelVersion, Resource
+from galfriday_gitops.rules.catalogue import rule
+from galfriday_gitops.semver import is_semver
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+
+POLICY_KINDS = frozenset({"StagePolicy", "Teams", "DriftPolicy", "LifecyclePolicy"})
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """What a registry path is allowed to hold."""
+
+    folder: str  # models | policies | experiments
+    kinds: frozenset[str]
+
+
+def classify(path: str) -> Slot | Finding | None:
+    """The slot for a registry file; a finding if it does not belong; None to ignore it."""
+    parts = path.split("/")
+    if parts[-1].endswith(".md"):
+        return None
+    top = parts[0]
+    if top == "models":
+        if len(parts) != 3 or not parts[2].endswith(".yaml"):
+            return rule("GF121").finding(
+                path, 1, "expected models/<name>/<version>.yaml (one manifest per version)"
+            )
+        name, version = parts[1], parts[2].removesuffix(".yaml")
+        if not _NAME.match(name):
+            return rule("GF112").finding(path, 1, f"model folder {name!r} is not a valid name")
+        if not is_semver(version):
+            return rule("GF113").finding(
+                path, 1, f"file name {version!r} is not a SemVer version (e.g. 1.2.0.yaml)"
+            )
+        return Slot("models", frozenset({"ModelVersion"}))
+    if top == "policies":
+        if len(parts) != 2:
+            return rule("GF121").finding(path, 1, "policies/ holds files, not folders")
+        if parts[1].endswith(".yml"):
+            return rule("GF121").finding(path, 1, "use the .yaml extension")
+        if not parts[1].endswith(".yaml"):
+            return None
+        return Slot("policies", POLICY_KINDS)
+    if top == "experiments":
+        if len(parts) != 2 or not parts[1].endswith(".yaml"):
+            return rule("GF121").finding(path, 1, "expected experiments/<name>.yaml")
+        return Slot("experiments", frozenset({"Experiment"}))
+    return None
+
+
+def check_placement(path: str, resource: Resource, name_line: Callable[[], int]) -> list[Finding]:
+    """The path must agree with metadata, and artifacts must live under the version's folder.
+
+    ``name_line`` finds the line of metadata.name lazily: only a mismatch needs it.
+    """
+    parts = path.split("/")
+    findings: list[Finding] = []
+    if isinstance(resource, ModelVersion):
+        name, version = parts[1], parts[2].removesuffix(".yaml")
+        if (resource.name, resource.version) != (name, version):
+            findings.append(
+                rule("GF120").finding(
+                    path,
+                    name_line(),
+                    f"metadata says {resource.name}@{resource.version} but the file is "
+                    f"models/{name}/{version}.yaml",
+                    hint=f"move it to models/{resource.name}/{resource.version}.yaml",
+                )
+            )
+        prefix = f"artifacts/{resource.name}/{resource.version}/"
+        for artifact in resource.spec.artifacts:
+            if not artifact.path.startswith(prefix) or "*" in artifact.path:
+                findings.append(
+                    rule("GF120").finding(
+                        path,
+                        name_line(),
+                        f"artifact {artifact.path!r} must live under {prefix}",
+                    )
+                )
+    elif parts[0] == "experiments":
+        stem = parts[1].removesuffix(".yaml")
+        if resource.metadata.name != stem:
+            findings.append(
+                rule("GF120").finding(
+                    path,
+                    name_line(),
+                    f"metadata.name {resource.metadata.name!r} differs from the file name {stem!r}",
+                )
+            )
+    return findings

@@ -1,0 +1,275 @@
+"""Safe YAML: bytes in, plain data with the line of every value out, or one clear error.
+
+We read the parser's event stream ourselves instead of using a YAML loader, because:
+- every value must keep its line and column so findings point at the exact line;
+- duplicate keys, anchors/aliases, merge keys, explicit tags and extra documents must
+  be refused, which the stock loaders silently accept (duplicates: last one wins);
+- building nodes with an explicit stack never recurses, so deep input cannot crash us.
+
+Limits (documented in docs/loading.md): a file is at most ``MAX_BYTES`` (256 KiB) and
+nests at most ``MAX_DEPTH`` (32) collections deep. Brackets are counted before the
+parser sees the text, since libyaml slows down quadratically on deep flow nesting
+(50,000 ``[`` take seconds) and the C composer overflows the stack on it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import ScalarNode
+from yaml.resolver import Resolver
+
+MAX_BYTES = 256 * 1024
+MAX_DEPTH = 32
+
+_Parser: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+# Trojan-source characters (bidi embeddings/overrides/isolates) and zero-width characters:
+# they make a name or stage look like something it is not.
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+
+Path = tuple[str | int, ...]
+
+_resolver = Resolver()
+_constructor = SafeConstructor()
+_CONSTRUCT = {
+    "tag:yaml.org,2002:null": _constructor.construct_yaml_null,
+    "tag:yaml.org,2002:bool": _constructor.construct_yaml_bool,
+    "tag:yaml.org,2002:int": _constructor.construct_yaml_int,
+    "tag:yaml.org,2002:float": _constructor.construct_yaml_float,
+    "tag:yaml.org,2002:timestamp": _constructor.construct_yaml_timestamp,
+}
+
+
+class YamlError(Exception):
+    """A file that is refused: which rule, where, and what was expected."""
+
+    def __init__(self, rule_id: str, line: int, column: int, message: str) -> None:
+        super().__init__(message)
+        self.rule_id = rule_id
+        self.line = line
+        self.column = column
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """Plain data (dicts, lists, scalars) plus (line, column) of every key and item."""
+
+    data: Any
+    positions: dict[Path, tuple[int, int]]
+
+    def line_of(self, path: Path) -> tuple[int, int]:
+        """Position of the value at ``path``, or of its nearest ancestor that exists."""
+        for end in range(len(path), 0, -1):
+            pos = self.positions.get(path[:end])
+            if pos is not None:
+                return pos
+        return (1, 1)
+
+
+def _line_at(data: bytes | str, offset: int) -> tuple[int, int]:
+    before = data[:offset]
+    newline: Any = b"\n" if isinstance(before, bytes) else "\n"
+    line = before.count(newline) + 1
+    column = offset - (before.rfind(newline) + 1) + 1
+    return line, column
+
+
+def decode(raw: bytes) -> str:
+    """UTF-8 without BOM, NUL or invisible characters, within the size limit."""
+    if len(raw) > MAX_BYTES:
+        raise YamlError(
+            "GF107", 1, 1, f"file is {len(raw)} bytes; the limit is {MAX_BYTES} bytes (256 KiB)"
+        )
+    if raw.startswith(_BOMS):
+        raise YamlError(
+            "GF105", 1, 1, "file starts with a byte-order mark; save it as UTF-8 without BOM"
+        )
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        raise YamlError(
+            "GF105", *_line_at(raw, nul), "file contains a NUL byte; expected UTF-8 text"
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise YamlError(
+            "GF105", *_line_at(raw, exc.start), f"invalid UTF-8 byte 0x{raw[exc.start]:02x}"
+        ) from None
+    bad = _INVISIBLE.search(text)
+    if bad:
+        raise YamlError(
+            "GF106",
+            *_line_at(text, bad.start()),
+            f"invisible character U+{ord(bad.group()):04X} (bidi control or zero-width); "
+            "remove it: it can make a name or stage read as something else",
+        )
+    return text
+
+
+def _check_flow_depth(text: str) -> None:
+    # An over-estimate (brackets inside strings count too) is fine: it only has to stop
+    # pathological input before libyaml sees it; real nesting is checked on the events.
+    depth = 0
+    limit = 2 * MAX_DEPTH
+    for m in re.finditer(r"[\[\]{}]", text):
+        depth = depth + 1 if m.group() in "[{" else max(0, depth - 1)
+        if depth > limit:
+            raise YamlError(
+                "GF108", *_line_at(text, m.start()), f"nesting deeper than {MAX_DEPTH} levels"
+            )
+
+
+def _scalar(event: Any) -> Any:
+    if not event.implicit[0]:  # quoted: always a string
+        return event.value
+    tag = _resolver.resolve(ScalarNode, event.value, (True, False))  # type: ignore[no-untyped-call]
+    construct = _CONSTRUCT.get(tag)
+    if construct is None:
+        return event.value
+    return construct(ScalarNode(tag, event.value))
+
+
+def _mark(event: Any) -> tuple[int, int]:
+    return event.start_mark.line + 1, event.start_mark.column + 1
+
+
+class _Frame:
+    __slots__ = ("container", "key", "key_pos", "path")
+
+    def __init__(self, container: dict[str, Any] | list[Any], path: Path) -> None:
+        self.container = container
+        self.path = path
+        self.key: str | None = None
+        self.key_pos: tuple[int, int] = (1, 1)
+
+
+def parse(text: str) -> Document:
+    """Parse one YAML document into plain data with positions; raise YamlError on refusal."""
+    _check_flow_depth(text)
+    positions: dict[Path, tuple[int, int]] = {}
+    stack: list[_Frame] = []
+    root: Any = None
+    have_root = False
+    documents = 0
+
+    def place(value: Any, pos: tuple[int, int]) -> Path:
+        """Put a finished value into the open collection; return the value's path."""
+        nonlocal root, have_root
+        if not stack:
+            root, have_root = value, True
+            positions[()] = pos
+            return ()
+        top = stack[-1]
+        if isinstance(top.container, list):
+            path = (*top.path, len(top.container))
+            top.container.append(value)
+            positions[path] = pos
+            return path
+        assert top.key is not None
+        path = (*top.path, top.key)
+        top.container[top.key] = value
+        positions[path] = top.key_pos
+        top.key = None
+        return path
+
+    def take_key(event: Any) -> bool:
+        """If the open collection is a mapping waiting for a key, consume the event as one."""
+        top = stack[-1] if stack else None
+        if top is None or not isinstance(top.container, dict) or top.key is not None:
+            return False
+        line, col = _mark(event)
+        if not isinstance(event, yaml.ScalarEvent):
+            raise YamlError(
+                "GF109", line, col, "a mapping key must be a plain string, not a collection"
+            )
+        key = _scalar(event)
+        if event.implicit[0] and event.value == "<<":
+            raise YamlError(
+                "GF102", line, col, "merge keys (<<) are not allowed; write the keys out"
+            )
+        if not isinstance(key, str):
+            raise YamlError(
+                "GF109", line, col, f"key {event.value!r} is read as {type(key).__name__}; quote it"
+            )
+        if key in top.container:
+            first = positions.get((*top.path, key), (0, 0))[0]
+            raise YamlError(
+                "GF101", line, col, f"duplicate key {key!r} (first defined on line {first})"
+            )
+        top.key, top.key_pos = key, (line, col)
+        return True
+
+    try:
+        for event in yaml.parse(text, Loader=_Parser):
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise YamlError(
+                        "GF104",
+                        *_mark(event),
+                        "a file holds exactly one YAML document; found a second",
+                    )
+                continue
+            if isinstance(
+                event, (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)
+            ):
+                continue
+            if isinstance(event, yaml.AliasEvent):
+                raise YamlError("GF102", *_mark(event), f"alias *{event.anchor} is not allowed")
+            if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                done = stack.pop()
+                place(done.container, positions.pop(("__start__", *done.path)))
+                continue
+            anchor = getattr(event, "anchor", None)
+            if anchor:
+                raise YamlError("GF102", *_mark(event), f"anchor &{anchor} is not allowed")
+            tag = getattr(event, "tag", None)
+            if tag is not None:
+                shown = str(tag).replace("tag:yaml.org,2002:", "!!")
+                raise YamlError(
+                    "GF103", *_mark(event), f"explicit tag {shown} is not allowed; plain YAML only"
+                )
+            if take_key(event):
+                continue
+            if isinstance(event, yaml.ScalarEvent):
+                place(_scalar(event), _mark(event))
+                continue
+            # A collection starts: it is placed when it ends, at the path it will occupy.
+            if len(stack) >= MAX_DEPTH:
+                raise YamlError("GF108", *_mark(event), f"nesting deeper than {MAX_DEPTH} levels")
+            top = stack[-1] if stack else None
+            if top is None:
+                path: Path = ()
+            elif isinstance(top.container, list):
+                path = (*top.path, len(top.container))
+            else:
+                assert top.key is not None
+                path = (*top.path, top.key)
+            container: dict[str, Any] | list[Any] = (
+                {} if isinstance(event, yaml.MappingStartEvent) else []
+            )
+            positions[("__start__", *path)] = (
+                top.key_pos if top is not None and isinstance(top.container, dict) else _mark(event)
+            )
+            stack.append(_Frame(container, path))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raise YamlError("GF100", line, col, f"YAML syntax: {exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
+        raise YamlError("GF100", 1, 1, f"YAML syntax: {exc}") from None
+    if not have_root:
+        raise YamlError("GF110", 1, 1, "empty file; expected a resource (apiVersion, kind, ...)")
+    return Document(root, positions)
+
+
+def load(raw: bytes) -> Document:
+    """Decode and parse; every refusal is a YamlError naming its rule and line."""
+    return parse(decode(raw))

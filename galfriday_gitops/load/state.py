@@ -1,0 +1,426 @@
+"""RegistryState: every resource of one revision (or the work tree), loaded once, queried often.
+
+``load_state(repo, rev)`` reads git objects, never the work tree, so it judges exactly
+what a revision holds; ``load_worktree(repo)`` reads the files on disk for editing
+and pre-commit. Both share the parse pipeline (safe YAML -> schema -> placement) and
+the blob cache, so a second load parses only what changed.
+"""
+
+from __future__ import annotations
+
+import operator
+import os
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from functools import partial
+from pathlib import Path
+from typing import TypeVar
+
+from galfriday_gitops import gitio
+from galfriday_gitops.errors import UserError
+from galfriday_gitops.findings import Finding
+from galfriday_gitops.load import cache as cache_mod
+from galfriday_gitops.load.layout import Slot, check_placement, classify
+from galfriday_gitops.load.safe_yaml import Document, YamlError, load
+from galfriday_gitops.load.safe_yaml import Path as DocPath
+from galfriday_gitops.load.validate import to_resource
+from galfriday_gitops.resources import (
+    DriftPolicy,
+    Experiment,
+    LifecyclePolicy,
+    ModelStage,
+    ModelVersion,
+    Resource,
+    StagePolicy,
+    Teams,
+)
+from galfriday_gitops.rules.catalogue import rule
+from galfriday_gitops.semver import Version
+
+R = TypeVar("R", bound=Resource)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One file of the registry: where, which blob, what it parsed to (or why not)."""
+
+    path: str
+    blob: str
+    resource: Resource | None
+    findings: tuple[Finding, ...] = ()
+
+
+def parse_blob(raw: bytes, slot: Slot) -> tuple[Resource | None, tuple[Finding, ...]]:
+    """Bytes -> resource, or findings (with an empty file name, filled in by the caller)."""
+    try:
+        doc = load(raw)
+    except YamlError as exc:
+        return None, (rule(exc.rule_id).finding("", exc.line, exc.message, column=exc.column),)
+    resource, findings = to_resource(doc, "", slot.kinds)
+    return resource, tuple(findings)
+
+
+_CONDITION = re.compile(
+    r"^\s*((?:validation|test)\.[A-Za-z0-9][A-Za-z0-9_.-]*)\s*(>=|<=|==|!=|>|<)\s*"
+    r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$"
+)
+_OPS: dict[str, Callable[[float, float], bool]] = {
+    ">=": operator.ge,
+    "<=": operator.le,
+    ">": operator.gt,
+    "<": operator.lt,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+
+
+def parse_condition(text: str) -> Callable[[ModelVersion], bool]:
+    """``"test.accuracy >= 0.8"`` -> a predicate on a version (missing metric: False)."""
+    m = _CONDITION.match(text)
+    if m is None:
+        raise UserError(
+            f"bad metric filter {text!r}: expected e.g. 'test.accuracy >= 0.8' "
+            "(validation.|test.<metric> <op> <number>, op one of >= <= > < == !=)"
+        )
+    ref, op, number = m[1], _OPS[m[2]], float(m[3])
+
+    def predicate(version: ModelVersion) -> bool:
+        value = version.spec.metrics.get(ref)
+        return value is not None and op(value, number)
+
+    return predicate
+
+
+@dataclass
+class RegistryState:
+    """All resources of one revision, indexed for the questions the toolkit asks."""
+
+    rev: str | None
+    entries: dict[str, Entry]
+    findings: list[Finding] = field(default_factory=list)
+    source: Callable[[str], bytes | None] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self._versions: dict[str, dict[str, ModelVersion]] = defaultdict(dict)
+        self._paths: dict[int, str] = {}
+        for entry in self.entries.values():
+            if entry.resource is not None:
+                self._paths[id(entry.resource)] = entry.path
+            if isinstance(entry.resource, ModelVersion):
+                self._versions[entry.resource.name][entry.resource.version] = entry.resource
+        self._documents: dict[str, Document] = {}
+
+    # -- raw access
+    def resources(self, kind: type[R]) -> list[R]:
+        return [e.resource for e in self.entries.values() if isinstance(e.resource, kind)]
+
+    def path_of(self, resource: Resource) -> str:
+        return self._paths[id(resource)]
+
+    def document(self, path: str) -> Document | None:
+        """The parsed YAML (with positions) of one file, parsed on demand for line numbers."""
+        if path not in self._documents:
+            raw = self.source(path) if self.source is not None else None
+            if raw is None:
+                return None
+            try:
+                self._documents[path] = load(raw)
+            except YamlError:
+                return None
+        return self._documents[path]
+
+    def line_of(self, path: str, where: DocPath) -> int:
+        doc = self.document(path)
+        return doc.line_of(where)[0] if doc is not None else 1
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    # -- models and versions
+    def models(self) -> list[str]:
+        return sorted(self._versions)
+
+    def versions_of(self, name: str) -> list[ModelVersion]:
+        """All versions of a model, oldest first (SemVer precedence)."""
+        found = self._versions.get(name, {})
+        return [found[v] for v in sorted(found, key=Version)]
+
+    def all_versions(self) -> Iterator[ModelVersion]:
+        for name in self.models():
+            yield from self.versions_of(name)
+
+    def get(self, name: str, version: str) -> ModelVersion | None:
+        return self._versions.get(name, {}).get(version)
+
+    def in_stage(self, name: str, stage: ModelStage) -> list[ModelVersion]:
+        return [v for v in self.versions_of(name) if v.stage is stage]
+
+    def latest(self, name: str, stage: ModelStage | None = None) -> ModelVersion | None:
+        candidates = self.versions_of(name) if stage is None else self.in_stage(name, stage)
+        return candidates[-1] if candidates else None
+
+    def select(
+        self,
+        *,
+        name: str | None = None,
+        stage: ModelStage | None = None,
+        labels: dict[str, str] | None = None,
+        where: Iterable[str] = (),
+    ) -> list[ModelVersion]:
+        """Versions matching every filter: name glob, stage, labels, metric conditions."""
+        predicates = [parse_condition(w) for w in where]
+        out = []
+        for version in self.all_versions():
+            if name is not None and not fnmatchcase(version.name, name):
+                continue
+            if stage is not None and version.stage is not stage:
+                continue
+            if labels and any(version.metadata.labels.get(k) != v for k, v in labels.items()):
+                continue
+            if all(p(version) for p in predicates):
+                out.append(version)
+        return out
+
+    # -- policies
+    def stage_policies(self) -> list[StagePolicy]:
+        return sorted(self.resources(StagePolicy), key=lambda p: p.metadata.name)
+
+    def policies_for(self, version: ModelVersion) -> list[StagePolicy]:
+        """Stage policies whose appliesTo matches this version (name glob and labels)."""
+        out = []
+        for policy in self.stage_policies():
+            scope = policy.spec.applies_to
+            if not any(fnmatchcase(version.name, g) for g in scope.models):
+                continue
+            if any(version.metadata.labels.get(k) != v for k, v in scope.labels.items()):
+                continue
+            out.append(policy)
+        return out
+
+    def teams(self) -> Teams | None:
+        found = self.resources(Teams)
+        return found[0] if found else None
+
+    def experiments(self) -> list[Experiment]:
+        return sorted(self.resources(Experiment), key=lambda e: e.metadata.name)
+
+    def experiment(self, name: str) -> Experiment | None:
+        return next((e for e in self.experiments() if e.metadata.name == name), None)
+
+    def drift_policies(self) -> list[DriftPolicy]:
+        return sorted(self.resources(DriftPolicy), key=lambda p: p.spec.model)
+
+    def lifecycle_policy(self) -> LifecyclePolicy | None:
+        found = self.resources(LifecyclePolicy)
+        return found[0] if found else None
+
+
+# ---------------------------------------------------------------- building a state
+
+
+def _duplicates(entries: dict[str, Entry]) -> list[Finding]:
+    """Two resources that claim the same identity (the second one is reported)."""
+    seen: dict[tuple[str, str], str] = {}
+    findings = []
+    for path in sorted(entries):
+        key: tuple[str, str]
+        res = entries[path].resource
+        if res is None:
+            continue
+        if isinstance(res, Teams | LifecyclePolicy):
+            key = (res.kind, "")
+        elif isinstance(res, DriftPolicy):
+            key = (res.kind, res.spec.model)
+        elif isinstance(res, ModelVersion):
+            continue  # the path already makes name@version unique
+        else:
+            key = (res.kind, res.metadata.name)
+        if key in seen:
+            what = f"{res.kind} {key[1]!r}" if key[1] else f"a second {res.kind}"
+            findings.append(
+                rule("GF124").finding(path, 1, f"{what} is already defined in {seen[key]}")
+            )
+        else:
+            seen[key] = path
+    return findings
+
+
+def _assemble(
+    rev: str | None,
+    files: list[tuple[str, str, Slot]],
+    early: list[Finding],
+    read: Callable[[list[str]], dict[str, bytes]],
+    blob_cache: cache_mod.BlobCache,
+    source: Callable[[str], bytes | None],
+) -> RegistryState:
+    """Parse (or fetch from cache) each file, then add placement and uniqueness findings."""
+    keys = {path: f"{slot.folder}:{blob}" for path, blob, slot in files}
+    cached = blob_cache.get_many(keys.values())
+    missing = [(path, blob, slot) for path, blob, slot in files if keys[path] not in cached]
+    fresh: dict[str, str] = {}
+    if missing:
+        raws = read([blob for _, blob, _ in missing])
+        for path, blob, slot in missing:
+            fresh[keys[path]] = cache_mod.encode(parse_blob(raws[blob], slot))
+        blob_cache.put_many(fresh)
+    entries: dict[str, Entry] = {}
+    findings = list(early)
+    docs: dict[str, Document] = {}
+
+    def line_of(path: str) -> int:
+        if path not in docs:
+            raw = source(path)
+            docs[path] = load(raw) if raw is not None else Document({}, {})
+        return docs[path].line_of(("metadata", "name"))[0]
+
+    for path, blob, _slot in files:
+        payload = fresh.get(keys[path]) or cached[keys[path]]
+        resource, file_findings = cache_mod.decode(payload)
+        file_findings = tuple(f.at(path) for f in file_findings)
+        if resource is not None:
+            placement = check_placement(path, resource, partial(line_of, path))
+            file_findings += tuple(placement)
+        entries[path] = Entry(path, blob, resource, file_findings)
+        findings.extend(file_findings)
+    findings.extend(_duplicates(entries))
+    return RegistryState(rev, entries, findings, source)
+
+
+def _open_cache(repo: Path, use_disk: bool) -> cache_mod.BlobCache:
+    if not use_disk:
+        return cache_mod.BlobCache(None)
+    try:
+        return cache_mod.BlobCache(cache_mod.default_path(gitio.git_dir(repo)))
+    except UserError:
+        return cache_mod.BlobCache(None)
+
+
+def load_state(
+    repo: Path | str, rev: str = "HEAD", *, blob_cache: cache_mod.BlobCache | None = None
+) -> RegistryState:
+    """The registry as committed at ``rev``, read from git objects (never the work tree)."""
+    repo = Path(repo)
+    commit = gitio.rev_parse(repo, rev)
+    blob_cache = blob_cache or _open_cache(repo, use_disk=True)
+    files: list[tuple[str, str, Slot]] = []
+    early: list[Finding] = []
+    blobs_by_path: dict[str, str] = {}
+    for item in gitio.ls_tree(repo, commit):
+        if item.mode == gitio.MODE_SYMLINK:
+            early.append(
+                rule("GF122").finding(item.path, 1, "symlinks are refused in registry folders")
+            )
+            continue
+        if item.mode == gitio.MODE_SUBMODULE:
+            early.append(
+                rule("GF123").finding(item.path, 1, "submodules are refused in registry folders")
+            )
+            continue
+        slot = classify(item.path)
+        if isinstance(slot, Finding):
+            early.append(slot)
+        elif slot is not None:
+            files.append((item.path, item.oid, slot))
+            blobs_by_path[item.path] = item.oid
+
+    def read(oids: list[str]) -> dict[str, bytes]:
+        return gitio.read_blobs(repo, oids)
+
+    def source(path: str) -> bytes | None:
+        oid = blobs_by_path.get(path)
+        return gitio.read_blobs(repo, [oid])[oid] if oid else None
+
+    return _assemble(commit, files, early, read, blob_cache, source)
+
+
+def _read_nofollow(path: Path) -> bytes:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as fh:
+        return fh.read()
+
+
+def _walk_registry(root: Path, only: list[Path] | None) -> tuple[list[str], list[Finding]]:
+    """Registry files in the work tree; symlinks and submodules are findings, not followed."""
+    files: list[str] = []
+    findings: list[Finding] = []
+    for top in gitio.REGISTRY_DIRS:
+        base = root / top
+        if base.is_symlink():
+            findings.append(
+                rule("GF122").finding(top, 1, "symlinks are refused in registry folders")
+            )
+            continue
+        if not base.is_dir():
+            continue
+        for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
+            here = Path(dirpath)
+            for d in list(dirnames):
+                rel = (here / d).relative_to(root).as_posix()
+                if (here / d).is_symlink():
+                    findings.append(
+                        rule("GF122").finding(rel, 1, "symlinks are refused in registry folders")
+                    )
+                    dirnames.remove(d)
+                elif (here / d / ".git").exists():
+                    findings.append(
+                        rule("GF123").finding(rel, 1, "submodules are refused in registry folders")
+                    )
+                    dirnames.remove(d)
+            for f in filenames:
+                full = here / f
+                rel = full.relative_to(root).as_posix()
+                if full.is_symlink():
+                    findings.append(
+                        rule("GF122").finding(rel, 1, "symlinks are refused in registry folders")
+                    )
+                else:
+                    files.append(rel)
+    if only is not None:
+        wanted = [p.resolve().relative_to(root.resolve()).as_posix() for p in only]
+        files = [
+            f for f in files if any(f == w or f.startswith(w.rstrip("/") + "/") for w in wanted)
+        ]
+        findings = [
+            f
+            for f in findings
+            if any(f.file == w or f.file.startswith(w.rstrip("/") + "/") for w in wanted)
+        ]
+    return sorted(files), findings
+
+
+def load_worktree(
+    repo: Path | str, only: list[Path] | None = None, *, use_disk_cache: bool = True
+) -> RegistryState:
+    """The registry as it is on disk (optionally restricted to some paths)."""
+    root = Path(repo).resolve()
+    try:
+        blob_cache = _open_cache(gitio.toplevel(root), use_disk_cache)
+    except UserError:
+        blob_cache = cache_mod.BlobCache(None)
+    paths, early = _walk_registry(root, only)
+    raw_by_path: dict[str, bytes] = {}
+    files: list[tuple[str, str, Slot]] = []
+    for rel in paths:
+        slot = classify(rel)
+        if isinstance(slot, Finding):
+            early.append(slot)
+            continue
+        if slot is None:
+            continue
+        try:
+            raw = _read_nofollow(root / rel)
+        except OSError as exc:
+            early.append(rule("GF105").finding(rel, 1, f"cannot read file: {exc.strerror}"))
+            continue
+        raw_by_path[rel] = raw
+        files.append((rel, gitio.blob_id(raw), slot))
+    by_blob = {blob: raw_by_path[path] for path, blob, _ in files}
+
+    def read(oids: list[str]) -> dict[str, bytes]:
+        return {o: by_blob[o] for o in oids}
+
+    return _assemble(None, files, early, read, blob_cache, raw_by_path.get)

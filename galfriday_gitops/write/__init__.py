@@ -1,0 +1,1 @@
+"""The write side: register a version, edit a stage, open the pull request."""

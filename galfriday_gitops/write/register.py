@@ -1,0 +1,165 @@
+"""Register a model version: artifact into DVC (add + push), then the manifest, atomically.
+
+Order matters: the artifact is tracked and pushed before the manifest exists, and the
+manifest is validated in memory before it is written, so a failure at any step leaves
+no manifest that points at nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import getpass
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from galfriday_gitops import dvcio, gitio
+from galfriday_gitops.errors import UserError
+from galfriday_gitops.fsutil import atomic_write
+from galfriday_gitops.load.state import load_worktree
+from galfriday_gitops.resources import API_VERSION, ModelStage, ModelVersion
+from galfriday_gitops.semver import Bump, Version, is_semver
+from galfriday_gitops.write.manifest import render
+
+
+@dataclass
+class Registration:
+    artifact: Path
+    name: str
+    version: str | None = None
+    bump: Bump | None = None
+    metrics_file: Path | None = None
+    model_type: str = "unknown"
+    framework: str = "unknown"
+    target: str | None = None
+    features: list[str] = field(default_factory=list)
+    parent: str | None = None
+    experiment: str | None = None
+    retraining: str | None = None
+    description: str | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    push: bool = True
+
+
+def next_version(existing: list[str], *, version: str | None, bump: Bump | None) -> str:
+    if version is not None:
+        if not is_semver(version):
+            raise UserError(f"--version {version!r} is not SemVer (e.g. 1.2.0)")
+        if version in existing:
+            raise UserError(f"version {version} is already registered")
+        return version
+    if bump is None:
+        raise UserError("give --version or --bump major|minor|patch")
+    latest = max((Version(v) for v in existing), default=Version("0.0.0"))
+    return str(latest.bump(bump))
+
+
+def _load_metrics(path: Path | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError(f"--metrics {path}: no such file") from None
+    except json.JSONDecodeError as exc:
+        raise UserError(f"--metrics {path}: not JSON ({exc.msg} at line {exc.lineno})") from None
+    if not isinstance(data, dict) or not set(data) <= {"validation", "test"}:
+        raise UserError(f"--metrics {path}: expected {{'validation': {{...}}, 'test': {{...}}}}")
+    return data
+
+
+def _training(root: Path) -> dict[str, Any]:
+    """Training facts from params.yaml (data window, hyperparameters) and git."""
+    info: dict[str, Any] = {
+        "trainedAt": dt.datetime.now(dt.UTC).replace(microsecond=0),
+        "trainedBy": os.environ.get("GITHUB_ACTOR") or getpass.getuser(),
+    }
+    with contextlib.suppress(UserError):  # a repo without commits yet
+        info["codeCommit"] = gitio.rev_parse(root, "HEAD")
+    params_file = root / "params.yaml"
+    if params_file.exists():
+        params = yaml.safe_load(params_file.read_text(encoding="utf-8")) or {}
+        data = params.get("data", {}) if isinstance(params, dict) else {}
+        if isinstance(data.get("start"), dt.date) and isinstance(data.get("end"), dt.date):
+            info["dataWindow"] = {"start": data["start"], "end": data["end"]}
+    return info
+
+
+def _hyperparameters(root: Path) -> dict[str, Any]:
+    params_file = root / "params.yaml"
+    if not params_file.exists():
+        return {}
+    params = yaml.safe_load(params_file.read_text(encoding="utf-8")) or {}
+    train = params.get("train", {}) if isinstance(params, dict) else {}
+    return {k: v for k, v in train.items() if isinstance(v, (str, int, float, bool))}
+
+
+def register(repo: Path, reg: Registration, *, stage: ModelStage | None = None) -> Path:
+    """Track the artifact with DVC, push it, write the manifest. Returns the manifest path."""
+    root = gitio.toplevel(repo)
+    source = reg.artifact if reg.artifact.is_absolute() else Path.cwd() / reg.artifact
+    if source.is_symlink() or not source.is_file():
+        raise UserError(f"{reg.artifact}: expected a regular file (symlinks are refused)")
+    state = load_worktree(root)
+    existing = [v.version for v in state.versions_of(reg.name)]
+    version = next_version(existing, version=reg.version, bump=reg.bump)
+    manifest_path = root / "models" / reg.name / f"{version}.yaml"
+    if manifest_path.exists():
+        raise UserError(f"{manifest_path.relative_to(root)} already exists")
+    if stage is None:
+        policies = state.stage_policies()
+        stage = policies[0].spec.initial_stage if policies else ModelStage.DEVELOPMENT
+    parent = reg.parent
+    if parent is None and existing:
+        live = state.latest(reg.name, ModelStage.PRODUCTION)
+        parent = live.version if live else None
+    target = root / "artifacts" / reg.name / version / source.name
+    draft: dict[str, Any] = {
+        "apiVersion": API_VERSION,
+        "kind": "ModelVersion",
+        "metadata": {"name": reg.name, "version": version, "labels": reg.labels}
+        | ({"description": reg.description} if reg.description else {}),
+        "spec": {
+            "stage": stage.value,
+            "modelType": reg.model_type,
+            "framework": reg.framework,
+            "target": reg.target,
+            "features": reg.features,
+            "hyperparameters": _hyperparameters(root),
+            "training": _training(root),
+            "metrics": _load_metrics(reg.metrics_file),
+            "lineage": {
+                "parent": parent,
+                "experiment": reg.experiment,
+                "retraining": reg.retraining,
+            },
+            "artifacts": [
+                {"path": target.relative_to(root).as_posix(), "md5": "0" * 32, "size": 0}
+            ],
+        },
+    }
+    try:  # validate everything we can before touching DVC
+        ModelVersion.model_validate(draft)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise UserError(f"the manifest would be invalid: {where}: {first['msg']}") from None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if source.resolve() != target.resolve():
+        shutil.copyfile(source, target)
+    tracked = dvcio.add(root, target)
+    if reg.push and dvcio.has_remote(root):
+        dvcio.push(root, [target])
+    draft["spec"]["artifacts"] = [
+        {"path": target.relative_to(root).as_posix(), "md5": tracked.md5, "size": tracked.size}
+    ]
+    manifest = ModelVersion.model_validate(draft)
+    atomic_write(manifest_path, render(manifest))
+    return manifest_path

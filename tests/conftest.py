@@ -1,0 +1,107 @@
+"""Fixtures: real git repositories in temp dirs, and the real gfops CLI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+# The project is itself a registry: tests start from a copy of its own registry files.
+REGISTRY_PARTS = ("models", "policies", "experiments", "artifacts", "schemas")
+
+IDENTITY = {
+    "GIT_AUTHOR_NAME": "Ada Tester",
+    "GIT_AUTHOR_EMAIL": "ada@example.com",
+    "GIT_COMMITTER_NAME": "Ada Tester",
+    "GIT_COMMITTER_EMAIL": "ada@example.com",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+@pytest.fixture(autouse=True)
+def _git_identity(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for key, value in IDENTITY.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir(exist_ok=True)
+
+
+@dataclass
+class Repo:
+    """A real git repository in a temp dir, with helpers to write and commit files."""
+
+    path: Path
+
+    def git(self, *args: str) -> str:
+        return subprocess.run(
+            ["git", "-C", str(self.path), *args], check=True, capture_output=True, text=True
+        ).stdout.strip()
+
+    def write(self, rel: str, text: str | bytes) -> Path:
+        target = self.path / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            target.write_bytes(text)
+        else:
+            target.write_text(text, encoding="utf-8")
+        return target
+
+    def read(self, rel: str) -> str:
+        return (self.path / rel).read_text(encoding="utf-8")
+
+    def commit(self, message: str = "change") -> str:
+        self.git("add", "-A")
+        self.git("commit", "-q", "--allow-empty", "-m", message)
+        return self.git("rev-parse", "HEAD")
+
+
+def make_repo(path: Path, *, with_examples: bool = True) -> Repo:
+    path.mkdir(parents=True, exist_ok=True)
+    repo = Repo(path)
+    repo.git("init", "-q", "-b", "main")
+    if with_examples:
+        for part in REGISTRY_PARTS:
+            for src in (ROOT / part).rglob("*"):
+                if src.is_file() and not src.name.startswith("."):
+                    dest = path / src.relative_to(ROOT)
+                    dest.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(src, dest)
+        repo.commit("registry")
+    return repo
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Repo:
+    """A committed registry: one model with versions, a stage policy, teams, an experiment."""
+    return make_repo(tmp_path / "registry")
+
+
+@pytest.fixture
+def empty_repo(tmp_path: Path) -> Repo:
+    return make_repo(tmp_path / "registry", with_examples=False)
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+def gfops(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> Result:
+    """Run the real CLI in a subprocess, exactly as a user would."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "galfriday_gitops", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+    return Result(proc.returncode, proc.stdout, proc.stderr)

@@ -1,0 +1,158 @@
+"""RegistryState: read from git objects (never the work tree), cached by blob, queried."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from conftest import Repo
+from factories import manifest
+
+from galfriday_gitops.errors import UserError
+from galfriday_gitops.load import cache as cache_mod
+from galfriday_gitops.load.state import load_state, load_worktree
+from galfriday_gitops.resources import ModelStage
+
+
+@pytest.fixture
+def reg(empty_repo: Repo) -> Repo:
+    empty_repo.write(
+        "models/price-direction/1.0.0.yaml",
+        manifest(version="1.0.0", stage="production", accuracy=0.86),
+    )
+    empty_repo.write(
+        "models/price-direction/1.1.0.yaml",
+        manifest(version="1.1.0", stage="staging", accuracy=0.88),
+    )
+    empty_repo.write(
+        "models/price-direction/1.10.0.yaml",
+        manifest(version="1.10.0", stage="development", accuracy=0.7),
+    )
+    empty_repo.write(
+        "models/fx-carry/0.1.0.yaml",
+        manifest("fx-carry", "0.1.0", labels="{team: fx}", accuracy=0.5),
+    )
+    empty_repo.commit("four versions")
+    return empty_repo
+
+
+def test_queries(reg: Repo) -> None:
+    state = load_state(reg.path, "HEAD")
+    assert state.findings == []
+    assert state.models() == ["fx-carry", "price-direction"]
+    assert [v.version for v in state.versions_of("price-direction")] == ["1.0.0", "1.1.0", "1.10.0"]
+    assert state.latest("price-direction").version == "1.10.0"  # SemVer, not string order
+    assert [v.version for v in state.in_stage("price-direction", ModelStage.PRODUCTION)] == [
+        "1.0.0"
+    ]
+    assert [v.ref for v in state.select(where=["test.accuracy >= 0.87"])] == [
+        "price-direction@1.1.0"
+    ]
+    assert [v.ref for v in state.select(labels={"team": "fx"})] == ["fx-carry@0.1.0"]
+    assert state.select(where=["test.missing > 0"]) == []
+    with pytest.raises(UserError, match="bad metric filter"):
+        state.select(where=["accuracy >> 1"])
+
+
+def test_reads_git_objects_not_the_work_tree(reg: Repo) -> None:
+    reg.write("models/price-direction/1.1.0.yaml", manifest(version="1.1.0", stage="production"))
+    (reg.path / "models/fx-carry/0.1.0.yaml").unlink()
+    committed = load_state(reg.path, "HEAD")
+    assert committed.get("price-direction", "1.1.0").stage is ModelStage.STAGING
+    assert committed.get("fx-carry", "0.1.0") is not None
+    on_disk = load_worktree(reg.path)
+    assert on_disk.get("price-direction", "1.1.0").stage is ModelStage.PRODUCTION
+    assert on_disk.get("fx-carry", "0.1.0") is None
+
+
+def test_older_revisions_are_loadable(reg: Repo) -> None:
+    first = reg.git("rev-parse", "HEAD")
+    reg.write("models/price-direction/1.1.0.yaml", manifest(version="1.1.0", stage="production"))
+    reg.commit("promote")
+    assert load_state(reg.path, first).get("price-direction", "1.1.0").stage is ModelStage.STAGING
+    assert (
+        load_state(reg.path, "HEAD").get("price-direction", "1.1.0").stage is ModelStage.PRODUCTION
+    )
+    with pytest.raises(UserError, match="unknown revision"):
+        load_state(reg.path, "no-such-branch")
+
+
+def test_second_load_parses_only_changed_blobs(reg: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    load_state(reg.path, "HEAD")  # fills the on-disk cache under .git/
+    assert (reg.path / ".git" / "galfriday" / "cache.sqlite").exists()
+    reg.write("models/price-direction/1.1.0.yaml", manifest(version="1.1.0", stage="production"))
+    reg.commit("promote")
+    parsed: list[bytes] = []
+    real = cache_mod.encode
+    monkeypatch.setattr(cache_mod, "encode", lambda p: parsed.append(b"x") or real(p))
+    state = load_state(reg.path, "HEAD")  # a fresh process would use the same disk cache
+    assert len(parsed) == 1
+    assert state.get("price-direction", "1.1.0").stage is ModelStage.PRODUCTION
+
+
+def test_cached_invalid_files_still_report(reg: Repo) -> None:
+    reg.write("models/price-direction/2.0.0.yaml", manifest(version="2.0.0", stage="Prodution"))
+    reg.commit("typo")
+    for _ in range(2):  # second time from the cache
+        state = load_state(reg.path, "HEAD")
+        assert [(f.rule, f.file, f.line) for f in state.findings] == [
+            ("GF114", "models/price-direction/2.0.0.yaml", 9)
+        ]
+
+
+def test_path_must_match_metadata(reg: Repo) -> None:
+    reg.write("models/price-direction/2.0.0.yaml", manifest(version="2.1.0"))
+    reg.write("models/other/1.0.0.yaml", manifest(version="1.0.0"))
+    reg.commit("misplaced")
+    found = {(f.rule, f.file, f.line) for f in load_state(reg.path, "HEAD").findings}
+    assert ("GF120", "models/price-direction/2.0.0.yaml", 5) in found
+    assert ("GF120", "models/other/1.0.0.yaml", 5) in found
+
+
+def test_misplaced_files_and_kinds(reg: Repo) -> None:
+    reg.write("models/price-direction/notes.txt", "hello")
+    reg.write("models/price-direction/latest.yaml", manifest())
+    reg.write("policies/nested/x.yaml", "a: 1\n")
+    reg.write("experiments/x.yaml", manifest())
+    reg.write("models/README.md", "ignored")
+    reg.commit("mess")
+    found = {(f.rule, f.file) for f in load_state(reg.path, "HEAD").findings}
+    assert found == {
+        ("GF121", "models/price-direction/notes.txt"),
+        ("GF113", "models/price-direction/latest.yaml"),
+        ("GF121", "policies/nested/x.yaml"),
+        ("GF125", "experiments/x.yaml"),
+    }
+
+
+def test_symlinks_and_submodules_are_refused(reg: Repo, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.yaml"
+    secret.write_text(manifest(version="9.9.9"))
+    os.symlink(secret, reg.path / "models/price-direction/9.9.9.yaml")
+    (reg.path / "policies").mkdir()
+    os.symlink(tmp_path, reg.path / "policies/outside")
+    reg.commit("links")
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    Repo(sub).git("init", "-q")
+    Repo(sub).commit("sub")
+    reg.git(
+        "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(sub), "experiments/sub"
+    )
+    reg.commit("submodule")
+    for state in (load_state(reg.path, "HEAD"), load_worktree(reg.path)):
+        found = {(f.rule, f.file) for f in state.findings}
+        assert ("GF122", "models/price-direction/9.9.9.yaml") in found
+        assert ("GF122", "policies/outside") in found
+        assert ("GF123", "experiments/sub") in found
+        assert state.get("price-direction", "9.9.9") is None
+
+
+def test_duplicate_resources(reg: Repo) -> None:
+    teams = "apiVersion: galfriday/v1\nkind: Teams\nmetadata: {name: t}\nspec: {teams: {a: [x]}}\n"
+    reg.write("policies/teams.yaml", teams)
+    reg.write("policies/teams2.yaml", teams)
+    reg.commit("two teams")
+    found = [(f.rule, f.file) for f in load_state(reg.path, "HEAD").findings]
+    assert found == [("GF124", "policies/teams2.yaml")]
