@@ -61,17 +61,36 @@ class Repo:
         return self.git("rev-parse", "HEAD")
 
 
+def _registry_files() -> list[str]:
+    """The project's own registry files as git sees them (DVC-ignored artifacts excluded)."""
+    listed = subprocess.run(
+        [
+            "git",
+            "-C",
+            str(ROOT),
+            "ls-files",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+            "--",
+            *REGISTRY_PARTS,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    return [p for p in listed if (ROOT / p).is_file()]
+
+
 def make_repo(path: Path, *, with_examples: bool = True) -> Repo:
     path.mkdir(parents=True, exist_ok=True)
     repo = Repo(path)
     repo.git("init", "-q", "-b", "main")
     if with_examples:
-        for part in REGISTRY_PARTS:
-            for src in (ROOT / part).rglob("*"):
-                if src.is_file() and not src.name.startswith("."):
-                    dest = path / src.relative_to(ROOT)
-                    dest.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(src, dest)
+        for rel in _registry_files():
+            dest = path / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(ROOT / rel, dest)
         repo.commit("registry")
     return repo
 

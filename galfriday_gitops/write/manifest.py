@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any
 
 import yaml
@@ -10,7 +11,9 @@ from galfriday_gitops.resources import SCHEMA_FILES, ModelVersion
 
 
 def _prune(value: Any) -> Any:
-    """Drop empty mappings/lists and nulls: the file shows what was actually said."""
+    """Drop empty mappings/lists and nulls (the file shows what was said); enums as text."""
+    if isinstance(value, Enum):
+        return value.value
     if isinstance(value, dict):
         pruned = {k: _prune(v) for k, v in value.items()}
         return {k: v for k, v in pruned.items() if v not in (None, {}, [])}

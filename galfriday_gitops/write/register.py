@@ -75,6 +75,15 @@ def _load_metrics(path: Path | None) -> dict[str, Any]:
     return data
 
 
+def _as_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            return dt.date.fromisoformat(value)
+    return None
+
+
 def _training(root: Path) -> dict[str, Any]:
     """Training facts from params.yaml (data window, hyperparameters) and git."""
     info: dict[str, Any] = {
@@ -87,8 +96,9 @@ def _training(root: Path) -> dict[str, Any]:
     if params_file.exists():
         params = yaml.safe_load(params_file.read_text(encoding="utf-8")) or {}
         data = params.get("data", {}) if isinstance(params, dict) else {}
-        if isinstance(data.get("start"), dt.date) and isinstance(data.get("end"), dt.date):
-            info["dataWindow"] = {"start": data["start"], "end": data["end"]}
+        window = {k: _as_date(data.get(k)) for k in ("start", "end")}
+        if window["start"] is not None and window["end"] is not None:
+            info["dataWindow"] = window
     return info
 
 
@@ -145,8 +155,8 @@ def register(repo: Path, reg: Registration, *, stage: ModelStage | None = None) 
             ],
         },
     }
-    try:  # validate everything we can before touching DVC
-        ModelVersion.model_validate(draft)
+    try:  # validate (and render) everything we can before touching DVC
+        render(ModelVersion.model_validate(draft))
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         where = ".".join(str(p) for p in first["loc"])
