@@ -1,0 +1,6 @@
+"""Serving-time experiment routing and outcome logging (no scipy/pandas at import time)."""
+
+from galfriday_gitops.experiments.outcomes import OutcomeLog, read_outcomes
+from galfriday_gitops.experiments.router import Router, ShadowRecord, hash_unit
+
+__all__ = ["OutcomeLog", "Router", "ShadowRecord", "hash_unit", "read_outcomes"]
