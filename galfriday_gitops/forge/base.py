@@ -1,0 +1,125 @@
+"""The forge protocol: the few hosting-service operations the reconciler and jobs use.
+
+Everything here is a plain, immutable value so that callers (the reconciler, the CLI) never
+touch raw API payloads and can be tested without a network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, Protocol, runtime_checkable
+
+ReviewState = Literal["APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED", "PENDING"]
+REVIEW_STATES: frozenset[str] = frozenset(
+    {"APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED", "PENDING"}
+)
+
+
+class ForgeError(Exception):
+    """Any failure talking to the forge or reading its payloads.
+
+    The message names what failed (method, path template, HTTP status, the service's own
+    ``message``) and never contains credentials.
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """One pull request review.
+
+    ``user_login``/``user_type`` are ``None`` when the reviewer's account was deleted;
+    ``commit_id`` is ``None`` when the reviewed commit was garbage collected;
+    ``submitted_at`` is ``None`` for a pending (unsubmitted) review.
+    """
+
+    id: int
+    user_login: str | None
+    user_type: str | None
+    state: ReviewState
+    commit_id: str | None
+    submitted_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class PullCommit:
+    """One commit of a pull request, with the forge accounts it is linked to (if any)."""
+
+    sha: str
+    author_login: str | None
+    committer_login: str | None
+    author_email: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PullRequest:
+    """A pull request as the reconciler needs it."""
+
+    number: int
+    state: Literal["open", "closed"]
+    title: str
+    head_sha: str
+    head_ref: str
+    base_sha: str
+    base_ref: str
+    author_login: str
+    author_type: str
+    draft: bool
+    commits: int
+    html_url: str
+    body: str | None
+
+
+@runtime_checkable
+class Forge(Protocol):
+    """The operations on a hosting service (GitHub) that the project uses."""
+
+    def list_reviews(self, pr: int) -> list[Review]:
+        """All reviews of pull request ``pr``, oldest first (every page)."""
+        ...
+
+    def list_pull_commits(self, pr: int) -> list[PullCommit]:
+        """All commits of pull request ``pr``; raises ForgeError if the listing is truncated."""
+        ...
+
+    def get_pull(self, pr: int) -> PullRequest:
+        """Pull request ``pr``."""
+        ...
+
+    def find_open_pull(self, head_branch: str) -> PullRequest | None:
+        """The open pull request from branch ``head_branch`` of this repository, if any."""
+        ...
+
+    def create_pull(
+        self, title: str, body: str, head: str, base: str, draft: bool = False
+    ) -> PullRequest:
+        """Open a pull request from ``head`` into ``base``."""
+        ...
+
+    def update_pull(
+        self, number: int, title: str | None = None, body: str | None = None
+    ) -> PullRequest:
+        """Change the title and/or body of pull request ``number``."""
+        ...
+
+    def upsert_comment(self, pr: int, marker: str, body: str) -> int:
+        """Create or update in place the one comment of ours on ``pr`` that holds ``marker``.
+
+        Returns the comment id.
+        """
+        ...
+
+    def create_issue(self, title: str, body: str, labels: Sequence[str] = ()) -> int:
+        """Open an issue; returns its number."""
+        ...
+
+    def find_open_issue(
+        self, *, label: str | None = None, title_marker: str | None = None
+    ) -> int | None:
+        """The number of the oldest open issue (not pull request) matching all given filters."""
+        ...
+
+    def add_labels(self, number: int, labels: Sequence[str]) -> None:
+        """Add ``labels`` to issue or pull request ``number``."""
+        ...
