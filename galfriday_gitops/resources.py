@@ -228,6 +228,18 @@ class ModelVersion(Base):
     metadata: VersionMetadata
     spec: ModelVersionSpec
 
+    @model_validator(mode="after")
+    def _artifacts_in_version_folder(self) -> ModelVersion:
+        prefix = f"artifacts/{self.metadata.name}/{self.metadata.version}/"
+        for artifact in self.spec.artifacts:
+            if not artifact.path.startswith(prefix) or "*" in artifact.path:
+                raise PydanticCustomError(
+                    "gf_artifact_path",
+                    "artifact {path!r} must live under {prefix}",
+                    {"path": artifact.path, "prefix": prefix},
+                )
+        return self
+
     @property
     def name(self) -> str:
         return self.metadata.name

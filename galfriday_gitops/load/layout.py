@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from galfriday_gitops.findings import Finding
-from galfriday_gitops.resources import ModelVersion, Resource
 from galfriday_gitops.rules.catalogue import rule
 from galfriday_gitops.semver import is_semver
 
@@ -65,43 +64,31 @@ def classify(path: str) -> Slot | Finding | None:
     return None
 
 
-def check_placement(path: str, resource: Resource, name_line: Callable[[], int]) -> list[Finding]:
-    """The path must agree with metadata, and artifacts must live under the version's folder.
+def check_placement(
+    path: str, kind: str, name: str, version: str, name_line: Callable[[], int]
+) -> list[Finding]:
+    """The path must agree with metadata (name, version) of what the file holds.
 
     ``name_line`` finds the line of metadata.name lazily: only a mismatch needs it.
     """
     parts = path.split("/")
-    findings: list[Finding] = []
-    if isinstance(resource, ModelVersion):
-        name, version = parts[1], parts[2].removesuffix(".yaml")
-        if (resource.name, resource.version) != (name, version):
-            findings.append(
+    if kind == "ModelVersion":
+        folder, stem = parts[1], parts[2].removesuffix(".yaml")
+        if (name, version) != (folder, stem):
+            return [
                 rule("GF120").finding(
                     path,
                     name_line(),
-                    f"metadata says {resource.name}@{resource.version} but the file is "
-                    f"models/{name}/{version}.yaml",
-                    hint=f"move it to models/{resource.name}/{resource.version}.yaml",
+                    f"metadata says {name}@{version} but the file is models/{folder}/{stem}.yaml",
+                    hint=f"move it to models/{name}/{version}.yaml",
                 )
-            )
-        prefix = f"artifacts/{resource.name}/{resource.version}/"
-        for artifact in resource.spec.artifacts:
-            if not artifact.path.startswith(prefix) or "*" in artifact.path:
-                findings.append(
-                    rule("GF120").finding(
-                        path,
-                        name_line(),
-                        f"artifact {artifact.path!r} must live under {prefix}",
-                    )
-                )
+            ]
     elif parts[0] == "experiments":
         stem = parts[1].removesuffix(".yaml")
-        if resource.metadata.name != stem:
-            findings.append(
+        if name != stem:
+            return [
                 rule("GF120").finding(
-                    path,
-                    name_line(),
-                    f"metadata.name {resource.metadata.name!r} differs from the file name {stem!r}",
+                    path, name_line(), f"metadata.name {name!r} differs from the file name {stem!r}"
                 )
-            )
-    return findings
+            ]
+    return []

@@ -35,7 +35,6 @@ _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 
 Path = tuple[str | int, ...]
 
-_resolver = Resolver()
 _constructor = SafeConstructor()
 _CONSTRUCT = {
     "tag:yaml.org,2002:null": _constructor.construct_yaml_null,
@@ -126,14 +125,19 @@ def _check_flow_depth(text: str) -> None:
             )
 
 
+# YAML 1.1 implicit resolvers, keyed by a plain scalar's first character (as PyYAML does).
+_IMPLICIT: dict[str, list[tuple[str, Any]]] = dict(Resolver.yaml_implicit_resolvers)
+
+
 def _scalar(event: Any) -> Any:
     if not event.implicit[0]:  # quoted: always a string
         return event.value
-    tag = _resolver.resolve(ScalarNode, event.value, (True, False))  # type: ignore[no-untyped-call]
-    construct = _CONSTRUCT.get(tag)
-    if construct is None:
-        return event.value
-    return construct(ScalarNode(tag, event.value))
+    value: str = event.value
+    for tag, regexp in _IMPLICIT.get(value[:1], ()):
+        if regexp.match(value):
+            construct = _CONSTRUCT.get(tag)
+            return construct(ScalarNode(tag, value)) if construct else value
+    return value
 
 
 def _mark(event: Any) -> tuple[int, int]:

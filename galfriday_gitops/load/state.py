@@ -8,11 +8,13 @@ the blob cache, so a second load parses only what changed.
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import operator
 import os
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from functools import partial
@@ -43,14 +45,44 @@ from galfriday_gitops.semver import Version
 R = TypeVar("R", bound=Resource)
 
 
-@dataclass(frozen=True, slots=True)
 class Entry:
-    """One file of the registry: where, which blob, what it parsed to (or why not)."""
+    """One file of the registry: where, which blob, what it parsed to (or why not).
 
-    path: str
-    blob: str
-    resource: Resource | None
-    findings: tuple[Finding, ...] = ()
+    A resource from the blob cache is decoded on first use: ``index`` (kind, name,
+    version, stage) answers the common questions without validating it again.
+    """
+
+    __slots__ = ("_payload", "_resource", "blob", "findings", "index", "path")
+
+    def __init__(
+        self,
+        path: str,
+        blob: str,
+        *,
+        resource: Resource | None = None,
+        payload: str | None = None,
+        findings: tuple[Finding, ...] = (),
+    ) -> None:
+        self.path = path
+        self.blob = blob
+        self.findings = findings
+        self._resource = resource
+        self._payload = payload
+        if resource is not None:
+            self.index: tuple[str, str, str, str] | None = cache_mod.index_for(resource)
+        else:
+            self.index = cache_mod.index_of(payload) if payload is not None else None
+
+    @property
+    def kind(self) -> str | None:
+        return self.index[0] if self.index else None
+
+    @property
+    def resource(self) -> Resource | None:
+        if self._resource is None and self._payload is not None and self.index is not None:
+            self._resource = cache_mod.decode(self._payload)[0]
+            self._payload = None
+        return self._resource
 
 
 def parse_blob(raw: bytes, slot: Slot) -> tuple[Resource | None, tuple[Finding, ...]]:
@@ -104,21 +136,33 @@ class RegistryState:
     source: Callable[[str], bytes | None] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        self._versions: dict[str, dict[str, ModelVersion]] = defaultdict(dict)
-        self._paths: dict[int, str] = {}
+        self._index: dict[str, dict[str, Entry]] = defaultdict(dict)
         for entry in self.entries.values():
-            if entry.resource is not None:
-                self._paths[id(entry.resource)] = entry.path
-            if isinstance(entry.resource, ModelVersion):
-                self._versions[entry.resource.name][entry.resource.version] = entry.resource
+            if entry.index is not None and entry.index[0] == "ModelVersion":
+                self._index[entry.index[1]][entry.index[2]] = entry
         self._documents: dict[str, Document] = {}
 
     # -- raw access
     def resources(self, kind: type[R]) -> list[R]:
-        return [e.resource for e in self.entries.values() if isinstance(e.resource, kind)]
+        wanted = kind.__name__
+        found = (e.resource for e in self.entries.values() if e.kind == wanted)
+        return [r for r in found if isinstance(r, kind)]
 
     def path_of(self, resource: Resource) -> str:
-        return self._paths[id(resource)]
+        for entry in self.entries.values():
+            if entry._resource is resource:
+                return entry.path
+        raise KeyError(f"{resource.kind} {resource.metadata.name} is not part of this state")
+
+    def stage_table(self) -> dict[str, dict[str, list[str]]]:
+        """model -> stage -> versions (oldest first), straight from the index."""
+        table: dict[str, dict[str, list[str]]] = {}
+        for name in self.models():
+            row: dict[str, list[str]] = {}
+            for version in sorted(self._index[name], key=Version):
+                row.setdefault(self._index[name][version].index[3], []).append(version)  # type: ignore[index]
+            table[name] = row
+        return table
 
     def document(self, path: str) -> Document | None:
         """The parsed YAML (with positions) of one file, parsed on demand for line numbers."""
@@ -142,19 +186,22 @@ class RegistryState:
 
     # -- models and versions
     def models(self) -> list[str]:
-        return sorted(self._versions)
+        return sorted(self._index)
 
     def versions_of(self, name: str) -> list[ModelVersion]:
         """All versions of a model, oldest first (SemVer precedence)."""
-        found = self._versions.get(name, {})
-        return [found[v] for v in sorted(found, key=Version)]
+        found = self._index.get(name, {})
+        out = [found[v].resource for v in sorted(found, key=Version)]
+        return [v for v in out if isinstance(v, ModelVersion)]
 
     def all_versions(self) -> Iterator[ModelVersion]:
         for name in self.models():
             yield from self.versions_of(name)
 
     def get(self, name: str, version: str) -> ModelVersion | None:
-        return self._versions.get(name, {}).get(version)
+        entry = self._index.get(name, {}).get(version)
+        resource = entry.resource if entry is not None else None
+        return resource if isinstance(resource, ModelVersion) else None
 
     def in_stage(self, name: str, stage: ModelStage) -> list[ModelVersion]:
         return [v for v in self.versions_of(name) if v.stage is stage]
@@ -228,15 +275,16 @@ def _duplicates(entries: dict[str, Entry]) -> list[Finding]:
     findings = []
     for path in sorted(entries):
         key: tuple[str, str]
-        res = entries[path].resource
+        entry = entries[path]
+        if entry.kind in (None, "ModelVersion"):
+            continue  # refused, or name@version already unique by its path
+        res = entry.resource
         if res is None:
             continue
         if isinstance(res, Teams | LifecyclePolicy):
             key = (res.kind, "")
         elif isinstance(res, DriftPolicy):
             key = (res.kind, res.spec.model)
-        elif isinstance(res, ModelVersion):
-            continue  # the path already makes name@version unique
         else:
             key = (res.kind, res.metadata.name)
         if key in seen:
@@ -247,6 +295,22 @@ def _duplicates(entries: dict[str, Entry]) -> list[Finding]:
         else:
             seen[key] = path
     return findings
+
+
+_PARALLEL_FROM = 2000  # below this, starting worker processes costs more than it saves
+
+
+def _parse_job(job: tuple[bytes, Slot]) -> tuple[Resource | None, tuple[Finding, ...]]:
+    return parse_blob(*job)
+
+
+def _parse_all(jobs: list[tuple[bytes, Slot]]) -> list[tuple[Resource | None, tuple[Finding, ...]]]:
+    """Parse many blobs; a cold load of a large registry uses every core (parsing is CPU-bound)."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(jobs) < _PARALLEL_FROM or workers < 2 or "fork" not in mp.get_all_start_methods():
+        return [parse_blob(raw, slot) for raw, slot in jobs]
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+        return list(pool.map(_parse_job, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
 
 
 def _assemble(
@@ -261,30 +325,40 @@ def _assemble(
     keys = {path: f"{slot.folder}:{blob}" for path, blob, slot in files}
     cached = blob_cache.get_many(keys.values())
     missing = [(path, blob, slot) for path, blob, slot in files if keys[path] not in cached]
-    fresh: dict[str, str] = {}
+    fresh: dict[str, tuple[Resource | None, tuple[Finding, ...]]] = {}
     if missing:
         raws = read([blob for _, blob, _ in missing])
-        for path, blob, slot in missing:
-            fresh[keys[path]] = cache_mod.encode(parse_blob(raws[blob], slot))
-        blob_cache.put_many(fresh)
+        jobs = [(raws[blob], slot) for _, blob, slot in missing]
+        for (path, _, _), parsed in zip(missing, _parse_all(jobs), strict=True):
+            fresh[keys[path]] = parsed
+        blob_cache.put_many({k: cache_mod.encode(v) for k, v in fresh.items()})
     entries: dict[str, Entry] = {}
     findings = list(early)
     docs: dict[str, Document] = {}
 
-    def line_of(path: str) -> int:
+    def name_line(path: str) -> int:
         if path not in docs:
             raw = source(path)
             docs[path] = load(raw) if raw is not None else Document({}, {})
         return docs[path].line_of(("metadata", "name"))[0]
 
     for path, blob, _slot in files:
-        payload = fresh.get(keys[path]) or cached[keys[path]]
-        resource, file_findings = cache_mod.decode(payload)
+        key = keys[path]
+        if key in fresh:
+            resource, file_findings = fresh[key]
+            entry = Entry(path, blob, resource=resource)
+        else:
+            payload = cached[key]
+            entry = Entry(path, blob, payload=payload)
+            file_findings = () if entry.index else cache_mod.decode(payload)[1]
         file_findings = tuple(f.at(path) for f in file_findings)
-        if resource is not None:
-            placement = check_placement(path, resource, partial(line_of, path))
-            file_findings += tuple(placement)
-        entries[path] = Entry(path, blob, resource, file_findings)
+        if entry.index is not None:
+            kind, name, version, _stage = entry.index
+            file_findings += tuple(
+                check_placement(path, kind, name, version, partial(name_line, path))
+            )
+        entry.findings = file_findings
+        entries[path] = entry
         findings.extend(file_findings)
     findings.extend(_duplicates(entries))
     return RegistryState(rev, entries, findings, source)

@@ -134,6 +134,8 @@ def _explain(err: Any, cls: type[BaseModel], data: Any) -> tuple[str, str, str, 
         return "GF111", f"unknown field {field!r} in {_dotted(parent)}", hint, path
     if kind == "gf_name":
         return "GF112", f"{where}: {err['msg']}", "", path
+    if kind == "gf_artifact_path":
+        return "GF120", f"spec.artifacts: {err['msg']}", "", ("spec", "artifacts")
     if kind == "gf_semver":
         hint = 'quote it: version: "1.10.0"' if isinstance(value, float) else ""
         return "GF113", f"{where}: {err['msg']}", hint, path

@@ -10,7 +10,7 @@ from conftest import Repo
 from factories import manifest
 
 from galfriday_gitops.errors import UserError
-from galfriday_gitops.load import cache as cache_mod
+from galfriday_gitops.load import state as state_mod
 from galfriday_gitops.load.state import load_state, load_worktree
 from galfriday_gitops.resources import ModelStage
 
@@ -84,8 +84,10 @@ def test_second_load_parses_only_changed_blobs(reg: Repo, monkeypatch: pytest.Mo
     reg.write("models/price-direction/1.1.0.yaml", manifest(version="1.1.0", stage="production"))
     reg.commit("promote")
     parsed: list[bytes] = []
-    real = cache_mod.encode
-    monkeypatch.setattr(cache_mod, "encode", lambda p: parsed.append(b"x") or real(p))
+    real = state_mod.parse_blob
+    monkeypatch.setattr(
+        state_mod, "parse_blob", lambda raw, slot: parsed.append(raw) or real(raw, slot)
+    )
     state = load_state(reg.path, "HEAD")  # a fresh process would use the same disk cache
     assert len(parsed) == 1
     assert state.get("price-direction", "1.1.0").stage is ModelStage.PRODUCTION

@@ -7,7 +7,7 @@ import sys
 
 from galfriday_gitops import gitio
 from galfriday_gitops.cli.output import add_format, print_json
-from galfriday_gitops.load.state import RegistryState, load_state, load_worktree
+from galfriday_gitops.load.state import load_state, load_worktree
 from galfriday_gitops.resources import ModelStage
 
 HELP = "models x stages table of the registry at a revision (default HEAD)"
@@ -20,20 +20,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_format(parser)
 
 
-def stage_table(state: RegistryState) -> dict[str, dict[str, list[str]]]:
-    table: dict[str, dict[str, list[str]]] = {}
-    for name in state.models():
-        row: dict[str, list[str]] = {}
-        for version in state.versions_of(name):
-            row.setdefault(version.stage.value, []).append(version.version)
-        table[name] = row
-    return table
-
-
 def run(args: argparse.Namespace) -> int:
     root = gitio.toplevel(args.repo)
     state = load_worktree(root) if args.worktree else load_state(root, args.rev)
-    table = stage_table(state)
+    table = state.stage_table()
     if args.format == "json":
         print_json({"rev": state.rev, "models": table, "errors": len(state.findings)})
         return 0
