@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,14 +42,20 @@ def _env() -> dict[str, str]:
     return env
 
 
-def git(repo: Path | str, *args: str, input: bytes | None = None, check: bool = True) -> bytes:
+def git(
+    repo: Path | str,
+    *args: str,
+    input: bytes | None = None,
+    check: bool = True,
+    env: dict[str, str] | None = None,
+) -> bytes:
     """Run one git command in ``repo``; raise GitError with git's own message on failure."""
     try:
         proc = subprocess.run(
             ["git", "-C", str(repo), *args],
             input=input,
             capture_output=True,
-            env=_env(),
+            env={**_env(), **(env or {})},
             check=False,
         )
     except FileNotFoundError:
@@ -136,3 +143,39 @@ def read_blob(repo: Path | str, commit: str, path: str) -> bytes | None:
 def blob_id(content: bytes) -> str:
     """The id git would give this content (so work-tree files share the blob cache)."""
     return hashlib.sha1(b"blob %d\0" % len(content) + content, usedforsecurity=False).hexdigest()
+
+
+def changed_paths(repo: Path | str, base: str, head: str) -> list[str]:
+    """Paths that differ between two commits (what a pull request touches)."""
+    out = git(repo, "diff", "--name-only", "-z", "--no-renames", base, head, "--")
+    return [p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p]
+
+
+def commit_files(
+    repo: Path | str,
+    base: str,
+    files: dict[str, bytes | None],
+    message: str,
+    *,
+    branch: str | None = None,
+) -> str:
+    """Commit ``files`` (None deletes) on top of ``base`` without touching the work tree.
+
+    Uses a private index (read-tree, update-index, write-tree, commit-tree), so a user's
+    checkout, staged changes and current branch are left exactly as they were.
+    """
+    parent = rev_parse(repo, base)
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
+        git(repo, "read-tree", parent, env=env)
+        for path, content in sorted(files.items()):
+            if content is None:
+                git(repo, "update-index", "--force-remove", "--", path, env=env)
+                continue
+            oid = git(repo, "hash-object", "-w", "--stdin", input=content).decode().strip()
+            git(repo, "update-index", "--add", "--cacheinfo", f"100644,{oid},{path}", env=env)
+        tree = git(repo, "write-tree", env=env).decode().strip()
+    sha = git(repo, "commit-tree", tree, "-p", parent, "-m", message).decode().strip()
+    if branch is not None:
+        git(repo, "update-ref", f"refs/heads/{branch}", sha)
+    return sha

@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+# The loopback GitHub (checked against GitHub's OpenAPI description) for every test.
+pytest_plugins = ["forge.fixtures"]
+
 ROOT = Path(__file__).resolve().parent.parent
 # The project is itself a registry: tests start from a copy of its own registry files.
 REGISTRY_PARTS = ("models", "policies", "experiments", "artifacts", "schemas")

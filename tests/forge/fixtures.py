@@ -1,4 +1,4 @@
-"""Fixtures for the forge tests: GitHub's specs, the loopback GitHub, a client pointed at it.
+"""Fixtures for the forge: GitHub's specs, the loopback GitHub, a client pointed at it.
 
 The specs come from npm (``tools/fetch-github-specs.sh``). When they are missing the script is
 run once; when that fails the tests FAIL with its message rather than skip, so a machine
@@ -15,10 +15,9 @@ from typing import Any
 
 import pytest
 
+from forge.loopback import BOT_LOGIN, INSTALLATION_TOKEN, TOKEN, LoopbackGitHub, RecordingSleep
+from forge.openapi import OpenAPISpec
 from galfriday_gitops.forge import GitHubForge
-
-from .loopback import BOT_LOGIN, INSTALLATION_TOKEN, TOKEN, LoopbackGitHub, RecordingSleep
-from .openapi import OpenAPISpec
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FETCH_SCRIPT = REPO_ROOT / "tools" / "fetch-github-specs.sh"
