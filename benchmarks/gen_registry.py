@@ -13,7 +13,9 @@ import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-STAGES = ["archived", "retired", "deprecated", "development", "testing", "staging", "canary"]
+# One version per stage with capacity (production, canary): a valid registry.
+STAGES = ["archived", "retired", "deprecated", "deprecated", "development",
+          "testing", "staging", "canary", "production", "development"]  # fmt: skip
 
 
 def manifest(name: str, version: str, stage: str, rng: random.Random) -> str:
@@ -69,7 +71,7 @@ def generate(target: Path, models: int, versions: int) -> None:
         folder = target / "models" / name
         folder.mkdir(parents=True, exist_ok=True)
         for v in range(versions):
-            stage = "production" if v == versions - 2 else STAGES[min(v, len(STAGES) - 1)]
+            stage = STAGES[v % len(STAGES)] if v < len(STAGES) else "archived"
             version = f"1.{v}.0"
             (folder / f"{version}.yaml").write_text(manifest(name, version, stage, rng))
     subprocess.run(["git", "-C", str(target), "add", "-A"], check=True, env=env)

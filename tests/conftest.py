@@ -119,7 +119,9 @@ class Result:
 def gfops(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> Result:
     """Run the real CLI in a subprocess, exactly as a user would."""
     proc = subprocess.run(
-        [sys.executable, "-m", "galfriday_gitops", *args],
+        # -P: never import a package from the cwd (a registry checkout may carry a
+        # galfriday_gitops/ of its own: the attack the trust model is about).
+        [sys.executable, "-P", "-m", "galfriday_gitops", *args],
         cwd=cwd,
         capture_output=True,
         text=True,

@@ -16,7 +16,7 @@ from typing import Protocol, cast
 
 from galfriday_gitops.errors import UserError
 
-COMMANDS = ("validate", "status", "show", "schema", "rules", "register")
+COMMANDS = ("validate", "status", "show", "check", "schema", "rules", "register")
 
 
 class Command(Protocol):

@@ -586,3 +586,17 @@ class GitHubForge:
             path_params={"issue_number": number},
             body={"labels": list(labels)},
         )
+
+
+def parse_reviews(items: JSON) -> list[Review]:
+    """Reviews from the JSON array of "list reviews for a pull request" (offline input)."""
+    if not isinstance(items, list):
+        raise ForgeError("reviews: expected the JSON array GitHub's list-reviews endpoint returns")
+    return [_review(item) for item in items]
+
+
+def parse_pull_commits(items: JSON) -> list[PullCommit]:
+    """Commits from the JSON array of "list commits on a pull request" (offline input)."""
+    if not isinstance(items, list):
+        raise ForgeError("commits: expected the JSON array GitHub's list-commits endpoint returns")
+    return [_pull_commit(item) for item in items]

@@ -1,0 +1,1 @@
+"""Rules: events and states in, findings out; the catalogue names them all."""

@@ -53,6 +53,34 @@ RULES: dict[str, Rule] = {
         Rule("GF123", "submodule", _E, "Submodules under registry folders are refused."),
         Rule("GF124", "duplicate-resource", _E, "Two resources of one kind share a name."),
         Rule("GF125", "wrong-kind", _E, "A kind in the wrong folder (e.g. a policy in models/)."),
+        # -- reconciler: judged with the BASE revision's policies and teams
+        Rule("GF200", "transition", _E, "A stage change follows the policy's graph (no skips)."),
+        Rule("GF201", "initial-stage", _E, "A new version enters at the policy's initialStage."),
+        Rule("GF202", "approvals", _E, "The target stage's approvals: count, teams, fresh."),
+        Rule(
+            "GF203", "changes-requested", _E, "An eligible reviewer's latest review asks changes."
+        ),
+        Rule(
+            "GF204", "thresholds", _E, "Metric thresholds of the target stage (NaN never passes)."
+        ),
+        Rule("GF205", "required-fields", _E, "Fields the target stage requires are present."),
+        Rule("GF206", "capacity", _E, "Versions per stage per model, on the merged (head) state."),
+        Rule("GF207", "previous-holder", _E, "The replaced version moves where the policy says."),
+        Rule("GF208", "immutable", _E, "A registered version's facts never change."),
+        Rule("GF209", "deletion", _E, "Deleting/renaming a version only after it is archived."),
+        Rule("GF210", "artifact", _E, "The artifact's .dvc exists; md5 and size match."),
+        Rule("GF211", "freeze", _E, "No promotion into a frozen stage during a freeze window."),
+        Rule(
+            "GF212", "experiment-win", _E, "A concluded experiment (at base) won by this version."
+        ),
+        Rule("GF213", "policy-guard", _E, "Changes to policies/ or .github/ need the owners' OK."),
+        Rule("GF214", "policy-applies", _E, "Exactly one valid stage policy governs each change."),
+        Rule("GF215", "rollout", _E, "Canary traffic within the stage's maxTrafficPercent."),
+        Rule("GF216", "replacement", _E, "A deprecated version names a live replacement."),
+        Rule("GF217", "review-data", _E, "Review data is available and complete (fail closed)."),
+        Rule(
+            "GF290", "internal-error", _E, "The reconciler could not finish: the change is blocked."
+        ),
     ]
 }
 

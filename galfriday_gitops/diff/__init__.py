@@ -1,0 +1,1 @@
+"""Diff: two registry states in, events out."""

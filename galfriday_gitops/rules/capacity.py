@@ -1,0 +1,69 @@
+"""Whole-state rules, checked on the head (the merge result): capacity per stage, and
+where the replaced holder of a stage goes. Checking the merged state is what stops two
+pull requests that are each fine alone from both landing through a merge queue."""
+
+from __future__ import annotations
+
+from galfriday_gitops.diff.events import EventKind
+from galfriday_gitops.findings import Finding
+from galfriday_gitops.resources import ModelStage
+from galfriday_gitops.rules.catalogue import rule
+from galfriday_gitops.rules.context import Context
+
+
+def check_capacity(ctx: Context) -> list[Finding]:
+    findings = []
+    changed = {e.path for e in ctx.events}
+    table = ctx.head.stage_table()
+    for name, row in table.items():
+        for stage_name, versions in row.items():
+            if len(versions) < 2:
+                continue
+            stage = ModelStage(stage_name)
+            probe = ctx.head.get(name, versions[0])
+            rules = ctx.stage_rules(probe, stage) if probe else None
+            if rules is None or rules.capacity is None or len(versions) <= rules.capacity:
+                continue
+            paths = [f"models/{name}/{v}.yaml" for v in versions]
+            path = next((p for p in paths if p in changed), paths[-1])
+            findings.append(
+                rule("GF206").finding(
+                    path,
+                    ctx.head.line_of(path, ("spec", "stage")),
+                    f"{name} would have {len(versions)} versions in {stage.value} "
+                    f"({', '.join(versions)}); the policy allows {rules.capacity}",
+                    hint="move the current holder out in the same pull request",
+                )
+            )
+    return findings
+
+
+def check_previous_holder(ctx: Context) -> list[Finding]:
+    findings = []
+    for event in ctx.events:
+        if event.kind is not EventKind.STAGE_CHANGED or event.from_stage is None:
+            continue
+        version = ctx.head_version(event)
+        if version is None:
+            continue
+        # This version left a stage; was it the holder some other version replaced?
+        replaced_by = [
+            e for e in ctx.events
+            if e.kind is EventKind.STAGE_CHANGED and e.name == event.name
+            and e.to_stage is event.from_stage and e.version != event.version
+        ]  # fmt: skip
+        if not replaced_by:
+            continue
+        rules = ctx.stage_rules(version, event.from_stage)
+        target = rules.previous_holder if rules else None
+        if target is not None and event.to_stage is not target:
+            findings.append(
+                rule("GF207").finding(
+                    event.path,
+                    ctx.line(event, "spec", "stage"),
+                    f"{event.ref} was replaced in {event.from_stage.value} and moves to "
+                    f"{event.to_stage.value if event.to_stage else '?'}; the policy says "
+                    f"{target.value}",
+                )
+            )
+    return findings

@@ -1,0 +1,117 @@
+"""Run every rule over a change and assemble the verdict: allowed or blocked, and why."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from galfriday_gitops import gitio
+from galfriday_gitops.diff.events import Event, diff
+from galfriday_gitops.findings import Finding, Severity
+from galfriday_gitops.load.state import load_state
+from galfriday_gitops.rules import approvals, capacity, stages, versions
+from galfriday_gitops.rules.catalogue import RULES
+from galfriday_gitops.rules.context import Context
+from galfriday_gitops.rules.reviews import PullRequestFacts, ReviewVerdict, Tally
+
+Check = Callable[[Context], list[Finding]]
+
+CHECKS: tuple[tuple[str, Check], ...] = (
+    ("GF214", stages.check_policy_applies),
+    ("GF200", stages.check_transition),
+    ("GF201", stages.check_initial_stage),
+    ("GF217", approvals.check_review_data),
+    ("GF202", approvals.check_approvals),  # also reports GF213 for guarded paths
+    ("GF203", approvals.check_changes_requested),
+    ("GF204", stages.check_thresholds),
+    ("GF205", stages.check_required_fields),
+    ("GF206", capacity.check_capacity),
+    ("GF207", capacity.check_previous_holder),
+    ("GF208", versions.check_immutable),
+    ("GF209", versions.check_deletion),
+    ("GF210", versions.check_artifact),
+    ("GF211", stages.check_freeze),
+    ("GF212", stages.check_experiment_win),
+    ("GF215", stages.check_rollout),
+    ("GF216", stages.check_replacement),
+)
+
+
+@dataclass
+class Verdict:
+    base: str
+    head: str
+    events: list[Event]
+    findings: list[Finding]
+    reviews: list[ReviewVerdict] | None
+    tallies: list[tuple[str, int, str, Tally]]
+
+    @property
+    def allowed(self) -> bool:
+        return not any(f.severity is Severity.ERROR for f in self.findings)
+
+    def rule_status(self) -> dict[str, str]:
+        """Each rule: failed (with findings) or passed; loading rules folded into 'schema'."""
+        failed = {f.rule for f in self.findings}
+        status = {"schema": "failed" if any(r < "GF200" for r in failed) else "passed"}
+        for rule_id in RULES:
+            if rule_id >= "GF200":
+                status[rule_id] = "failed" if rule_id in failed else "passed"
+        return status
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": "allowed" if self.allowed else "blocked",
+            "base": self.base,
+            "head": self.head,
+            "events": [e.to_dict() for e in self.events],
+            "findings": [f.to_dict() for f in self.findings],
+            "rules": {
+                k: {"status": v, "name": RULES[k].name if k in RULES else "schema"}
+                for k, v in self.rule_status().items()
+            },
+            "approvals": [
+                {
+                    "change": what,
+                    "needed": t.needed,
+                    "approvers": list(t.approvers),
+                    "missing": t.missing,
+                    "eligible": list(t.eligible),
+                }
+                for _, _, what, t in self.tallies
+            ],
+            "reviews": None if self.reviews is None else [r.to_dict() for r in self.reviews],
+        }
+
+
+def judge(ctx: Context) -> list[Finding]:
+    """Head load findings plus every rule's findings, in catalogue order."""
+    findings = list(ctx.head.findings)
+    for _, check in CHECKS:
+        findings.extend(check(ctx))
+    return findings
+
+
+def reconcile(
+    repo: Path,
+    base: str,
+    head: str,
+    pull: PullRequestFacts | None,
+    now: dt.datetime | None = None,
+) -> Verdict:
+    """Load both revisions from git objects, diff them, run the rules (base policies)."""
+    base_state = load_state(repo, base)
+    head_state = load_state(repo, head)
+    assert base_state.rev is not None and head_state.rev is not None
+    extra = gitio.changed_paths(repo, base_state.rev, head_state.rev)
+    events = diff(base_state, head_state, extra)
+    ctx = Context(repo, base_state, head_state, events, pull)
+    if now is not None:
+        ctx.now = now
+    findings = judge(ctx)
+    return Verdict(
+        base_state.rev, head_state.rev, events, findings, ctx.reviews, approvals.tallies(ctx)
+    )

@@ -1,0 +1,209 @@
+"""Rules one by one, through the library on real git repos: each passes and fails."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from conftest import Repo
+from factories import fake_md5, manifest
+
+from galfriday_gitops.diff.events import EventKind
+from galfriday_gitops.forge.base import PullCommit, Review
+from galfriday_gitops.resources import ModelStage
+from galfriday_gitops.rules.engine import reconcile
+from galfriday_gitops.rules.reviews import PullRequestFacts, evaluate_reviews
+
+NOW = dt.datetime(2026, 11, 24, tzinfo=dt.UTC)
+POLICY = """\
+apiVersion: galfriday/v1
+kind: StagePolicy
+metadata: {name: default}
+spec:
+  owners: [platform]
+  transitions:
+    development: [staging, archived]
+    staging: [canary, production, development]
+    canary: [production, staging]
+    production: [deprecated]
+    deprecated: [archived, production]
+    archived: []
+  stages:
+    canary: {capacity: 1, rollout: {maxTrafficPercent: 10}}
+    production: {capacity: 1, previousHolder: deprecated}
+"""
+TEAMS = """\
+apiVersion: galfriday/v1
+kind: Teams
+metadata: {name: teams}
+spec:
+  teams: {platform: [frank], leads: [dave]}
+"""
+
+
+def dvc(repo: Repo, version: str) -> None:
+    repo.write(
+        f"artifacts/m/{version}/model.json.dvc",
+        f"outs:\n- md5: {fake_md5('m', version)}\n  size: 100\n  path: model.json\n",
+    )
+
+
+@pytest.fixture
+def reg(empty_repo: Repo) -> Repo:
+    empty_repo.write("policies/stages.yaml", POLICY)
+    empty_repo.write("policies/teams.yaml", TEAMS)
+    for version, stage in (("1.0.0", "production"), ("1.1.0", "staging"), ("0.9.0", "archived")):
+        empty_repo.write(f"models/m/{version}.yaml", manifest("m", version, stage))
+        dvc(empty_repo, version)
+    empty_repo.commit("base")
+    empty_repo.git("checkout", "-q", "-b", "change")
+    return empty_repo
+
+
+def judge(repo: Repo, pull: PullRequestFacts | None = None) -> set[str]:
+    repo.commit("change")
+    head = repo.git("rev-parse", "HEAD")
+    pull = pull or PullRequestFacts(1, "alice", head)
+    verdict = reconcile(repo.path, "main", "change", pull, NOW)
+    return {f.rule for f in verdict.findings}
+
+
+def test_an_untouched_registry_passes_everything(reg: Repo) -> None:
+    assert judge(reg) == set()
+
+
+def test_registration_enters_at_the_initial_stage(reg: Repo) -> None:
+    reg.write("models/m/2.0.0.yaml", manifest("m", "2.0.0", "development"))
+    dvc(reg, "2.0.0")
+    assert judge(reg) == set()
+    reg.write("models/m/2.0.0.yaml", manifest("m", "2.0.0", "staging"))
+    assert judge(reg) == {"GF201"}
+
+
+def test_previous_holder_must_move_where_the_policy_says(reg: Repo) -> None:
+    reg.write("models/m/1.1.0.yaml", manifest("m", "1.1.0", "production"))
+    reg.write("models/m/1.0.0.yaml", manifest("m", "1.0.0", "deprecated"))
+    assert judge(reg) == set()
+    reg.write("models/m/1.0.0.yaml", manifest("m", "1.0.0", "staging"))
+    found = judge(reg)
+    assert "GF207" in found and "GF200" in found  # production -> staging is not in this graph
+
+
+def test_capacity_counts_the_merged_state(reg: Repo) -> None:
+    reg.write("models/m/1.1.0.yaml", manifest("m", "1.1.0", "production"))
+    assert judge(reg) == {"GF206"}
+
+
+def test_exactly_one_policy_must_apply(reg: Repo) -> None:
+    reg.git("checkout", "-q", "main")
+    reg.write("policies/other.yaml", POLICY.replace("name: default", "name: other"))
+    reg.commit("second policy")
+    reg.git("checkout", "-q", "-b", "two", "main")
+    reg.write("models/m/1.1.0.yaml", manifest("m", "1.1.0", "canary"))
+    reg.commit("x")
+    verdict = reconcile(reg.path, "main", "two", PullRequestFacts(1, "a", "0" * 40), NOW)
+    assert "GF214" in {f.rule for f in verdict.findings}
+
+
+def test_rollout_within_the_stage_limit(reg: Repo) -> None:
+    canary = manifest("m", "1.1.0", "canary").replace(
+        "  artifacts:", "  rollout: {trafficPercent: 5}\n  artifacts:"
+    )
+    reg.write("models/m/1.1.0.yaml", canary)
+    assert judge(reg) == set()
+    reg.write("models/m/1.1.0.yaml", canary.replace("trafficPercent: 5", "trafficPercent: 50"))
+    assert judge(reg) == {"GF215"}
+
+
+def test_deletion_only_of_archived_versions_and_renames(reg: Repo) -> None:
+    (reg.path / "models/m/0.9.0.yaml").unlink()
+    assert judge(reg) == set()
+    # Same artifact, new name/version: a rename (the artifact hash is the identity).
+    reg.write("models/m/3.0.0.yaml", manifest("m", "3.0.0", "staging", md5=fake_md5("m", "1.1.0")))
+    (reg.path / "models/m/1.1.0.yaml").unlink()
+    reg.commit("rename")
+    verdict = reconcile(reg.path, "main", "change", PullRequestFacts(1, "a", "0" * 40), NOW)
+    kinds = {(e.kind, e.version) for e in verdict.events}
+    assert (EventKind.RENAMED, "3.0.0") in kinds and (EventKind.DELETED, "0.9.0") in kinds
+    assert (EventKind.DELETED, "1.1.0") not in kinds
+    renamed = next(f for f in verdict.findings if f.rule == "GF209")
+    assert (
+        renamed.file == "models/m/1.1.0.yaml"
+        and "renamed to models/m/3.0.0.yaml" in renamed.message
+    )
+
+
+def test_replacement_must_be_live(reg: Repo) -> None:
+    reg.write(
+        "policies/lifecycle.yaml",
+        "apiVersion: galfriday/v1\nkind: LifecyclePolicy\nmetadata: {name: default}\nspec: {}\n",
+    )
+    reg.commit("lifecycle")
+    reg.git("branch", "-f", "main", "HEAD")
+    deprecated = manifest("m", "1.0.0", "deprecated").replace(
+        "  artifacts:",
+        "  deprecation: {reason: old, replacement: 1.1.0, endOfLife: 2027-01-01}\n  artifacts:",
+    )
+    reg.write("models/m/1.0.0.yaml", deprecated)
+    reg.write("models/m/1.1.0.yaml", manifest("m", "1.1.0", "production"))
+    assert judge(reg) == set()
+    reg.write("models/m/1.1.0.yaml", manifest("m", "1.1.0", "staging"))
+    assert "GF216" in judge(reg)
+
+
+def test_policy_changes_need_the_owners(reg: Repo) -> None:
+    reg.write(
+        "policies/stages.yaml", POLICY.replace("capacity: 1, rollout", "capacity: 5, rollout")
+    )
+    head_reviews = (Review(1, "dave", "User", "APPROVED", None, None),)
+    assert "GF213" in judge(reg, PullRequestFacts(1, "alice", "x", head_reviews))
+    reg.commit("again")
+    head = reg.git("rev-parse", "HEAD")
+    frank = (Review(2, "frank", "User", "APPROVED", head, NOW),)
+    verdict = reconcile(reg.path, "main", "change", PullRequestFacts(1, "alice", head, frank), NOW)
+    assert "GF213" not in {f.rule for f in verdict.findings}
+
+
+def review(
+    id_: int, login: str, state: str, sha: str = "h", minute: int = 0, kind: str = "User"
+) -> Review:
+    return Review(id_, login, kind, state, sha, dt.datetime(2026, 1, 1, 0, minute, tzinfo=dt.UTC))  # type: ignore[arg-type]
+
+
+def test_review_semantics() -> None:
+    facts = PullRequestFacts(
+        1, "alice", "h",
+        (
+            review(1, "dave", "APPROVED", minute=1),
+            review(2, "dave", "COMMENTED", minute=2),  # a comment does not withdraw an approval
+            review(3, "erin", "APPROVED", minute=1),
+            review(4, "erin", "CHANGES_REQUESTED", minute=3),  # the latest decisive review wins
+            review(5, "carol", "APPROVED", sha="old"),
+            review(6, "bob", "APPROVED"),
+            review(7, "renovate[bot]", "APPROVED", kind="Bot"),
+            review(8, "ghost", "PENDING"),
+        ),
+        (PullCommit("c1", "bob", "bob", None),),
+    )  # fmt: skip
+    verdicts = {v.login: v for v in evaluate_reviews(facts, None)}
+    assert verdicts["dave"].approves and "no team" in verdicts["dave"].reason
+    assert not verdicts["erin"].approves and verdicts["erin"].state == "CHANGES_REQUESTED"
+    assert "stale" in verdicts["carol"].reason
+    assert "wrote a commit" in verdicts["bob"].reason
+    assert "bots" in verdicts["renovate[bot]"].reason
+    assert "ghost" not in verdicts
+
+
+def test_stage_enum_is_the_only_spelling() -> None:
+    assert [s.value for s in ModelStage] == (
+        [
+            "development",
+            "testing",
+            "staging",
+            "canary",
+            "production",
+            "deprecated",
+            "retired",
+            "archived",
+        ]
+    )
