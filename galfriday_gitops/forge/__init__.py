@@ -5,6 +5,7 @@ read the Actions event payload.
 """
 
 from galfriday_gitops.forge.base import (
+    CommitState,
     Forge,
     ForgeError,
     PullCommit,
@@ -23,6 +24,7 @@ from galfriday_gitops.forge.github import GitHubError, GitHubForge, validate_rep
 
 __all__ = [
     "EVENT_NAMES",
+    "CommitState",
     "Forge",
     "ForgeError",
     "ForgeEvent",

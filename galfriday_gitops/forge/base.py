@@ -15,6 +15,8 @@ ReviewState = Literal["APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED",
 REVIEW_STATES: frozenset[str] = frozenset(
     {"APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED", "PENDING"}
 )
+CommitState = Literal["success", "failure", "error", "pending"]
+COMMIT_STATES: frozenset[str] = frozenset({"success", "failure", "error", "pending"})
 
 
 class ForgeError(Exception):
@@ -122,4 +124,20 @@ class Forge(Protocol):
 
     def add_labels(self, number: int, labels: Sequence[str]) -> None:
         """Add ``labels`` to issue or pull request ``number``."""
+        ...
+
+    def set_status(
+        self,
+        sha: str,
+        state: CommitState,
+        context: str,
+        description: str,
+        target_url: str | None = None,
+    ) -> None:
+        """Set commit status ``context`` on commit ``sha``; the latest status per context wins.
+
+        ``description`` is cut to the forge's limit (GitHub: 140 characters). Branch
+        protection can require a context, which is how a verdict computed outside the pull
+        request's own check runs (e.g. after a review) gates the merge.
+        """
         ...

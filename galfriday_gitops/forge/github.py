@@ -33,7 +33,9 @@ from email.message import Message
 from typing import Any, Final, cast
 
 from galfriday_gitops.forge.base import (
+    COMMIT_STATES,
     REVIEW_STATES,
+    CommitState,
     ForgeError,
     PullCommit,
     PullRequest,
@@ -54,6 +56,8 @@ PULL_COMMITS_LISTING_CAP: Final = 250
 # Bound on pages followed in one listing (100 per page): a broken or hostile Link chain
 # must not loop forever.
 MAX_PAGES: Final = 200
+# GitHub answers 422 to a commit status description longer than this (in characters).
+STATUS_DESCRIPTION_LIMIT: Final = 140
 # Installation tokens (the Actions GITHUB_TOKEN) cannot read GET /user; what they write is
 # authored by this account.
 ACTIONS_BOT_LOGIN: Final = "github-actions[bot]"
@@ -63,6 +67,8 @@ _OWNER_RE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}")
 # Repository names: alphanumerics, '.', '-', '_', at most 100 chars ('.' and '..' excluded).
 _REPO_RE: Final = re.compile(r"[A-Za-z0-9._-]{1,100}")
 _LINK_RE: Final = re.compile(r'<([^>]*)>\s*;\s*rel="([^"]*)"')
+# Commit ids: SHA-1, or SHA-256 for repositories using it.
+_SHA_RE: Final = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _LOOPBACK_HOSTS: Final = frozenset({"127.0.0.1", "localhost", "::1"})
 _RETRYABLE_METHODS: Final = frozenset({"GET", "PATCH", "PUT", "DELETE"})
 
@@ -169,6 +175,11 @@ def _int(obj: Mapping[str, JSON], key: str, what: str) -> int:
 def _opt_obj(obj: Mapping[str, JSON], key: str, what: str) -> dict[str, JSON] | None:
     value = obj.get(key)
     return None if value is None else _obj(value, f"{what}.{key}")
+
+
+def _truncate(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, the last one an ellipsis when anything was cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 def _timestamp(value: str | None, what: str) -> datetime | None:
@@ -322,8 +333,14 @@ class GitHubForge:
         query: Mapping[str, str | int] | None = None,
         body: JSON = None,
         url: str | None = None,
+        idempotent: bool = False,
     ) -> tuple[JSON, Message]:
-        """Send one API call (with retries); returns the decoded JSON body and the headers."""
+        """Send one API call (with retries); returns the decoded JSON body and the headers.
+
+        ``idempotent`` marks a POST whose repetition is harmless (a commit status: the latest
+        one per context wins), so it is retried like GET on server and connection errors.
+        """
+        retry_any = idempotent or method in _RETRYABLE_METHODS
         if url is None:
             url = self._url(template, path_params or {})
             if query:
@@ -356,7 +373,7 @@ class GitHubForge:
                 exc.close()
                 detail = f"HTTP {status}: {self._github_message(raw)}"
                 wait = _retry_after(headers) if status in {403, 429} else None
-                retryable = wait is not None or (status >= 500 and method in _RETRYABLE_METHODS)
+                retryable = wait is not None or (status >= 500 and retry_any)
             except (
                 urllib.error.URLError,
                 TimeoutError,
@@ -368,7 +385,7 @@ class GitHubForge:
                 detail = f"connection error: {reason}"
                 refused = isinstance(reason, ConnectionRefusedError)
                 # A refused connection never reached the server, so even a POST is safe again.
-                retryable = method in _RETRYABLE_METHODS or refused
+                retryable = retry_any or refused
             if not retryable or attempt >= self._max_retries:
                 raise self._error(method, template, detail, status)
             attempt += 1
@@ -585,6 +602,49 @@ class GitHubForge:
             "/repos/{owner}/{repo}/issues/{issue_number}/labels",
             path_params={"issue_number": number},
             body={"labels": list(labels)},
+        )
+
+    def set_status(
+        self,
+        sha: str,
+        state: CommitState,
+        context: str,
+        description: str,
+        target_url: str | None = None,
+    ) -> None:
+        """Set the commit status ``context`` of commit ``sha`` (the latest one per context wins).
+
+        The description is cut to GitHub's 140 characters (ending in an ellipsis when cut), so
+        a long verdict never turns into a 422. Repeating the call is harmless, so it is retried
+        on server errors like a GET.
+        """
+        if not _SHA_RE.fullmatch(sha):
+            raise ForgeError(f"invalid commit sha {sha!r}: expected 40 or 64 hex digits")
+        if state not in COMMIT_STATES:
+            raise ForgeError(
+                f"invalid commit status state {state!r}: expected one of "
+                f"{', '.join(sorted(COMMIT_STATES))}"
+            )
+        if not context.strip():
+            raise ForgeError("commit status context must not be empty")
+        if target_url is not None and urllib.parse.urlsplit(target_url).scheme not in {
+            "https",
+            "http",
+        }:
+            raise ForgeError(f"invalid commit status target URL {target_url!r}: must be http(s)")
+        payload: dict[str, JSON] = {
+            "state": state,
+            "context": context,
+            "description": _truncate(description, STATUS_DESCRIPTION_LIMIT),
+        }
+        if target_url is not None:
+            payload["target_url"] = target_url
+        self._request(
+            "POST",
+            "/repos/{owner}/{repo}/statuses/{sha}",
+            path_params={"sha": sha},
+            body=payload,
+            idempotent=True,
         )
 
 

@@ -90,6 +90,7 @@ class LoopbackGitHub:
         self.commits: dict[int, list[dict[str, Any]]] = {}
         self.issues: dict[int, dict[str, Any]] = {}  # issues and pull requests share numbers
         self.comments: dict[int, list[dict[str, Any]]] = {}
+        self.statuses: dict[str, list[dict[str, Any]]] = {}  # commit sha -> statuses, oldest first
         self.faults: list[Fault] = []
         self.requests: list[Recorded] = []
         self.violations: list[str] = []
@@ -109,6 +110,7 @@ class LoopbackGitHub:
             ("POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments"): self._create_comment,
             ("PATCH", "/repos/{owner}/{repo}/issues/comments/{comment_id}"): self._update_comment,
             ("POST", "/repos/{owner}/{repo}/issues/{issue_number}/labels"): self._add_labels,
+            ("POST", "/repos/{owner}/{repo}/statuses/{sha}"): self._create_status,
         }
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
@@ -572,6 +574,40 @@ class LoopbackGitHub:
                 issue["labels"].append(self._label(name))
                 names.add(name)
         return 200, issue["labels"]
+
+    def _create_status(self, ctx: Ctx) -> tuple[int, Any]:
+        sha = ctx.params["sha"]
+        description = ctx.body.get("description")
+        # Rules GitHub enforces beyond the schema; it answers 422, which the description does
+        # not list for this operation, so breaking them is recorded as a violation.
+        if description is not None and len(description) > 140:
+            self.violations.append("request: status description longer than 140 characters")
+            return 422, {"message": "Validation Failed"}
+        if not all(c in "0123456789abcdef" for c in sha) or len(sha) not in {40, 64}:
+            self.violations.append(f"request: status for {sha!r}, which is not a commit sha")
+            return 422, {"message": f"No commit found for SHA: {sha}"}
+        status = self.spec.example("status")
+        status_id = next(self._ids)
+        status.update(
+            id=status_id,
+            node_id=f"SC_{status_id}",
+            url=f"https://api.github.com/repos/{self.owner}/{self.repo}/statuses/{sha}",
+            state=ctx.body["state"],
+            description=description,
+            target_url=ctx.body.get("target_url"),
+            context=ctx.body.get("context", "default"),
+            creator=self._user(ctx.login),
+        )
+        self.statuses.setdefault(sha, []).append(self._validated("status", status))
+        return 201, status
+
+    def latest_status(self, sha: str, context: str) -> dict[str, Any] | None:
+        """What GitHub shows for ``context`` on ``sha``: its most recent status (contexts are
+        case-insensitive)."""
+        matching = [
+            s for s in self.statuses.get(sha, []) if s["context"].lower() == context.lower()
+        ]
+        return matching[-1] if matching else None
 
 
 def _not_found() -> dict[str, str]:
