@@ -16,7 +16,17 @@ from typing import Protocol, cast
 
 from galfriday_gitops.errors import UserError
 
-COMMANDS = ("validate", "status", "show", "check", "schema", "rules", "register")
+COMMANDS = (
+    "validate",
+    "status",
+    "show",
+    "check",
+    "schema",
+    "rules",
+    "register",
+    "promote",
+    "rollback",
+)
 
 
 class Command(Protocol):

@@ -1,0 +1,161 @@
+"""``gfops promote`` end to end: real git repos, the real CLI, the loopback GitHub."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from conftest import Repo, gfops
+from factories import manifest
+from forge.loopback import TOKEN, LoopbackGitHub
+
+from galfriday_gitops.load.state import load_state
+from galfriday_gitops.resources import ModelStage
+
+BRANCH = "galfriday/promote/price-direction-1.3.0-staging"
+
+
+def add_testing_version(repo: Repo) -> None:
+    repo.write("models/price-direction/1.3.0.yaml", manifest(version="1.3.0", stage="testing"))
+    repo.commit("register 1.3.0")
+
+
+def test_one_line_diff_on_a_new_branch_leaving_the_checkout_alone(repo: Repo) -> None:
+    add_testing_version(repo)
+    base = repo.git("rev-parse", "main")
+    # The user is mid-work: a staged change and an untracked file on their own branch.
+    repo.git("checkout", "-q", "-b", "my-work")
+    repo.write("models/price-direction/1.3.0.yaml", manifest(version="1.3.0", stage="canary"))
+    repo.git("add", "models/price-direction/1.3.0.yaml")
+    repo.write("notes.txt", "scratch\n")
+    status_before = repo.git("status", "--porcelain")
+
+    result = gfops("promote", "price-direction", "1.3.0", "staging", cwd=repo.path)
+
+    assert result.code == 0, result.err
+    assert f"branch {BRANCH}" in result.out
+    assert "testing → **staging**" in result.out
+    assert repo.git("diff", "--numstat", base, BRANCH) == "1\t1\tmodels/price-direction/1.3.0.yaml"
+    diff = repo.git("diff", "-U0", base, BRANCH)
+    assert "-  stage: testing          # a comment that must survive edits" in diff
+    assert "+  stage: staging          # a comment that must survive edits" in diff
+    assert repo.git("rev-parse", f"{BRANCH}^") == base
+    assert repo.git("branch", "--show-current") == "my-work"
+    assert repo.git("status", "--porcelain") == status_before
+    assert repo.git("rev-parse", "main") == base
+
+
+def test_production_moves_the_previous_holder_in_the_same_commit(repo: Repo) -> None:
+    base = repo.git("rev-parse", "main")
+    result = gfops("promote", "price-direction", "1.2.0", "production", cwd=repo.path)
+    assert result.code == 0, result.err
+    branch = "galfriday/promote/price-direction-1.2.0-production"
+    numstat = repo.git("diff", "--numstat", base, branch).splitlines()
+    assert "1\t1\tmodels/price-direction/1.2.0.yaml" in numstat
+    assert any(line.endswith("models/price-direction/1.1.0.yaml") for line in numstat)
+    head = load_state(repo.path, branch)
+    assert head.ok, head.findings
+    assert [v.version for v in head.in_stage("price-direction", ModelStage.PRODUCTION)] == ["1.2.0"]
+    holder = head.get("price-direction", "1.1.0")
+    assert holder is not None and holder.stage is ModelStage.DEPRECATED
+    assert holder.spec.deprecation is not None
+    assert holder.spec.deprecation.replacement == "1.2.0"
+    # The summary says what the reconciler will check, with this version's numbers.
+    assert "previous holder of production" in result.out
+    assert "| test.accuracy ≥ 0.85 | ✅ | is 0.898703 |" in result.out
+    assert "2 approval(s) from ml-leads (dave, erin)" in result.out
+    assert "| experiment won | ❌ |" in result.out
+    assert "capacity of production | ✅ | 1 of 1" in result.out
+    assert gfops("validate", "--rev", branch, cwd=repo.path).code == 0
+
+
+def test_keep_holder_changes_only_the_requested_line(repo: Repo) -> None:
+    base = repo.git("rev-parse", "main")
+    result = gfops(
+        "promote", "price-direction", "1.2.0", "production", "--keep-holder", cwd=repo.path
+    )
+    assert result.code == 0, result.err
+    branch = "galfriday/promote/price-direction-1.2.0-production"
+    assert repo.git("diff", "--numstat", base, branch) == "1\t1\tmodels/price-direction/1.2.0.yaml"
+    assert "capacity of production | ❌ | 2 of 1" in result.out
+
+
+def test_bad_requests_exit_2_with_one_clear_line(repo: Repo) -> None:
+    cases = {
+        ("price-direction", "9.9.9", "staging"): (
+            "price-direction has no version 9.9.9 at main; versions: 1.0.0 (deprecated), "
+            "1.1.0 (production), 1.2.0 (staging)"
+        ),
+        ("price-direction", "1.2.0", "Prodution"): (
+            "unknown stage 'Prodution' (did you mean 'production'?); valid stages: development, "
+            "testing, staging, canary, production, deprecated, retired, archived"
+        ),
+        (
+            "price-direction",
+            "1.1.0",
+            "production",
+        ): "price-direction@1.1.0 is already in production",
+        ("no-such-model", "1.0.0", "staging"): "no model 'no-such-model' at main",
+    }
+    for argv, message in cases.items():
+        result = gfops("promote", *argv, cwd=repo.path)
+        assert result.code == 2, (argv, result.out)
+        assert result.err.count("\n") == 1
+        assert message in result.err
+    assert repo.git("branch", "--list", "galfriday/*") == ""
+
+
+def test_open_pr_opens_one_pull_request_and_updates_it(
+    repo: Repo, github: LoopbackGitHub, tmp_path: Path
+) -> None:
+    remote = tmp_path / "origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
+    repo.git("remote", "add", "origin", str(remote))
+    env = {
+        "GITHUB_TOKEN": TOKEN,
+        "GITHUB_REPOSITORY": f"{github.owner}/{github.repo}",
+        "GITHUB_API_URL": github.api_url,
+    }
+    argv = ("promote", "price-direction", "1.2.0", "production", "--open-pr")
+    first = gfops(*argv, cwd=repo.path, env=env)
+    assert first.code == 0, first.err
+    assert "pull request #1 opened" in first.out
+    second = gfops(*argv, cwd=repo.path, env=env)
+    assert second.code == 0, second.err
+    assert "pull request #1 updated" in second.out
+
+    assert list(github.pulls) == [1]
+    pull = github.pulls[1]
+    assert pull["head"]["ref"] == "galfriday/promote/price-direction-1.2.0-production"
+    assert pull["base"]["ref"] == "main"
+    assert pull["title"] == "Promote price-direction@1.2.0 to production"
+    assert "What the reconciler will check" in pull["body"]
+    pushed = subprocess.run(
+        [
+            "git",
+            "-C",
+            str(remote),
+            "rev-parse",
+            "galfriday/promote/price-direction-1.2.0-production",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert pushed == repo.git("rev-parse", "galfriday/promote/price-direction-1.2.0-production")
+    for out in (first.out, first.err, second.out, second.err):
+        assert TOKEN not in out
+
+
+def test_open_pr_without_credentials_is_a_clear_error(repo: Repo) -> None:
+    result = gfops(
+        "promote",
+        "price-direction",
+        "1.2.0",
+        "production",
+        "--open-pr",
+        cwd=repo.path,
+        env={"GITHUB_TOKEN": "", "GITHUB_REPOSITORY": ""},
+    )
+    assert result.code == 2
+    assert "--open-pr: GITHUB_TOKEN is not set" in result.err
