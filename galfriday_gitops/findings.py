@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from enum import StrEnum
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def printable(text: str) -> str:
+    """Control characters escaped, so a crafted file name cannot start a new output line
+    (in GitHub Actions a line starting with ``::`` is a workflow command)."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 class Severity(StrEnum):
@@ -28,8 +37,9 @@ class Finding:
         return replace(self, file=file)
 
     def one_line(self) -> str:
+        """One line, whatever the file name or message holds (paths come from the head)."""
         hint = f" (hint: {self.hint})" if self.hint else ""
-        return f"{self.file}:{self.line}:{self.column}: {self.rule} {self.message}{hint}"
+        return printable(f"{self.file}:{self.line}:{self.column}: {self.rule} {self.message}{hint}")
 
     def to_dict(self) -> dict[str, object]:
         return {

@@ -179,3 +179,216 @@ def commit_files(
     if branch is not None:
         git(repo, "update-ref", f"refs/heads/{branch}", sha)
     return sha
+
+
+def is_ancestor(repo: Path | str, ancestor: str, descendant: str) -> bool:
+    proc = subprocess.run(
+        ["git", "-C", str(repo), "merge-base", "--is-ancestor", ancestor, descendant],
+        capture_output=True,
+        env=_env(),
+        check=False,
+    )
+    return proc.returncode == 0
+
+
+def merge_result(repo: Path | str, base: str, head: str) -> str:
+    """A commit holding what merging ``head`` into ``base`` would produce (objects only).
+
+    No work tree, no ref: ``merge-tree --write-tree`` computes the merged tree, and a
+    dangling commit with both parents lets the rest of the pipeline treat it like any
+    revision. A conflicting merge is an error: GitHub would not merge it either.
+    """
+    proc = subprocess.run(
+        ["git", "-C", str(repo), "merge-tree", "--write-tree", "--no-messages", base, head],
+        capture_output=True,
+        env=_env(),
+        check=False,
+    )
+    if proc.returncode == 1:
+        raise GitError(f"{head[:12]} does not merge cleanly into {base[:12]}; resolve the conflict")
+    if proc.returncode != 0:
+        raise GitError(f"git merge-tree failed: {proc.stderr.decode('utf-8', 'replace').strip()}")
+    tree = proc.stdout.decode().split()[0]
+    message = f"galfriday: merge result of {head} into {base}"
+    return git(repo, "commit-tree", tree, "-p", base, "-p", head, "-m", message).decode().strip()
+
+
+# ---------------------------------------------------------------- history and tags (apply, audit)
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """One commit of a first-parent walk."""
+
+    sha: str
+    parents: tuple[str, ...]
+    time: int  # committer date, Unix seconds
+    subject: str
+
+    @property
+    def first_parent(self) -> str | None:
+        return self.parents[0] if self.parents else None
+
+
+def first_parent_log(
+    repo: Path | str, rev: str, *, exclude: str | None = None, paths: Sequence[str] = ()
+) -> list[LogEntry]:
+    """Commits on ``rev``'s first-parent line (oldest first), optionally after ``exclude``
+    and only those whose diff against their first parent touches ``paths``."""
+    spec = [rev] if exclude is None else [f"{exclude}..{rev}"]
+    out = git(
+        repo,
+        "log",
+        "--first-parent",
+        "--reverse",
+        "--format=%H%x00%P%x00%ct%x00%s%x00",
+        *spec,
+        "--",
+        *paths,
+    )
+    fields = out.decode("utf-8", "replace").split("\0")
+    entries = []
+    for i in range(0, len(fields) - 1, 4):
+        sha, parents, time, subject = fields[i : i + 4]
+        entries.append(LogEntry(sha.strip(), tuple(parents.split()), int(time), subject))
+    return entries
+
+
+def commit_time(repo: Path | str, rev: str) -> int:
+    """Committer date of one commit, Unix seconds."""
+    return int(git_text(repo, "show", "-s", "--format=%ct", rev))
+
+
+def config_get(repo: Path | str, key: str) -> str | None:
+    """A git config value as git resolves it for ``repo``, or None when unset."""
+    out = git(repo, "config", "--get", key, check=False).decode().strip()
+    return out or None
+
+
+@dataclass(frozen=True, slots=True)
+class TagRef:
+    """One tag as ``for-each-ref`` sees it (annotated tags carry tagger and message)."""
+
+    name: str  # without refs/tags/
+    oid: str  # the tag object (or the commit, for a lightweight tag)
+    annotated: bool
+    target: str  # the commit it points to (peeled)
+    tagger_name: str
+    tagger_email: str  # without the angle brackets
+    date: int  # tagger date, Unix seconds (0 for a lightweight tag)
+    message: str  # subject and body, without any signature
+    signed: bool
+
+
+_TAG_FIELDS = (
+    "%(refname)",
+    "%(objecttype)",
+    "%(objectname)",
+    "%(*objectname)",
+    "%(taggername)",
+    "%(taggeremail)",
+    "%(taggerdate:unix)",
+    "%(contents:subject)",
+    "%(contents:body)",
+    "%(contents:signature)",
+)
+
+
+def list_tags(repo: Path | str, pattern: str = "refs/tags") -> list[TagRef]:
+    """Every tag under ``pattern`` with its target, tagger, date and message (one call)."""
+    out = git(repo, "for-each-ref", "--format=" + "%00".join(_TAG_FIELDS) + "%00", pattern)
+    fields = out.decode("utf-8", "replace").split("\0")
+    tags = []
+    width = len(_TAG_FIELDS)
+    for i in range(0, len(fields) - 1, width):
+        ref, kind, oid, peeled, tname, temail, date, subject, body, sig = fields[i : i + width]
+        ref = ref.lstrip("\n")
+        annotated = kind == "tag"
+        message = subject + ("\n\n" + body if body else "")
+        tags.append(
+            TagRef(
+                name=ref.removeprefix("refs/tags/"),
+                oid=oid,
+                annotated=annotated,
+                target=peeled if annotated else oid,
+                tagger_name=tname,
+                tagger_email=temail.strip("<>"),
+                date=int(date) if date else 0,
+                message=message,
+                signed=bool(sig.strip()),
+            )
+        )
+    return tags
+
+
+class TagExistsError(GitError):
+    """The tag name is taken (possibly by a concurrent run)."""
+
+
+def create_tag(
+    repo: Path | str,
+    name: str,
+    target: str,
+    message: str,
+    *,
+    tagger: tuple[str, str] | None,
+    date: int,
+    sign: bool,
+) -> str:
+    """Create an annotated (``sign``: SSH/GPG-signed) tag atomically; returns its object id.
+
+    ``git tag`` without ``-f`` creates the ref with "must not exist" semantics, so two
+    concurrent writers cannot both win; the loser gets TagExistsError.
+    """
+    env = {"GIT_COMMITTER_DATE": f"{date} +0000"}
+    if tagger is not None:
+        env |= {"GIT_COMMITTER_NAME": tagger[0], "GIT_COMMITTER_EMAIL": tagger[1]}
+    args = ["tag", "-s" if sign else "-a", "--cleanup=verbatim", "-F", "-", "--", name, target]
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(repo), *args],
+            input=message.encode(),
+            capture_output=True,
+            env={**_env(), **env},
+            check=False,
+        )
+    except FileNotFoundError:
+        raise GitError("git is not installed or not on PATH") from None
+    if proc.returncode != 0:
+        err = proc.stderr.decode("utf-8", "replace").strip()
+        if "already exists" in err:
+            raise TagExistsError(f"tag {name} already exists")
+        raise GitError(f"git tag {name} failed: {err.splitlines()[-1] if err else 'error'}")
+    return git_text(repo, "rev-parse", f"refs/tags/{name}")
+
+
+def verify_tag_signature(repo: Path | str, name: str, allowed_signers: bytes) -> tuple[bool, str]:
+    """Whether the tag's SSH signature verifies against this allowed-signers list."""
+    with tempfile.TemporaryDirectory() as tmp:
+        signers = Path(tmp) / "allowed_signers"
+        signers.write_bytes(allowed_signers)
+        proc = subprocess.run(
+            [
+                "git",
+                "-C",
+                str(repo),
+                "-c",
+                "gpg.format=ssh",
+                "-c",
+                f"gpg.ssh.allowedSignersFile={signers}",
+                "verify-tag",
+                "--",
+                name,
+            ],
+            capture_output=True,
+            env=_env(),
+            check=False,
+        )
+    said = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+    return proc.returncode == 0, said[-1] if said else ""
+
+
+def push_tags(repo: Path | str, remote: str, names: Sequence[str]) -> None:
+    """Push these tags (never forced: a remote tag with another target is an error)."""
+    if names:
+        git(repo, "push", "--quiet", remote, *[f"refs/tags/{n}:refs/tags/{n}" for n in names])

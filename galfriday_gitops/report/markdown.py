@@ -7,6 +7,7 @@ reason it counted or not.
 
 from __future__ import annotations
 
+from galfriday_gitops.findings import printable
 from galfriday_gitops.rules.catalogue import RULES
 from galfriday_gitops.rules.engine import Verdict
 
@@ -14,7 +15,7 @@ MARKER = "<!-- galfriday-gitops:check -->"
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return printable(text).replace("|", "\\|")
 
 
 def render(verdict: Verdict) -> str:
@@ -43,7 +44,9 @@ def render(verdict: Verdict) -> str:
         for f in verdict.findings:
             name = RULES[f.rule].name if f.rule in RULES else ""
             hint = f" — {f.hint}" if f.hint else ""
-            out.append(f"| {f.rule} {name} | `{f.file}:{f.line}` | {_cell(f.message + hint)} |")
+            out.append(
+                f"| {f.rule} {name} | `{_cell(f.file)}:{f.line}` | {_cell(f.message + hint)} |"
+            )
     out += ["", "<details><summary>Rules</summary>", "", "| rule | result |", "| --- | --- |"]
     for rule_id, status in verdict.rule_status().items():
         label = f"{rule_id} {RULES[rule_id].name}" if rule_id in RULES else rule_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from galfriday_gitops.findings import printable
 from galfriday_gitops.rules.engine import Verdict
 
 
@@ -11,7 +12,9 @@ def render(verdict: Verdict) -> str:
         "",
         "changes:",
     ]
-    lines += [f"  - {e.describe()}" for e in verdict.events] or ["  (no registry changes)"]
+    lines += [f"  - {printable(e.describe())}" for e in verdict.events] or [
+        "  (no registry changes)"
+    ]
     if verdict.findings:
         lines += ["", "findings:"]
         lines += [f"  {f.one_line()}" for f in verdict.findings]

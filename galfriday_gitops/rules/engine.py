@@ -102,9 +102,17 @@ def reconcile(
     pull: PullRequestFacts | None,
     now: dt.datetime | None = None,
 ) -> Verdict:
-    """Load both revisions from git objects, diff them, run the rules (base policies)."""
-    base_state = load_state(repo, base)
-    head_state = load_state(repo, head)
+    """Load both revisions from git objects, diff them, run the rules (base policies).
+
+    When ``head`` is not built on ``base`` (a pull request whose branch is behind), it is
+    judged as the merge result, exactly what would land: the events are what the PR
+    brings to today's base, and whole-state rules see the merged registry.
+    """
+    base_sha, head_sha = gitio.rev_parse(repo, base), gitio.rev_parse(repo, head)
+    if not gitio.is_ancestor(repo, base_sha, head_sha):
+        head_sha = gitio.merge_result(repo, base_sha, head_sha)
+    base_state = load_state(repo, base_sha)
+    head_state = load_state(repo, head_sha)
     assert base_state.rev is not None and head_state.rev is not None
     extra = gitio.changed_paths(repo, base_state.rev, head_state.rev)
     events = diff(base_state, head_state, extra)

@@ -109,6 +109,15 @@ def reviews(
     ]
 
 
+def loopback_env(github: LoopbackGitHub) -> dict[str, str]:
+    """What GitHub Actions would set, pointed at the loopback GitHub."""
+    return {
+        "GITHUB_TOKEN": TOKEN,
+        "GITHUB_REPOSITORY": f"{github.owner}/{github.repo}",
+        "GITHUB_API_URL": github.api_url,
+    }
+
+
 def check(repo: Repo, *extra: str, head: str = "HEAD") -> tuple[int, dict[str, Any]]:
     result = gfops(
         "check",
@@ -536,11 +545,7 @@ def test_live_api_path_with_an_event_and_a_pr_comment(
     event["pull_request"]["base"]["sha"] = base
     event["pull_request"]["user"]["login"] = "alice"
     (tmp_path / "event.json").write_text(json.dumps(event))
-    env = {
-        "GITHUB_TOKEN": TOKEN,
-        "GITHUB_REPOSITORY": f"{github.owner}/{github.repo}",
-        "GITHUB_API_URL": github.api_url,
-    }
+    env = loopback_env(github)
     for _ in range(2):
         result = gfops(
             "check",
@@ -558,3 +563,85 @@ def test_live_api_path_with_an_event_and_a_pr_comment(
         assert TOKEN not in result.out + result.err
     comments = github.comments[PR]
     assert len(comments) == 1 and "Allowed" in comments[0]["body"]
+
+
+def test_a_branch_behind_main_is_judged_as_its_merge_result(
+    reg: Repo, github: LoopbackGitHub, tmp_path: Path
+) -> None:
+    # B branched before A landed: diffing main..B naively would "revert" A's changes.
+    reg.write(
+        "models/price-direction/1.3.0.yaml",
+        manifest(version="1.3.0", stage="staging", accuracy=0.9),
+    )
+    track(reg, "1.3.0")
+    reg.commit("candidate 1.3.0")
+    reg.git("checkout", "-q", "-b", "pr-b", "main")
+    stage(reg, "1.3.0", "canary")
+    head_b = reg.commit("1.3.0 to canary")
+    reg.git("checkout", "-q", "main")
+    stage(reg, "1.2.0", "canary")
+    reg.commit("1.2.0 to canary (landed first)")
+    args = reviews(github, tmp_path, [("dave", "APPROVED", head_b)], pr=11)
+    code, report = check(reg, *args, "--pr-head", head_b, head="pr-b")
+    assert code == 1
+    assert [(e["kind"], e["version"]) for e in report["events"]] == [("stage-changed", "1.3.0")]
+    assert any(
+        f["rule"] == "GF206" and "(1.2.0, 1.3.0)" in f["message"] for f in report["findings"]
+    )
+
+
+def test_a_conflicting_branch_cannot_be_judged(reg: Repo) -> None:
+    reg.git("checkout", "-q", "-b", "conflict", "main")
+    stage(reg, "1.2.0", "canary")
+    reg.commit("canary here")
+    reg.git("checkout", "-q", "main")
+    stage(reg, "1.2.0", "testing")
+    reg.commit("testing there")
+    result = gfops("check", "--base", "main", "--head", "conflict", cwd=reg.path)
+    assert (
+        result.code == 2
+        and "does not merge cleanly" in result.err
+        and "Traceback" not in result.err
+    )
+
+
+def test_crafted_file_names_cannot_inject_workflow_commands(reg: Repo) -> None:
+    reg.git("checkout", "-q", "-b", "evil", "main")
+    reg.write("models/price-direction/x\n::add-mask::oops.yaml", "a: 1\n")
+    reg.commit("evil name")
+    for fmt in ("text", "github", "markdown"):
+        out = gfops("check", "--base", "main", "--head", "HEAD", "--format", fmt, cwd=reg.path).out
+        assert not any(line.startswith("::add-mask") for line in out.splitlines()), fmt
+
+
+def test_status_is_posted_for_a_pull_request_target_run(
+    reg: Repo,
+    github: LoopbackGitHub,
+    tmp_path: Path,
+    webhook_examples: dict[str, list[dict[str, Any]]],
+) -> None:
+    head = promotion(reg)
+    github.add_pull(PR, author="alice")
+    github.pulls[PR]["head"]["sha"] = head
+    github.add_review(PR, "dave", "APPROVED", head)
+    github.add_commit(PR, author="alice", committer="alice")
+    event = json.loads(
+        json.dumps(next(e for e in webhook_examples["pull_request"] if e.get("action") == "opened"))
+    )
+    event["number"] = event["pull_request"]["number"] = PR
+    event["pull_request"]["head"]["sha"] = head
+    event["pull_request"]["base"]["sha"] = reg.git("rev-parse", "main")
+    (tmp_path / "event.json").write_text(json.dumps(event))
+    env = loopback_env(github) | {
+        "GITHUB_EVENT_NAME": "pull_request_target",
+        "GITHUB_EVENT_PATH": str(tmp_path / "event.json"),
+        "GITHUB_SERVER_URL": "https://github.com",
+        "GITHUB_RUN_ID": "42",
+    }
+    result = gfops("check", "--now", NOW, "--status", "--format", "github", cwd=reg.path, env=env)
+    assert result.code == 1, result.err  # one approval of two
+    status = github.latest_status(head, "galfriday/reconciler")
+    assert (
+        status is not None and status["state"] == "failure" and "blocked" in status["description"]
+    )
+    assert "::error file=models/price-direction/1.2.0.yaml,line=15" in result.out

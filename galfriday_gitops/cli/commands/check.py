@@ -21,6 +21,7 @@ from galfriday_gitops.errors import UserError
 
 HELP = "judge a change: diff base..head, apply the base's policies (0 allowed, 1 blocked)"
 FORMATS = ("text", "markdown", "json", "sarif", "github")
+STATUS_CONTEXT = "galfriday/reconciler"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -38,6 +39,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=FORMATS, default="text")
     parser.add_argument("--comment", action="store_true", help="create/update the PR comment")
     parser.add_argument("--summary", action="store_true", help="append to $GITHUB_STEP_SUMMARY")
+    parser.add_argument(
+        "--status",
+        action="store_true",
+        help=f"post commit status {STATUS_CONTEXT!r} on the judged head (branch protection)",
+    )
 
 
 def _event_name(payload: dict[str, Any]) -> str:
@@ -58,7 +64,7 @@ def _load_json(path: Path, what: str) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     from galfriday_gitops.forge.base import ForgeError
-    from galfriday_gitops.forge.events import ForgeEvent, load_event
+    from galfriday_gitops.forge.events import EVENT_NAMES, ForgeEvent, load_event
     from galfriday_gitops.forge.github import GitHubForge, parse_pull_commits, parse_reviews
     from galfriday_gitops.report import github, markdown, sarif, text
     from galfriday_gitops.rules.engine import reconcile
@@ -69,8 +75,10 @@ def run(args: argparse.Namespace) -> int:
     event_path = args.event or (Path(p) if (p := os.environ.get("GITHUB_EVENT_PATH")) else None)
     try:
         if event_path is not None:
-            name = args.event_name or os.environ.get("GITHUB_EVENT_NAME")
-            if not name:
+            name = args.event_name or os.environ.get("GITHUB_EVENT_NAME", "")
+            if name not in EVENT_NAMES:
+                # pull_request_target / workflow_run: the gate hands over a pull request's
+                # payload (GitHub does not let a workflow rename its own event).
                 name = _event_name(_load_json(event_path, "event"))
             event = load_event(event_path, name)
     except ForgeError as exc:
@@ -132,6 +140,31 @@ def run(args: argparse.Namespace) -> int:
     if args.summary and (summary := os.environ.get("GITHUB_STEP_SUMMARY")):
         with Path(summary).open("a", encoding="utf-8") as fh:
             fh.write(markdown.render(verdict))
+    if args.status:
+        # The PR's own head for pull requests (that is what branch protection looks at);
+        # the queue's commit for a merge group.
+        target = (
+            pull.head_sha if pull is not None and event and event.name != "merge_group" else None
+        )
+        target = target or gitio.rev_parse(repo, head)
+        words = "allowed" if verdict.allowed else f"blocked: {len(verdict.findings)} finding(s)"
+        server, run_id = os.environ.get("GITHUB_SERVER_URL"), os.environ.get("GITHUB_RUN_ID")
+        url = (
+            f"{server}/{os.environ.get('GITHUB_REPOSITORY')}/actions/runs/{run_id}"
+            if server and run_id
+            else None
+        )
+        try:
+            forge = forge or GitHubForge.from_env()
+            forge.set_status(
+                target,
+                "success" if verdict.allowed else "failure",
+                STATUS_CONTEXT,
+                f"galfriday-gitops: {words}",
+                url,
+            )
+        except ForgeError as exc:
+            raise UserError(f"could not post the commit status: {exc}") from None
     if args.comment:
         if number is None:
             raise UserError("--comment needs a pull request (--event of a pull request)")
