@@ -26,6 +26,7 @@ COMMANDS = (
     "register",
     "promote",
     "rollback",
+    "experiment",
 )
 
 
