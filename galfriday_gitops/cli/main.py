@@ -27,6 +27,8 @@ COMMANDS = (
     "promote",
     "rollback",
     "experiment",
+    "drift",
+    "retrain",
 )
 
 

@@ -1,0 +1,477 @@
+"""Run a DriftPolicy: policy -> DriftConfig -> ``analyze`` -> verdict, then its action.
+
+Where things come from:
+
+* the policy, and the production manifest that holds the performance baseline, are read
+  from a git revision (``--rev``, default HEAD), like every other registry read;
+* the data it names (``spec.reference``, ``spec.current``) is read from the work tree,
+  and pulled through DVC when it is missing (:func:`galfriday_gitops.data.read_table`).
+
+The verdict is *drifted* when the dataset-level data drift verdict is true, or when the
+performance check finds a metric that fell by more than ``performance.maxDrop`` below
+the production manifest's ``spec.metrics.test.<metric>``.
+
+Performance needs predictions. When the current data has a ``prediction`` column (and
+optionally ``score``) those are used; otherwise the production artifact is scored, but
+only after its bytes matched the manifest's md5, and only when it is a model format that
+is read without executing code (the demo's ``galfriday-logreg`` JSON). Anything else is
+reported as "performance not checked" with the reason, never guessed.
+
+Bad data (missing column, wrong type, empty, all-NaN) raises :class:`UserError` with one
+line naming the file or the column: the CLI turns it into exit 2.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+import numpy as np
+import pandas as pd
+
+from galfriday_gitops import dvcio
+from galfriday_gitops.data import read_table
+from galfriday_gitops.errors import UserError
+from galfriday_gitops.resources import (
+    DriftAction,
+    DriftPolicy,
+    DriftPolicySpec,
+    ModelStage,
+    ModelVersion,
+)
+from galfriday_gitops.stats.drift import (
+    DriftConfig,
+    DriftDataError,
+    DriftReport,
+    PerformanceDrift,
+    analyze,
+    infer_kinds,
+    performance_drift,
+)
+
+if TYPE_CHECKING:
+    from galfriday_gitops.forge.base import Forge
+    from galfriday_gitops.load.state import RegistryState
+    from galfriday_gitops.monitor.report import Distribution
+    from galfriday_gitops.write.retrain import RetrainResult
+
+#: Inputs with more rows than this get progress lines on stderr.
+LARGE_ROWS = 1_000_000
+#: Label put on drift issues; one open issue per model carries it.
+ISSUE_LABEL = "galfriday-drift"
+#: Columns of the current data that, when present, hold the serving model's output.
+PREDICTION_COLUMN = "prediction"
+SCORE_COLUMN = "score"
+PERFORMANCE_METRICS = ("accuracy", "f1", "auc")
+
+
+class Progress:
+    """Progress lines on stderr (``[drift 3.2s] analysing 20 features``) when enabled.
+
+    ``enabled=None`` means "decide from the data": lines start once an input has more
+    than :data:`LARGE_ROWS` rows, so small runs stay quiet.
+    """
+
+    def __init__(self, enabled: bool | None = None, stream: TextIO | None = None) -> None:
+        self.enabled = enabled
+        self._stream = stream or sys.stderr
+        self._t0 = time.perf_counter()
+
+    def rows(self, n: int) -> None:
+        """Turn progress on for a large input unless the caller decided already."""
+        if self.enabled is None and n > LARGE_ROWS:
+            self.enabled = True
+
+    def step(self, message: str) -> None:
+        if self.enabled:
+            elapsed = time.perf_counter() - self._t0
+            print(f"[drift {elapsed:6.1f}s] {message}", file=self._stream, flush=True)
+
+
+@dataclass
+class DriftRun:
+    """One drift analysis: the statistics report, the performance check and the inputs."""
+
+    name: str
+    reference: str
+    current: str
+    report: DriftReport
+    distributions: dict[str, Distribution]
+    policy: DriftPolicy | None = None
+    performance: PerformanceDrift | None = None
+    notes: list[str] = field(default_factory=list)
+    elapsed_s: float = 0.0
+
+    @property
+    def drifted(self) -> bool:
+        """Data drift at dataset level, or a performance drop beyond ``maxDrop``."""
+        perf = self.performance is not None and self.performance.drifted
+        return self.report.dataset_drift or perf
+
+    @property
+    def action(self) -> DriftAction:
+        return self.policy.spec.on_drift if self.policy is not None else DriftAction.REPORT
+
+    def to_dict(self) -> dict[str, Any]:
+        """``DriftReport.to_dict()`` plus the run's context (model, inputs, performance)."""
+        out: dict[str, Any] = {"model": self.name, "drifted": self.drifted}
+        out.update(self.report.to_dict())
+        out["performance"] = self.performance.to_dict() if self.performance else None
+        out["inputs"] = {"reference": self.reference, "current": self.current}
+        out["notes"] = list(self.notes)
+        if self.policy is not None:
+            out["on_drift"] = self.policy.spec.on_drift.value
+        return out
+
+
+def config_from_policy(spec: DriftPolicySpec) -> DriftConfig:
+    """The statistics configuration of a policy (tests, correction, dataset share)."""
+    mapping = spec.model_dump(mode="json", by_alias=True)
+    try:
+        return DriftConfig.from_policy(mapping)
+    except ValueError as exc:
+        raise UserError(
+            f"drift policy for {spec.model}: {exc} (supported corrections: "
+            "benjamini-hochberg, bonferroni, none)"
+        ) from None
+
+
+def _require_rows(df: pd.DataFrame, path: str) -> None:
+    if len(df) == 0:
+        raise UserError(f"{path}: no rows (empty data cannot be compared)")
+
+
+def _analyze(
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    numeric: Sequence[str],
+    categorical: Sequence[str],
+    config: DriftConfig,
+    paths: tuple[str, str],
+) -> DriftReport:
+    try:
+        return analyze(
+            reference, current, numeric=list(numeric), categorical=list(categorical), config=config
+        )
+    except DriftDataError as exc:
+        # The statistics name the column and the side; add which files those sides are.
+        raise UserError(f"{exc} (reference {paths[0]}, current {paths[1]})") from None
+
+
+def run_adhoc(
+    reference: str | Path,
+    current: str | Path,
+    *,
+    numeric: Sequence[str] = (),
+    categorical: Sequence[str] = (),
+    config: DriftConfig | None = None,
+    progress: Progress | None = None,
+) -> DriftRun:
+    """Compare two files with default thresholds; kinds come from :func:`infer_kinds`.
+
+    Columns named in ``numeric`` / ``categorical`` are taken as told; the rest are
+    inferred (strings and low-cardinality integers categorical, other numbers numeric);
+    columns of other dtypes (timestamps) are skipped and listed in ``notes``.
+    """
+    from galfriday_gitops.monitor.report import distributions
+
+    progress = progress or Progress()
+    cfg = config or DriftConfig()
+    t0 = time.perf_counter()
+    ref_path, cur_path = str(reference), str(current)
+    progress.step(f"reading {ref_path}")
+    ref = read_table(reference)
+    progress.rows(len(ref))
+    progress.step(f"reading {cur_path}")
+    cur = read_table(current)
+    progress.rows(len(cur))
+    _require_rows(ref, ref_path)
+    _require_rows(cur, cur_path)
+    both = set(numeric) & set(categorical)
+    if both:
+        raise UserError(f"column(s) given as both --numeric and --categorical: {sorted(both)}")
+    for col in [*numeric, *categorical]:
+        if col not in ref.columns:
+            raise UserError(f"{ref_path}: column {col!r} is missing (columns: {_cols(ref)})")
+    kinds = infer_kinds(
+        ref, max_int_categories=cfg.max_int_categories, numeric=numeric, categorical=categorical
+    )
+    notes = [f"column {c!r} skipped (dtype {ref[c].dtype} is not analysed)" for c in kinds.ignored]
+    progress.step(
+        f"analysing {len(kinds.numeric) + len(kinds.categorical)} features, "
+        f"{len(ref):,} reference and {len(cur):,} current rows"
+    )
+    report = _analyze(ref, cur, kinds.numeric, kinds.categorical, cfg, (ref_path, cur_path))
+    progress.step("histograms for the report")
+    dists = distributions(ref, cur, report)
+    progress.step("done")
+    return DriftRun(
+        name="ad hoc",
+        reference=ref_path,
+        current=cur_path,
+        report=report,
+        distributions=dists,
+        notes=notes,
+        elapsed_s=time.perf_counter() - t0,
+    )
+
+
+def _cols(df: pd.DataFrame) -> str:
+    names = [str(c) for c in df.columns]
+    return ", ".join(names[:20]) + (", ..." if len(names) > 20 else "")
+
+
+def run_policy(
+    root: Path,
+    policy: DriftPolicy,
+    state: RegistryState,
+    *,
+    progress: Progress | None = None,
+) -> DriftRun:
+    """Run one policy against the data in ``root``'s work tree (DVC-fetched if missing)."""
+    from galfriday_gitops.monitor.report import distributions
+
+    progress = progress or Progress()
+    spec = policy.spec
+    cfg = config_from_policy(spec)
+    t0 = time.perf_counter()
+    numeric, categorical = list(spec.features.numeric), list(spec.features.categorical)
+    features = [*numeric, *categorical]
+    if not features:
+        raise UserError(f"drift policy {policy.metadata.name}: spec.features lists no feature")
+    progress.step(f"reading {spec.reference}")
+    ref = read_table(spec.reference, repo=root, columns=features)
+    progress.rows(len(ref))
+    progress.step(f"reading {spec.current}")
+    # The current data may carry labels (and predictions) for the performance check.
+    cur = read_table(spec.current, repo=root, columns=None if spec.performance else features)
+    progress.rows(len(cur))
+    _require_rows(ref, spec.reference)
+    _require_rows(cur, spec.current)
+    progress.step(
+        f"{spec.model}: analysing {len(features)} features, "
+        f"{len(ref):,} reference and {len(cur):,} current rows"
+    )
+    report = _analyze(ref, cur, numeric, categorical, cfg, (spec.reference, spec.current))
+    notes: list[str] = []
+    perf = None
+    if spec.performance is not None:
+        progress.step(f"{spec.model}: performance against the production baseline")
+        perf = _performance(root, state, spec, cur, notes)
+    progress.step("histograms for the report")
+    dists = distributions(ref, cur, report)
+    progress.step("done")
+    return DriftRun(
+        name=spec.model,
+        reference=spec.reference,
+        current=spec.current,
+        report=report,
+        distributions=dists,
+        policy=policy,
+        performance=perf,
+        notes=notes,
+        elapsed_s=time.perf_counter() - t0,
+    )
+
+
+def _performance(
+    root: Path,
+    state: RegistryState,
+    spec: DriftPolicySpec,
+    cur: pd.DataFrame,
+    notes: list[str],
+) -> PerformanceDrift | None:
+    perf = spec.performance
+    assert perf is not None
+    skip = "performance not checked: "
+    if perf.metric not in PERFORMANCE_METRICS:
+        notes.append(
+            skip + f"metric {perf.metric!r} is not one of {', '.join(PERFORMANCE_METRICS)}"
+        )
+        return None
+    if perf.labels not in cur.columns:
+        notes.append(skip + f"the current data has no label column {perf.labels!r}")
+        return None
+    production = state.latest(spec.model, ModelStage.PRODUCTION)
+    if production is None:
+        notes.append(skip + f"{spec.model} has no production version (no baseline)")
+        return None
+    baseline = production.spec.metrics.test.get(perf.metric)
+    if baseline is None:
+        notes.append(
+            skip + f"{production.ref} has no spec.metrics.test.{perf.metric} (no baseline)"
+        )
+        return None
+    labelled = cur[cur[perf.labels].notna()]
+    if len(labelled) == 0:
+        notes.append(skip + f"column {perf.labels!r} is all NaN in {spec.current}")
+        return None
+    scores: np.ndarray[Any, np.dtype[np.float64]] | None = None
+    y_pred: np.ndarray[Any, Any] | None = None
+    if PREDICTION_COLUMN in labelled.columns:
+        y_pred = labelled[PREDICTION_COLUMN].to_numpy()
+        if SCORE_COLUMN in labelled.columns:
+            scores = labelled[SCORE_COLUMN].to_numpy(dtype=np.float64)
+    else:
+        scorer = _production_scorer(root, production, notes)
+        if scorer is None:
+            return None
+        try:
+            scores = scorer(labelled)
+        except ValueError as exc:
+            notes.append(skip + f"scoring {production.ref} failed: {exc}")
+            return None
+    if perf.metric == "auc" and scores is None:
+        notes.append(skip + f"metric auc needs a {SCORE_COLUMN!r} column")
+        return None
+    try:
+        return performance_drift(
+            labelled[perf.labels].to_numpy(),
+            baseline={perf.metric: baseline},
+            max_drop=perf.max_drop,
+            y_pred=y_pred,
+            scores=scores,
+        )
+    except DriftDataError as exc:
+        raise UserError(f"{spec.current}: performance check: {exc}") from None
+
+
+Scorer = Callable[[pd.DataFrame], "np.ndarray[Any, np.dtype[np.float64]]"]
+
+
+def _production_scorer(root: Path, version: ModelVersion, notes: list[str]) -> Scorer | None:
+    """A scoring function for the production artifact, or None (with a note) if unsafe."""
+    skip = "performance not checked: "
+    artifact = version.spec.artifacts[0]
+    path = root / artifact.path
+    if not path.is_file():
+        dvc_file = path.with_name(path.name + ".dvc")
+        if dvc_file.is_file():
+            try:
+                dvcio.dvc(root, "pull", "--quiet", f"{artifact.path}.dvc")
+            except UserError as exc:
+                notes.append(skip + f"{artifact.path} could not be fetched: {exc}")
+                return None
+        if not path.is_file():
+            notes.append(skip + f"{artifact.path} is not in the work tree; add a "
+                         f"{PREDICTION_COLUMN!r} column to the current data")  # fmt: skip
+            return None
+    # Never deserialise bytes the registry did not approve.
+    if dvcio.md5_of(path) != artifact.md5:
+        notes.append(skip + f"{artifact.path} does not match the md5 in {version.ref}")
+        return None
+    from galfriday_gitops.demo.pipeline.train import ModelFormatError, load_model
+
+    try:
+        model = load_model(path)
+    except ModelFormatError:
+        notes.append(
+            skip + f"{artifact.path} is not a format gfops can score; add a "
+            f"{PREDICTION_COLUMN!r} column to the current data"
+        )
+        return None
+
+    def score(frame: pd.DataFrame) -> np.ndarray[Any, np.dtype[np.float64]]:
+        return model.predict_proba(frame)
+
+    return score
+
+
+# ---------------------------------------------------------------------------
+# actions
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """What ``--act`` did for one run (for the terminal and the JSON output)."""
+
+    action: DriftAction
+    summary: str
+    url: str | None = None
+    number: int | None = None
+    created: bool = False
+    retrain: RetrainResult | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "action": self.action.value,
+            "summary": self.summary,
+            "url": self.url,
+            "number": self.number,
+            "created": self.created,
+        }
+        if self.retrain is not None:
+            out["version"] = self.retrain.version
+            out["branch"] = self.retrain.branch
+        return out
+
+
+def issue_title(model: str) -> str:
+    """The title of the one drift issue of ``model`` (its prefix finds it again)."""
+    return f"[{ISSUE_LABEL}] {model}: drift detected"
+
+
+def act(
+    root: Path,
+    run: DriftRun,
+    *,
+    forge: Callable[[], Forge],
+    base: str = "main",
+    remote: str | None = "origin",
+    window_days: int | None = None,
+) -> ActionResult:
+    """Perform ``run``'s ``onDrift`` action (only call it when ``run.drifted``).
+
+    ``retraining-pr``: :func:`galfriday_gitops.write.retrain.retrain` with the drift
+    summary as the PR body (a second run updates the open PR). ``issue``: one open issue
+    per model labelled :data:`ISSUE_LABEL`; a later run updates our comment on it instead
+    of opening another. ``report``: nothing beyond the report itself.
+    ``forge`` is called only when the action needs one.
+    """
+    from galfriday_gitops.monitor.report import markdown_summary
+
+    action = run.action
+    if action is DriftAction.REPORT:
+        return ActionResult(action, "report only (onDrift: report)")
+    summary = markdown_summary(run)
+    if action is DriftAction.ISSUE:
+        client = forge()
+        title = issue_title(run.name)
+        number = client.find_open_issue(label=ISSUE_LABEL, title_marker=f"] {run.name}: ")
+        if number is None:
+            number = client.create_issue(title, summary, labels=[ISSUE_LABEL])
+            return ActionResult(action, f"opened issue #{number}", number=number, created=True)
+        marker = f"<!-- {ISSUE_LABEL}:{run.name} -->"
+        client.upsert_comment(number, marker, f"{marker}\n{summary}")
+        return ActionResult(action, f"updated issue #{number}", number=number)
+    from galfriday_gitops.write.retrain import RetrainRequest, retrain
+
+    drifted = ", ".join(run.report.drifted_features) or "performance"
+    result = retrain(
+        root,
+        RetrainRequest(
+            name=run.name,
+            reason=f"drift detected by the scheduled drift job ({drifted})",
+            base=base,
+            remote=remote,
+            open_pr=True,
+            window_days=window_days,
+            body=summary,
+        ),
+        forge=forge(),
+    )
+    pull = result.pull
+    verb = "opened" if result.created else "updated"
+    text = f"{verb} PR #{pull.number}" if pull else f"committed {result.branch}"
+    return ActionResult(
+        action,
+        f"{text} ({run.name} {result.version} in development)",
+        url=pull.html_url if pull else None,
+        number=pull.number if pull else None,
+        created=result.created,
+        retrain=result,
+    )

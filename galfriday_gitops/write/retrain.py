@@ -1,0 +1,315 @@
+"""Retrain a model on a new data window and propose the result as a pull request.
+
+``gfops retrain NAME --reason TEXT`` (and ``gfops drift --act`` for a policy whose
+``onDrift`` is ``retraining-pr``):
+
+1. ``git worktree add --detach`` of ``--base`` in a temp dir: the user's work tree,
+   index and current branch are never touched; the worktree is removed afterwards,
+   whatever happens;
+2. ``params.yaml``: ``data.end`` = ``--end`` (default: today, UTC), ``data.start`` =
+   end - window + 1 day (window = ``--window-days``, default the current window length;
+   both days inclusive, quoting and comments preserved);
+3. ``dvc repro`` with this interpreter first on PATH (the stages run
+   ``python -m galfriday_gitops...``) and the main checkout's DVC cache, so unchanged
+   stages come from the run cache;
+4. :func:`~galfriday_gitops.write.register.register` of the next *minor* version in
+   ``development`` with lineage (parent = the production version at ``--base``,
+   retraining = the reason), which ``dvc push``-es the artifact; the pipeline outputs
+   recorded in ``dvc.lock`` are pushed too, so a reviewer can ``dvc pull`` them;
+5. every file git sees as changed (manifest, ``.dvc``, ``.gitignore``, ``params.yaml``,
+   ``dvc.lock``, non-cached metrics) is committed on ``galfriday/retrain/<name>``
+   through :func:`~galfriday_gitops.write.propose.propose`; with ``--open-pr`` the
+   branch is pushed and the PR opened, body = the drift summary.
+
+Idempotent: the branch is automation-owned and force-pushed; when an open PR from it
+exists, its title and body are updated instead of opening a second one. The next
+version is computed from ``--base``, so a re-run proposes the same version number.
+
+The PR must never merge unchecked. Pull requests opened with the workflow's default
+``GITHUB_TOKEN`` do not trigger workflows, so the reconciler's required check would never
+run on them and branch protection would wait forever (or, if the check is not required,
+the PR could merge unjudged). The scheduled drift workflow must therefore authenticate
+as a GitHub App installation (or with a fine-grained personal access token) limited to
+this repository with contents: write, pull-requests: write and issues: write, and
+``main`` must require the reconciler's check (see ``docs/github-setup.md``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from galfriday_gitops import dvcio, gitio
+from galfriday_gitops.errors import UserError
+from galfriday_gitops.forge.base import Forge, PullRequest
+from galfriday_gitops.load.state import load_state
+from galfriday_gitops.resources import NAME_PATTERN, ModelStage
+from galfriday_gitops.write.propose import propose
+from galfriday_gitops.write.register import Registration, register
+
+BRANCH_PREFIX = "galfriday/retrain/"
+#: Longest reason accepted (it is stored in ``spec.lineage.retraining``).
+MAX_REASON = 4096
+
+
+@dataclass(frozen=True)
+class RetrainRequest:
+    """What to retrain, why, and where to propose it."""
+
+    name: str
+    reason: str
+    base: str = "main"
+    remote: str | None = "origin"
+    open_pr: bool = False
+    window_days: int | None = None
+    end: dt.date | None = None
+    body: str | None = None  # Markdown for the PR (the drift summary); default: the reason
+
+
+@dataclass(frozen=True)
+class RetrainResult:
+    """The proposed version and where it went."""
+
+    name: str
+    version: str
+    parent: str | None
+    branch: str
+    commit: str
+    window: tuple[dt.date, dt.date]
+    files: list[str]
+    pull: PullRequest | None
+    created: bool
+
+
+def branch_for(name: str) -> str:
+    """The automation-owned branch of ``name``'s retraining PR."""
+    return BRANCH_PREFIX + name
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    # dvc.yaml stages run `python -m galfriday_gitops...`: make that this interpreter.
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env.setdefault("DVC_NO_ANALYTICS", "1")
+    return env
+
+
+def _dvc(cwd: Path, *args: str) -> str:
+    proc = subprocess.run(
+        [sys.executable, "-m", "dvc", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=_env(),
+        check=False,
+    )
+    if proc.returncode != 0:
+        lines = [ln for ln in (proc.stderr or proc.stdout).strip().splitlines() if ln.strip()]
+        raise UserError(f"dvc {args[0]} failed: {lines[-1] if lines else proc.returncode}")
+    return proc.stdout
+
+
+@contextmanager
+def temporary_worktree(root: Path, commit: str) -> Iterator[Path]:
+    """A detached ``git worktree`` of ``commit`` in a temp dir, removed on exit."""
+    tmp = Path(tempfile.mkdtemp(prefix="gfops-retrain-"))
+    wt = tmp / "worktree"
+    try:
+        gitio.git(root, "worktree", "add", "--detach", "--quiet", str(wt), commit)
+        yield wt
+    finally:
+        gitio.git(root, "worktree", "remove", "--force", str(wt), check=False)
+        shutil.rmtree(tmp, ignore_errors=True)
+        gitio.git(root, "worktree", "prune", check=False)
+
+
+def _share_dvc_config(root: Path, wt: Path) -> None:
+    """Give the worktree the main checkout's local DVC config and cache directory."""
+    local = root / ".dvc" / "config.local"
+    if local.is_file():  # remotes or credentials kept out of git live here
+        shutil.copyfile(local, wt / ".dvc" / "config.local")
+    cache = _dvc(root, "cache", "dir").strip()
+    if cache:
+        _dvc(wt, "config", "--local", "cache.dir", cache)
+
+
+def _as_date(value: Any, what: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise UserError(f"params.yaml: {what} is not a date (got {value!r})")
+
+
+def update_window(
+    params_file: Path, *, end: dt.date, window_days: int | None
+) -> tuple[dt.date, dt.date]:
+    """Move ``data.start``/``data.end`` of ``params_file``; keeps comments and quoting."""
+    from ruamel.yaml import YAML
+
+    rt = YAML()
+    rt.preserve_quotes = True
+    rt.width = 4096
+    try:
+        doc = rt.load(params_file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError(f"{params_file.name}: not found at the base revision") from None
+    data = doc.get("data") if isinstance(doc, dict) else None
+    if not isinstance(data, dict) or "start" not in data or "end" not in data:
+        raise UserError("params.yaml: needs data.start and data.end (the training window)")
+    old_start = _as_date(data["start"], "data.start")
+    old_end = _as_date(data["end"], "data.end")
+    days = window_days if window_days is not None else (old_end - old_start).days + 1
+    if days < 1:
+        raise UserError(f"--window-days must be at least 1 (got {days})")
+    start = end - dt.timedelta(days=days - 1)
+    for key, value in (("start", start), ("end", end)):
+        old = data[key]
+        # Same scalar style as before: a quoted string stays quoted, a YAML date a date.
+        data[key] = type(old)(value.isoformat()) if isinstance(old, str) else value
+    buf = io.StringIO()
+    rt.dump(doc, buf)
+    params_file.write_text(buf.getvalue(), encoding="utf-8")
+    return start, end
+
+
+def _pipeline_paths(wt: Path, name: str) -> tuple[Path, Path | None]:
+    """The model file (``artifacts.<name>.path`` of dvc.yaml) and the first metrics file."""
+    try:
+        spec = yaml.safe_load((wt / "dvc.yaml").read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise UserError("dvc.yaml: not found at the base revision (nothing to retrain)") from None
+    artifact = ((spec.get("artifacts") or {}).get(name) or {}).get("path")
+    if not isinstance(artifact, str):
+        raise UserError(f"dvc.yaml: no artifacts.{name}.path (which file is the model?)")
+    metrics: Path | None = None
+    for stage in (spec.get("stages") or {}).values():
+        for entry in (stage or {}).get("metrics", []) if isinstance(stage, dict) else []:
+            path = entry if isinstance(entry, str) else next(iter(entry), None)
+            if isinstance(path, str):
+                metrics = wt / path
+                break
+        if metrics is not None:
+            break
+    return wt / artifact, metrics
+
+
+def _changed_files(wt: Path) -> dict[str, bytes | None]:
+    """Every path git sees as modified, added or deleted in the worktree, with content."""
+    out = gitio.git(wt, "status", "--porcelain", "-z", "--untracked-files=all")
+    files: dict[str, bytes | None] = {}
+    for record in out.split(b"\0"):
+        if len(record) < 4:
+            continue
+        status, path = record[:2].decode(), record[3:].decode("utf-8", "surrogateescape")
+        files[path] = None if "D" in status else (wt / path).read_bytes()
+    return files
+
+
+def retrain(
+    repo: Path,
+    req: RetrainRequest,
+    *,
+    forge: Forge | None = None,
+    log: Callable[[str], None] | None = None,
+) -> RetrainResult:
+    """Retrain ``req.name`` in a temporary worktree of ``req.base`` and propose it."""
+    say = log or (lambda _msg: None)
+    if not re.match(NAME_PATTERN, req.name):
+        raise UserError(f"{req.name!r} is not a valid model name")
+    reason = req.reason.strip()
+    if not reason or len(reason) > MAX_REASON:
+        raise UserError(f"--reason must be 1..{MAX_REASON} characters")
+    if req.open_pr and (forge is None or req.remote is None):
+        raise UserError("--open-pr needs a forge and a git remote to push the branch to")
+    root = gitio.toplevel(repo)
+    base_commit = gitio.rev_parse(root, req.base)
+    state = load_state(root, base_commit)
+    versions = state.versions_of(req.name)
+    if not versions:
+        raise UserError(f"{req.name}: no registered version at {req.base} to retrain")
+    production = state.latest(req.name, ModelStage.PRODUCTION)
+    template = production or versions[-1]
+    end = req.end or dt.datetime.now(dt.UTC).date()
+    branch = branch_for(req.name)
+    with temporary_worktree(root, base_commit) as wt:
+        say(f"worktree of {req.base} ({base_commit[:12]}) at {wt}")
+        start, end = update_window(wt / "params.yaml", end=end, window_days=req.window_days)
+        model_file, metrics_file = _pipeline_paths(wt, req.name)
+        _share_dvc_config(root, wt)
+        say(f"dvc repro on {start}..{end}")
+        _dvc(wt, "repro", "--quiet")
+        if not model_file.is_file():
+            raise UserError(f"dvc repro did not produce {model_file.relative_to(wt)}")
+        manifest = register(
+            wt,
+            Registration(
+                artifact=model_file,
+                name=req.name,
+                bump="minor",
+                metrics_file=metrics_file if metrics_file and metrics_file.is_file() else None,
+                model_type=template.spec.model_type,
+                framework=template.spec.framework,
+                target=template.spec.target,
+                features=list(template.spec.features),
+                parent=production.version if production else None,
+                retraining=reason,
+                description=f"Retrained on {start}..{end}: {reason}"[:200],
+                labels=dict(template.metadata.labels),
+            ),
+            stage=ModelStage.DEVELOPMENT,
+        )
+        version = manifest.stem
+        say(f"registered {req.name} {version} (development)")
+        if dvcio.has_remote(wt):
+            _dvc(wt, "push", "--quiet", "dvc.yaml")  # the pipeline outputs dvc.lock names
+        files = _changed_files(wt)
+    parent = production.version if production else None
+    title = f"Retrain {req.name}: {version} on {start}..{end}"
+    footer = (
+        f"\n---\n`{req.name}` **{version}** registered in `development` by `gfops retrain` "
+        f"(parent: {parent or 'none'}, data window {start}..{end}).\n"
+        f"Reason: {reason}\n\n"
+        "This pull request goes through the same policies as any other change: it "
+        "merges only after the reconciler's check passes and the required approvals.\n"
+    )
+    proposal = propose(
+        root,
+        base=req.base,
+        branch=branch,
+        files=files,
+        message=f"Retrain {req.name} {version} on {start}..{end}\n\n{reason}",
+        title=title,
+        body=(req.body or f"{reason}\n") + footer,
+        forge=forge if req.open_pr else None,
+        remote=req.remote if req.open_pr else None,
+    )
+    return RetrainResult(
+        name=req.name,
+        version=version,
+        parent=parent,
+        branch=branch,
+        commit=proposal.commit,
+        window=(start, end),
+        files=sorted(files),
+        pull=proposal.pull,
+        created=proposal.created,
+    )

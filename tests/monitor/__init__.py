@@ -1,0 +1,1 @@
+"""Drift analysis, reports and retraining pull requests."""

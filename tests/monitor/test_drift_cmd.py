@@ -1,0 +1,177 @@
+"""``gfops drift`` end to end: ad hoc files, bad data, a DriftPolicy on a real registry."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import gfops
+
+from galfriday_gitops.cli.main import main
+from monitor.conftest import BASELINE_ACCURACY, MODEL, DriftRegistry
+
+N = 3000
+
+
+def _frames(shift: float, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rng = np.random.default_rng(seed)
+
+    def frame(loc: float) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "price": rng.normal(loc, 1.0, N),
+                "volume": rng.lognormal(loc, 0.5, N),
+                "venue": rng.choice(["a", "b", "c"], N),
+                "hour": rng.integers(0, 4, N),  # low-cardinality integers: categorical
+            }
+        )
+
+    return frame(0.0), frame(shift)
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> Path:
+    ref, same = _frames(0.0)
+    _, shifted = _frames(0.5)
+    ref.to_csv(tmp_path / "ref.csv", index=False)
+    with gzip.open(tmp_path / "same.csv.gz", "wt") as fh:
+        same.to_csv(fh, index=False)
+    shifted.to_parquet(tmp_path / "shifted.parquet")
+    return tmp_path
+
+
+def test_adhoc_planted_shift_is_drift_with_json_shape(files: Path) -> None:
+    res = gfops(
+        "drift", "--reference", "ref.csv", "--current", "shifted.parquet", "--format", "json",
+        cwd=files,
+    )  # fmt: skip
+    assert res.code == 1, res.err
+    doc = json.loads(res.out)
+    assert doc["dataset_drift"] is True
+    assert 0.0 < doc["drift_share"] <= 1.0
+    feats = doc["features"]
+    assert set(feats) == {"price", "volume", "venue", "hour"}
+    assert feats["price"]["kind"] == "numeric" and feats["price"]["drifted"] is True
+    assert set(feats["price"]["tests"]) == {"ks", "wasserstein", "psi"}
+    assert {"statistic", "p_value"} <= set(feats["price"]["tests"]["ks"])
+    assert "statistic" in feats["price"]["tests"]["psi"]
+    assert feats["venue"]["kind"] == "categorical"
+    assert feats["hour"]["kind"] == "categorical"  # inferred from 4 distinct integers
+    assert set(feats["venue"]["tests"]) == {"chi2", "jensenshannon"}
+    assert {"statistic", "p_value"} <= set(feats["venue"]["tests"]["chi2"])
+    assert next(iter(feats)) == "price"  # drifted features first
+    assert feats["venue"]["drifted"] is False
+
+
+def test_adhoc_no_shift_exits_0_and_kinds_can_be_forced(files: Path) -> None:
+    res = gfops(
+        "drift", "--reference", "ref.csv", "--current", "same.csv.gz", "--numeric", "hour",
+        "--format", "json", cwd=files,
+    )  # fmt: skip
+    assert res.code == 0, res.out + res.err
+    doc = json.loads(res.out)
+    assert doc["dataset_drift"] is False and doc["drift_share"] == 0.0
+    assert doc["features"]["hour"]["kind"] == "numeric"
+
+
+def test_adhoc_text_table_and_report(files: Path) -> None:
+    res = gfops(
+        "drift", "--reference", "ref.csv", "--current", "shifted.parquet", "--report", "out",
+        cwd=files,
+    )  # fmt: skip
+    assert res.code == 1
+    first_row = res.out.splitlines()[2]
+    assert first_row.startswith("price") and " yes " in first_row
+    assert "DRIFT:" in res.out
+    assert (files / "out" / "drift.md").is_file() and (files / "out" / "drift.html").is_file()
+
+
+def _write(path: Path, frame: pd.DataFrame) -> str:
+    frame.to_csv(path, index=False)
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("case", "expect"),
+    [
+        ("missing-column", "'price'"),
+        ("all-nan", "'price'"),
+        ("empty", "no rows"),
+        ("text-in-numeric", "'price'"),
+    ],
+)
+def test_bad_data_is_exit_2_with_one_line_naming_the_column(
+    tmp_path: Path, case: str, expect: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ref, cur = _frames(0.0)
+    extra: list[str] = []
+    if case == "missing-column":
+        cur = cur.drop(columns=["price"])
+    elif case == "all-nan":
+        cur["price"] = np.nan
+    elif case == "empty":
+        cur = cur.iloc[:0]
+    else:
+        cur["price"] = cur["price"].astype(str)
+        cur.loc[5, "price"] = "twelve"
+        extra = ["--numeric", "price"]
+    r, c = _write(tmp_path / "r.csv", ref), _write(tmp_path / "c.csv", cur)
+    # In-process through the real CLI entry point: the parametrised cases stay fast.
+    code = main(["drift", "--reference", r, "--current", c, *extra])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("gfops: error:"), err
+    assert expect in lines[0]
+    assert "Traceback" not in err
+
+
+def test_bad_invocations_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["drift", "--reference", "x.csv"]) == 2
+    assert "--current" in capsys.readouterr().err
+    assert main(["drift", "--reference", "x.csv", "--current", "y.csv"]) == 2
+    assert "no such file" in capsys.readouterr().err
+    assert main(["drift", "--model", "price-direction", "--current", "y.csv"]) == 2
+
+
+def test_policy_mode_finds_planted_drift_and_performance_drop(
+    drift_registry: DriftRegistry,
+) -> None:
+    res = gfops("drift", "--model", MODEL, "--format", "json", cwd=drift_registry.path)
+    assert res.code == 1, res.err
+    doc = json.loads(res.out)
+    assert doc["model"] == MODEL and doc["dataset_drift"] is True
+    feats = doc["features"]
+    # The regime shift widens spreads and raises volatility; sessions are not shifted.
+    for name in ("spread_bps", "vol_1h"):
+        assert feats[name]["drifted"] is True
+    assert feats["session"]["drifted"] is False
+    assert list(feats)[-1] == "session"
+    perf = doc["performance"]["metrics"]["accuracy"]
+    assert perf["baseline"] == BASELINE_ACCURACY
+    assert perf["current"] < BASELINE_ACCURACY - 0.03 and perf["drifted"] is True
+    assert doc["on_drift"] == "retraining-pr"
+
+
+def test_policy_mode_unknown_model_and_bad_rev(drift_registry: DriftRegistry) -> None:
+    res = gfops("drift", "--model", "nope", cwd=drift_registry.path)
+    assert res.code == 2 and "no DriftPolicy for model 'nope'" in res.err
+    res = gfops("drift", "--all", "--rev", "no-such-rev", cwd=drift_registry.path)
+    assert res.code == 2 and "no-such-rev" in res.err
+
+
+def test_help_does_not_import_numpy_scipy_pandas() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "galfriday_gitops", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in proc.stderr.splitlines()}
+    assert not imported & {"numpy", "scipy", "pandas"}
