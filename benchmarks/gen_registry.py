@@ -73,7 +73,13 @@ def generate(target: Path, models: int, versions: int) -> None:
         for v in range(versions):
             stage = STAGES[v % len(STAGES)] if v < len(STAGES) else "archived"
             version = f"1.{v}.0"
-            (folder / f"{version}.yaml").write_text(manifest(name, version, stage, rng))
+            text = manifest(name, version, stage, rng)
+            (folder / f"{version}.yaml").write_text(text)
+            md5 = text.split('md5: "')[1][:32]
+            size = text.rsplit("size: ", 1)[1].strip()
+            dvc = target / "artifacts" / name / version / "model.json.dvc"
+            dvc.parent.mkdir(parents=True, exist_ok=True)
+            dvc.write_text(f"outs:\n- md5: {md5}\n  size: {size}\n  path: model.json\n")
     subprocess.run(["git", "-C", str(target), "add", "-A"], check=True, env=env)
     subprocess.run(["git", "-C", str(target), "commit", "-qm", "big registry"], check=True, env=env)
 

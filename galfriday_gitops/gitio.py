@@ -11,6 +11,7 @@ import hashlib
 import os
 import subprocess
 import tempfile
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,6 +128,45 @@ def read_blobs(repo: Path | str, oids: Iterable[str]) -> dict[str, bytes]:
         blobs[oid] = out[start : start + size]
         pos = start + size + 1
     return blobs
+
+
+class MissingObject(GitError):
+    """The object (or ``rev:path``) does not exist."""
+
+
+class BlobReader:
+    """One long-lived ``git cat-file --batch`` for many single reads (one process, not one
+    per read: line lookups for thousands of findings would otherwise spawn thousands)."""
+
+    def __init__(self, repo: Path | str) -> None:
+        self._repo = str(repo)
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def read(self, oid: str) -> bytes:
+        """An object by id, or by ``<rev>:<path>``; MissingObject when there is none."""
+        if self._proc is None:
+            self._proc = subprocess.Popen(
+                ["git", "-C", self._repo, "cat-file", "--batch"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                env=_env(),
+            )
+            weakref.finalize(self, _close, self._proc)
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        self._proc.stdin.write(oid.encode() + b"\n")
+        self._proc.stdin.flush()
+        header = self._proc.stdout.readline().decode().split()
+        if len(header) != 3:
+            raise MissingObject(f"object {oid} is missing from the repository")
+        data = self._proc.stdout.read(int(header[2]))
+        self._proc.stdout.read(1)  # the newline after each object
+        return data
+
+
+def _close(proc: subprocess.Popen[bytes]) -> None:
+    if proc.stdin is not None:
+        proc.stdin.close()
+    proc.wait()
 
 
 def read_blob(repo: Path | str, commit: str, path: str) -> bytes | None:
@@ -392,3 +432,11 @@ def push_tags(repo: Path | str, remote: str, names: Sequence[str]) -> None:
     """Push these tags (never forced: a remote tag with another target is an error)."""
     if names:
         git(repo, "push", "--quiet", remote, *[f"refs/tags/{n}:refs/tags/{n}" for n in names])
+
+
+def last_added(repo: Path | str, rev: str, path: str) -> str | None:
+    """The latest commit on ``rev``'s first-parent line that added ``path``, if any."""
+    out = git_text(
+        repo, "log", "--first-parent", "--diff-filter=A", "-1", "--format=%H", rev, "--", path
+    )
+    return out or None

@@ -134,6 +134,7 @@ class RegistryState:
     entries: dict[str, Entry]
     findings: list[Finding] = field(default_factory=list)
     source: Callable[[str], bytes | None] | None = field(default=None, repr=False)
+    reader: gitio.BlobReader | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self._index: dict[str, dict[str, Entry]] = defaultdict(dict)
@@ -141,12 +142,15 @@ class RegistryState:
             if entry.index is not None and entry.index[0] == "ModelVersion":
                 self._index[entry.index[1]][entry.index[2]] = entry
         self._documents: dict[str, Document] = {}
+        self._by_kind: dict[str, list[Resource]] = {}
 
     # -- raw access
     def resources(self, kind: type[R]) -> list[R]:
         wanted = kind.__name__
-        found = (e.resource for e in self.entries.values() if e.kind == wanted)
-        return [r for r in found if isinstance(r, kind)]
+        if wanted not in self._by_kind:  # rules ask per version: index once, not per call
+            found = (e.resource for e in self.entries.values() if e.kind == wanted)
+            self._by_kind[wanted] = [r for r in found if r is not None]
+        return [r for r in self._by_kind[wanted] if isinstance(r, kind)]
 
     def path_of(self, resource: Resource) -> str:
         for entry in self.entries.values():
@@ -364,7 +368,7 @@ def _assemble(
     return RegistryState(rev, entries, findings, source)
 
 
-def _open_cache(repo: Path, use_disk: bool) -> cache_mod.BlobCache:
+def open_cache(repo: Path, use_disk: bool = True) -> cache_mod.BlobCache:
     if not use_disk:
         return cache_mod.BlobCache(None)
     try:
@@ -379,7 +383,7 @@ def load_state(
     """The registry as committed at ``rev``, read from git objects (never the work tree)."""
     repo = Path(repo)
     commit = gitio.rev_parse(repo, rev)
-    blob_cache = blob_cache or _open_cache(repo, use_disk=True)
+    blob_cache = blob_cache or open_cache(repo, use_disk=True)
     files: list[tuple[str, str, Slot]] = []
     early: list[Finding] = []
     blobs_by_path: dict[str, str] = {}
@@ -404,11 +408,15 @@ def load_state(
     def read(oids: list[str]) -> dict[str, bytes]:
         return gitio.read_blobs(repo, oids)
 
+    reader = gitio.BlobReader(repo)
+
     def source(path: str) -> bytes | None:
         oid = blobs_by_path.get(path)
-        return gitio.read_blobs(repo, [oid])[oid] if oid else None
+        return reader.read(oid) if oid else None
 
-    return _assemble(commit, files, early, read, blob_cache, source)
+    state = _assemble(commit, files, early, read, blob_cache, source)
+    state.reader = reader
+    return state
 
 
 def _read_nofollow(path: Path) -> bytes:
@@ -472,7 +480,7 @@ def load_worktree(
     """The registry as it is on disk (optionally restricted to some paths)."""
     root = Path(repo).resolve()
     try:
-        blob_cache = _open_cache(gitio.toplevel(root), use_disk_cache)
+        blob_cache = open_cache(gitio.toplevel(root), use_disk_cache)
     except UserError:
         blob_cache = cache_mod.BlobCache(None)
     paths, early = _walk_registry(root, only)

@@ -14,10 +14,15 @@ from galfriday_gitops.rules.context import Context
 def check_capacity(ctx: Context) -> list[Finding]:
     findings = []
     changed = {e.path for e in ctx.events}
-    table = ctx.head.stage_table()
-    for name, row in table.items():
+    limited = {
+        stage.value
+        for policy in ctx.base.stage_policies()
+        for stage, rules in policy.spec.stages.items()
+        if rules.capacity is not None
+    }
+    for name, row in ctx.head.stage_table().items():
         for stage_name, versions in row.items():
-            if len(versions) < 2:
+            if len(versions) < 2 or stage_name not in limited:
                 continue
             stage = ModelStage(stage_name)
             probe = ctx.head.get(name, versions[0])

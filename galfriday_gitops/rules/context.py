@@ -48,6 +48,6 @@ class Context:
             return None
         return self.head.get(event.name, event.version)
 
-    def line(self, event: Event, *where: str) -> int:
+    def line(self, event: Event, *where: str | int) -> int:
         """Line of a field in the head's file (line 1 when the file is gone)."""
         return self.head.line_of(event.path, where) if event.path in self.head.entries else 1

@@ -11,7 +11,7 @@ from typing import Any
 from galfriday_gitops import gitio
 from galfriday_gitops.diff.events import Event, diff
 from galfriday_gitops.findings import Finding, Severity
-from galfriday_gitops.load.state import load_state
+from galfriday_gitops.load.state import load_state, open_cache
 from galfriday_gitops.rules import approvals, capacity, stages, versions
 from galfriday_gitops.rules.catalogue import RULES
 from galfriday_gitops.rules.context import Context
@@ -58,7 +58,7 @@ class Verdict:
         failed = {f.rule for f in self.findings}
         status = {"schema": "failed" if any(r < "GF200" for r in failed) else "passed"}
         for rule_id in RULES:
-            if rule_id >= "GF200":
+            if "GF200" <= rule_id < "GF300":  # GF3xx are audit rules, not reconciler rules
                 status[rule_id] = "failed" if rule_id in failed else "passed"
         return status
 
@@ -111,8 +111,9 @@ def reconcile(
     base_sha, head_sha = gitio.rev_parse(repo, base), gitio.rev_parse(repo, head)
     if not gitio.is_ancestor(repo, base_sha, head_sha):
         head_sha = gitio.merge_result(repo, base_sha, head_sha)
-    base_state = load_state(repo, base_sha)
-    head_state = load_state(repo, head_sha)
+    blobs = open_cache(repo)  # one cache for both: most blobs are shared
+    base_state = load_state(repo, base_sha, blob_cache=blobs)
+    head_state = load_state(repo, head_sha, blob_cache=blobs)
     assert base_state.rev is not None and head_state.rev is not None
     extra = gitio.changed_paths(repo, base_state.rev, head_state.rev)
     events = diff(base_state, head_state, extra)

@@ -118,22 +118,27 @@ def check_thresholds(ctx: Context) -> list[Finding]:
             continue
         for ref, bound in rules.thresholds.items():
             value = version.spec.metrics.get(ref)
+            low = bound.min is not None and value is not None and value < bound.min
+            high = bound.max is not None and value is not None and value > bound.max
+            missing = value is None or not math.isfinite(value)
+            if not (low or high or missing):
+                continue
             line = ctx.line(event, "spec", "metrics", *ref.split(".", 1))
-            if value is None or not math.isfinite(value):
+            if missing:
                 findings.append(
                     rule("GF204").finding(
                         event.path, line, f"{version.ref}: {ref} is missing; {stage.value} needs it"
                     )
                 )
                 continue
-            if bound.min is not None and value < bound.min:
+            if low:
                 findings.append(
                     rule("GF204").finding(
                         event.path, line, f"{version.ref}: {ref} = {value:g} is below the "
                         f"{stage.value} minimum {bound.min:g}",
                     )
                 )  # fmt: skip
-            if bound.max is not None and value > bound.max:
+            if high:
                 findings.append(
                     rule("GF204").finding(
                         event.path, line, f"{version.ref}: {ref} = {value:g} is above the "

@@ -56,8 +56,10 @@ def check_deletion(ctx: Context) -> list[Finding]:
 
 
 def _dvc_file(ctx: Context, path: str) -> tuple[str, int] | None:
-    raw = gitio.read_blob(ctx.repo, ctx.head.rev or "HEAD", path)
-    if raw is None:
+    reader = ctx.head.reader or gitio.BlobReader(ctx.repo)
+    try:
+        raw = reader.read(f"{ctx.head.rev or 'HEAD'}:{path}")
+    except gitio.MissingObject:
         return None
     try:
         out = load(raw).data["outs"][0]
@@ -75,8 +77,10 @@ def check_artifact(ctx: Context) -> list[Finding]:
         if version is None:
             continue
         for i, artifact in enumerate(version.spec.artifacts):
-            line = ctx.line(event, "spec", "artifacts", str(i))
             tracked = _dvc_file(ctx, artifact.path + ".dvc")
+            if tracked == (artifact.md5, artifact.size):
+                continue
+            line = ctx.line(event, "spec", "artifacts", i)  # only now: it re-parses the file
             if tracked is None:
                 findings.append(
                     rule("GF210").finding(
@@ -84,7 +88,7 @@ def check_artifact(ctx: Context) -> list[Finding]:
                         hint=f"dvc add {artifact.path} and commit the .dvc file",
                     )
                 )  # fmt: skip
-            elif tracked != (artifact.md5, artifact.size):
+            else:
                 findings.append(
                     rule("GF210").finding(
                         event.path, line, f"{artifact.path}: manifest says md5 {artifact.md5} size "
