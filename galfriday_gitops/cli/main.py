@@ -29,6 +29,9 @@ COMMANDS = (
     "experiment",
     "drift",
     "retrain",
+    "apply",
+    "history",
+    "audit",
 )
 
 

@@ -81,6 +81,15 @@ RULES: dict[str, Rule] = {
         Rule(
             "GF290", "internal-error", _E, "The reconciler could not finish: the change is blocked."
         ),
+        # -- audit: the trail of tags written by `gfops apply`, checked by `gfops audit verify`
+        Rule("GF300", "untagged-change", _E, "A change on main has no audit tag (direct push?)."),
+        Rule("GF301", "unapproved-change", _E, "A stage change on main had no approved PR."),
+        Rule("GF302", "tag-off-main", _E, "An audit tag points off main (force push, rewrite)."),
+        Rule("GF303", "tagger", _E, "An audit tag's tagger is not the automation identity."),
+        Rule("GF304", "tag-signature", _E, "An audit tag's signature is missing or not allowed."),
+        Rule("GF305", "forged-tag", _E, "An audit tag does not match the commit's events."),
+        Rule("GF306", "hash-chain", _E, "A model's tag chain is broken (tag deleted/re-created)."),
+        Rule("GF307", "backdated-tag", _E, "An audit tag is dated before the commit it records."),
     ]
 }
 

@@ -1,0 +1,1 @@
+"""After merge: the audit trail of main written as GTO-compatible annotated tags."""

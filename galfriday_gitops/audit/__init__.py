@@ -1,0 +1,1 @@
+"""Reading the audit trail back: history of a model, compliance export, verification."""

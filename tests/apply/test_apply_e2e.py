@@ -1,0 +1,178 @@
+"""`gfops apply` end to end: real repositories, the real CLI, GTO itself as the reader."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from apply.trail import (
+    BOT,
+    audit_tags,
+    copy_of,
+    history_fixture,
+    set_stage,
+    tag_record,
+)
+from conftest import Repo, gfops
+
+applied = history_fixture(apply=True)
+unapplied = history_fixture(apply=False)
+
+# What the history in trail.py must leave: GTO names, counters per model, in write order.
+EXPECTED_TAGS = {
+    "price-direction@v1.0.0",
+    "price-direction#development#1",
+    "spread-model@v0.1.0",
+    "spread-model#development#1",
+    "price-direction#development!#2",
+    "price-direction#testing#3",
+    "spread-model#development!#2",
+    "spread-model#testing#3",
+    "price-direction@v1.1.0",
+    "price-direction#development#4",
+    "price-direction#testing!#5",
+    "price-direction#staging#6",
+    "price-direction#staging!#7",
+    "price-direction#production#8",
+}
+
+
+def test_apply_writes_gto_tags_with_records_and_is_idempotent(
+    applied: Path, tmp_path: Path
+) -> None:
+    repo = copy_of(applied, tmp_path)
+    before = audit_tags(repo)
+    assert set(before) == EXPECTED_TAGS
+    # Stage tags point at the version's registration commit (that is how GTO finds it).
+    registered = repo.git("rev-parse", "refs/tags/price-direction@v1.0.0^{commit}")
+    assert repo.git("rev-parse", "refs/tags/price-direction#production#8^{commit}") == registered
+    assert repo.git("log", "-1", "--format=%s", registered).startswith("Merge pull request #1 ")
+
+    record = tag_record(repo, "price-direction#production#8")
+    assert record["event"] == "stage-changed" and record["action"] == "assign"
+    assert (record["from"], record["to"], record["pr"]) == ("staging", "production", 5)
+    assert record["approvers"] == ["dave", "erin"] and record["approvals_needed"] == 2
+    assert record["approved"] is True and record["actor"] == "alice"
+    assert record["verdict"] == "blocked"  # no experiment win: recorded as it was judged
+    assert record["rules"]["GF212"] == "failed" and record["rules"]["GF202"] == "passed"
+    assert (
+        str(record["policy_digest"]).startswith("sha256:")
+        and len(str(record["policy_digest"])) == 71
+    )
+    assert record["commit"] == repo.git("rev-parse", "main~1")  # PR 5's merge (PR 6 is last)
+    # The hash chain: each tag names the previous tag object of the same model.
+    assert record["prev"] == before["price-direction#staging!#7"] and record["seq"] == 10
+    staging = tag_record(repo, "price-direction#staging#6")
+    assert staging["approvers"] == ["bob"] and staging["pr"] == 4
+    tagger = repo.git(
+        "for-each-ref", "--format=%(taggername) %(taggeremail)", "refs/tags/price-direction@v1.0.0"
+    )
+    assert tagger == f"{BOT[0]} <{BOT[1]}>"
+    subject = repo.git(
+        "for-each-ref", "--format=%(contents:subject)", "refs/tags/price-direction#staging#6"
+    )
+    assert subject == "price-direction 1.0.0: testing -> staging (PR #4, approved by bob)"
+
+    again = gfops("apply", "--after", "main", "--format", "json", cwd=repo.path)  # whole history
+    assert again.code == 0, again.err
+    report = json.loads(again.out)
+    assert report["created"] == 0 and len(report["tags"]) == len(EXPECTED_TAGS)
+    assert {t["status"] for t in report["tags"]} == {"exists"}
+    assert audit_tags(repo) == before  # not one tag object changed
+
+
+def test_gto_show_agrees_with_status(applied: Path, tmp_path: Path) -> None:
+    repo = copy_of(applied, tmp_path)
+    gto = Path(sys.executable).with_name("gto")
+    shown = subprocess.run(
+        [str(gto), "show", "--json"], cwd=repo.path, capture_output=True, text=True, check=True
+    )
+    # gto also lists stages that once had a version, with null: no version is there now.
+    gto_state = {
+        model: {"stage": {s: v for s, v in info["stage"].items() if v is not None}}
+        for model, info in json.loads(shown.stdout).items()
+    }
+    status = json.loads(gfops("status", "--format", "json", cwd=repo.path).out)["models"]
+    assert set(gto_state) == set(status) == {"price-direction", "spread-model"}
+    for model, stages in status.items():
+        # gto shows the greatest version per stage; versions are SemVer-sorted in status.
+        ours = {stage: "v" + versions[-1] for stage, versions in stages.items()}
+        assert gto_state[model]["stage"] == ours, model
+    assert gto_state["price-direction"]["stage"] == {
+        "production": "v1.0.0",
+        "development": "v1.1.0",
+    }
+
+
+def test_two_concurrent_applies_leave_one_consistent_trail(unapplied: Path, tmp_path: Path) -> None:
+    repo = copy_of(unapplied, tmp_path)
+    assert audit_tags(repo) == {}
+    cmd = [sys.executable, "-P", "-m", "galfriday_gitops", "apply", "--after", "main"]
+    procs = [
+        subprocess.Popen(
+            cmd, cwd=repo.path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    outs = [p.communicate(timeout=60) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [e for _, e in outs]
+    assert set(audit_tags(repo)) == EXPECTED_TAGS
+    written = sum(int(o.strip().splitlines()[-1].split()[0]) for o, _ in outs)
+    assert written == len(EXPECTED_TAGS)  # each tag created by exactly one of the two
+    verify = gfops("audit", "verify", "--format", "json", cwd=repo.path)
+    rules = {f["rule"] for f in json.loads(verify.out)}
+    # No review data was given: PRs 4 and 5 are unapproved (GF301). Nothing else is wrong.
+    assert rules == {"GF301"}, verify.out
+
+
+def test_a_tag_name_taken_by_another_target_is_an_error_naming_both(
+    unapplied: Path, tmp_path: Path
+) -> None:
+    repo = copy_of(unapplied, tmp_path)
+    elsewhere = repo.git("rev-parse", "main~2")
+    repo.git("tag", "-a", "-m", "someone else's", "price-direction@v1.1.0", elsewhere)
+    result = gfops("apply", "--after", "main", cwd=repo.path)
+    assert result.code == 2
+    assert "tag price-direction@v1.1.0 already exists" in result.err
+    assert f"target {elsewhere[:12]}" in result.err  # the existing one
+    wanted = repo.git("log", "--first-parent", "--format=%H", "--grep", "#3 ", "main")
+    assert f"target {wanted[:12]}" in result.err and "1.1.0: registered" in result.err
+
+
+def test_push_sends_the_new_tags(applied: Path, tmp_path: Path) -> None:
+    repo = copy_of(applied, tmp_path)
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
+    repo.git("remote", "add", "origin", str(remote))
+    repo.git("push", "-q", "origin", "main")
+    before = repo.git("rev-parse", "main")
+    set_stage(repo, "spread-model", "0.1.0", "staging")
+    repo.commit("Fast track (#9)")
+    result = gfops("apply", "--before", before, "--after", "main", "--push", cwd=repo.path)
+    assert result.code == 0, result.err
+    remote_tags = subprocess.run(
+        ["git", "-C", str(remote), "tag", "-l"], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert set(remote_tags) == {"spread-model#testing!#4", "spread-model#staging#5"}
+
+
+@pytest.mark.parametrize("before", ["0" * 40, None])
+def test_from_the_root_backfills_an_existing_registry(repo: Repo, before: str | None) -> None:
+    args = ["apply", "--after", "main", "--format", "json"]
+    if before:
+        args += ["--before", before]
+    result = gfops(*args, cwd=repo.path)
+    assert result.code == 0, result.err
+    assert {t["tag"] for t in json.loads(result.out)["tags"]} == {
+        "price-direction@v1.0.0",
+        "price-direction#deprecated#1",
+        "price-direction@v1.1.0",
+        "price-direction#production#2",
+        "price-direction@v1.2.0",
+        "price-direction#staging#3",
+    }
+    # This project's registry was imported in one commit: GTO cannot tell those apart.
+    assert "GTO allows one version per commit" in result.err

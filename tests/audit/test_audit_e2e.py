@@ -1,0 +1,226 @@
+"""`gfops history`, `gfops audit export` and `gfops audit verify` on real repositories."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from apply.trail import (
+    BOT,
+    Pusher,
+    copy_of,
+    history_fixture,
+    new_registry,
+    recreate,
+    register,
+    set_stage,
+    tag_message,
+)
+from conftest import Repo, gfops
+from forge.loopback import LoopbackGitHub
+
+applied = history_fixture(apply=True)
+
+
+def verify(repo: Repo) -> tuple[int, list[dict[str, Any]]]:
+    result = gfops("audit", "verify", "--format", "json", cwd=repo.path)
+    assert result.code in (0, 1), result.err
+    return result.code, json.loads(result.out)
+
+
+def found(findings: list[dict[str, Any]]) -> set[tuple[str, str]]:
+    return {(f["rule"], f["file"]) for f in findings}
+
+
+def test_history_is_the_timeline_with_prs_and_approvers(applied: Path, tmp_path: Path) -> None:
+    repo = copy_of(applied, tmp_path)
+    result = gfops("history", "price-direction", "--format", "json", cwd=repo.path)
+    assert result.code == 0, result.err
+    rows = [
+        (r["version"], r["event"], r["from"], r["to"], r["pr"], r["approvers"], r["tags"])
+        for r in json.loads(result.out)["history"]
+    ]
+    assert rows == [
+        ("1.0.0", "registered", None, "development", 1, [],
+         ["price-direction@v1.0.0", "price-direction#development#1"]),
+        ("1.0.0", "stage-changed", "development", "testing", 2, [],
+         ["price-direction#development!#2", "price-direction#testing#3"]),
+        ("1.1.0", "registered", None, "development", 3, [],
+         ["price-direction@v1.1.0", "price-direction#development#4"]),
+        ("1.0.0", "stage-changed", "testing", "staging", 4, ["bob"],
+         ["price-direction#testing!#5", "price-direction#staging#6"]),
+        ("1.0.0", "stage-changed", "staging", "production", 5, ["dave", "erin"],
+         ["price-direction#staging!#7", "price-direction#production#8"]),
+    ]  # fmt: skip
+    commits = repo.git("log", "--first-parent", "--format=%H", "main").splitlines()
+    assert json.loads(result.out)["history"][-1]["commit"] == commits[1]  # PR 5, before PR 6
+    text = gfops("history", "price-direction", cwd=repo.path).out.splitlines()
+    assert len(text) == 5 and "staging -> production" in text[-1] and "dave, erin" in text[-1]
+    assert "PR #5" in text[-1] and "price-direction#production#8" in text[-1]
+
+
+def test_export_reports_the_period(applied: Path, tmp_path: Path) -> None:
+    repo = copy_of(applied, tmp_path)
+    result = gfops("audit", "export", "--since", "2000-01-01", "--until", "2100-12-31",
+                   cwd=repo.path)  # fmt: skip
+    assert result.code == 0, result.err
+    doc = json.loads(result.out)
+    summary = doc["summary"]
+    assert summary["by_type"] == {"registered": 3, "stage-changed": 4}
+    assert summary["by_model"] == {
+        "price-direction": {"registered": 2, "stage-changed": 3},
+        "spread-model": {"registered": 1, "stage-changed": 1},
+    }
+    assert summary["stage_changes_without_approved_pr"] == 0 and summary["untagged"] == 0
+    [prod] = doc["production_changes"]
+    assert (prod["version"], prod["from"], prod["to"], prod["pr"], prod["approvers"]) == (
+        "1.0.0", "staging", "production", 5, ["dave", "erin"],
+    )  # fmt: skip
+    assert [(p["pr"], p["paths"]) for p in doc["policy_changes"]] == [
+        (None, ["policies/drift.yaml", "policies/lifecycle.yaml", "policies/stages.yaml",
+                "policies/teams.yaml"]),
+        (6, ["policies/teams.yaml"]),
+    ]  # fmt: skip
+    # A window that holds nothing.
+    empty = json.loads(gfops("audit", "export", "--since", "2000-01-01", "--until", "2000-01-02",
+                             cwd=repo.path).out)  # fmt: skip
+    assert empty["summary"]["events"] == 0 and empty["policy_changes"] == []
+
+    # A direct push (no PR), even once apply has tagged it, is counted and fails the export.
+    before = repo.git("rev-parse", "main")
+    set_stage(repo, "spread-model", "0.1.0", "staging")
+    repo.commit("hotfix straight to main")
+    assert gfops("apply", "--before", before, cwd=repo.path).code == 0
+    csv_out = gfops("audit", "export", "--since", "2000-01-01", "--until", "2100-12-31",
+                    "--format", "csv", cwd=repo.path)  # fmt: skip
+    assert csv_out.code == 1
+    rows = list(csv.DictReader(io.StringIO(csv_out.out)))
+    last = [r for r in rows if r["event"] == "stage-changed"][-1]
+    assert (last["model"], last["from"], last["to"], last["pr"], last["approved"]) == (
+        "spread-model", "testing", "staging", "", "no",
+    )  # fmt: skip
+    assert [r["pr"] for r in rows if r["event"] == "policy-changed"] == ["", "6"]
+
+
+def test_verify_passes_on_a_clean_trail_and_catches_a_direct_push(
+    applied: Path, tmp_path: Path
+) -> None:
+    repo = copy_of(applied, tmp_path)
+    ok = gfops("audit", "verify", cwd=repo.path)
+    assert ok.code == 0 and "ok" in ok.out, ok.out
+    set_stage(repo, "price-direction", "1.1.0", "testing")
+    sha = repo.commit("direct push")
+    code, findings = verify(repo)
+    assert code == 1
+    assert found(findings) == {("GF300", "models/price-direction/1.1.0.yaml")}
+    assert sha[:12] in findings[0]["message"] and "development -> testing" in findings[0]["message"]
+
+
+def test_verify_catches_a_force_push(applied: Path, tmp_path: Path) -> None:
+    repo = copy_of(applied, tmp_path)
+    repo.git("reset", "-q", "--hard", "main~2")  # drop PRs 5 and 6 from main...
+    set_stage(repo, "price-direction", "1.0.0", "canary")
+    repo.commit("rewritten history")  # ...and push something else in their place
+    code, findings = verify(repo)
+    assert code == 1
+    assert {
+        ("GF302", "refs/tags/price-direction#staging!#7"),
+        ("GF302", "refs/tags/price-direction#production#8"),
+        ("GF300", "models/price-direction/1.0.0.yaml"),
+    } == found(findings)
+
+
+def test_verify_catches_a_forged_tag(applied: Path, tmp_path: Path) -> None:
+    repo = copy_of(applied, tmp_path)
+    name = "price-direction#staging#6"
+    forged = (
+        tag_message(repo, name)
+        .replace('"pr": 4', '"pr": 44')
+        .replace('"version": "1.0.0"', '"version": "1.1.0"')
+    )
+    recreate(repo, name, forged)
+    code, findings = verify(repo)
+    assert code == 1
+    got = found(findings)
+    assert ("GF305", f"refs/tags/{name}") in got  # 1.1.0 did not move to staging there
+    assert ("GF306", "refs/tags/price-direction#staging!#7") in got  # chains to the original
+    assert ("GF300", "models/price-direction/1.0.0.yaml") in got  # the real change lost its tag
+    message = next(f["message"] for f in findings if f["rule"] == "GF305")
+    assert "testing -> staging" in message
+
+
+def test_verify_catches_a_deleted_tag(applied: Path, tmp_path: Path) -> None:
+    repo = copy_of(applied, tmp_path)
+    repo.git("tag", "-d", "price-direction#testing#3")
+    code, findings = verify(repo)
+    assert code == 1
+    assert found(findings) == {
+        ("GF300", "models/price-direction/1.0.0.yaml"),
+        ("GF306", "refs/tags/price-direction@v1.1.0"),  # position 4 of the chain: 3 is gone
+    }
+
+
+def test_verify_catches_a_wrong_tagger_and_a_backdated_tag(applied: Path, tmp_path: Path) -> None:
+    repo = copy_of(applied, tmp_path)
+    name = "spread-model#testing#3"
+    message = tag_message(repo, name)
+    target = repo.git("rev-parse", f"refs/tags/{name}^{{commit}}")
+    subprocess.run(
+        ["git", "-C", str(repo.path), "tag", "-f", "-a", "--cleanup=verbatim", "-F", "-", name,
+         target],
+        input=message, text=True, check=True, capture_output=True,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "GIT_COMMITTER_NAME": "mallory",
+             "GIT_COMMITTER_EMAIL": "m@evil.example", "GIT_COMMITTER_DATE": "1000000000 +0000"},
+    )  # fmt: skip
+    code, findings = verify(repo)
+    assert code == 1
+    assert {(r, f) for r, f in found(findings) if f == f"refs/tags/{name}"} == {
+        ("GF303", f"refs/tags/{name}"),
+        ("GF307", f"refs/tags/{name}"),
+    }
+
+
+def _keypair(tmp: Path, name: str) -> tuple[Path, str]:
+    key = tmp / name
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(key)],
+                   check=True)  # fmt: skip
+    return key, key.with_suffix(".pub").read_text().strip()
+
+
+def test_signed_tags_verify_and_a_key_not_allowed_is_caught(
+    tmp_path: Path, github: LoopbackGitHub
+) -> None:
+    allowed, allowed_pub = _keypair(tmp_path, "allowed")
+    other, _ = _keypair(tmp_path, "other")
+    repo = new_registry(tmp_path / "registry")
+    repo.write("policies/allowed_signers", f"{BOT[1]} {allowed_pub}\n")
+    teams = repo.read("policies/teams.yaml")
+    tagger = 'tagger: "galfriday-bot <bot@galfriday.dev>"'
+    repo.write(
+        "policies/teams.yaml",
+        teams.replace(f"{tagger}}}", f"{tagger}, allowedSigners: allowed_signers}}"),
+    )
+    assert "allowedSigners" in repo.read("policies/teams.yaml")
+    repo.commit("sign the audit trail")
+    pusher = Pusher(repo, github, tmp_path)
+    # Without a signing key, apply refuses to write tags that would not verify.
+    pusher.merge(1, lambda: register(repo, "price-direction", "1.0.0"), apply=False)
+    refused = gfops("apply", "--after", "main", cwd=repo.path)
+    assert refused.code == 2 and "must be signed" in refused.err
+    repo.git("config", "gpg.format", "ssh")
+    repo.git("config", "user.signingkey", str(allowed))
+    assert gfops("apply", "--after", "main", cwd=repo.path).code == 0
+    pusher.merge(2, lambda: set_stage(repo, "price-direction", "1.0.0", "testing"))
+    assert "SSH SIGNATURE" in repo.git("cat-file", "-p", "refs/tags/price-direction#testing#3")
+    code, findings = verify(repo)
+    assert code == 0, findings
+    name = "price-direction#testing#3"  # the last tag: only its signature changes
+    recreate(repo, name, tag_message(repo, name), sign_with=other)
+    code, findings = verify(repo)
+    assert code == 1
+    assert found(findings) == {("GF304", f"refs/tags/{name}")}
+    assert "does not verify against policies/allowed_signers" in findings[0]["message"]
