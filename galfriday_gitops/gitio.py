@@ -97,17 +97,24 @@ def rev_parse(repo: Path | str, rev: str) -> str:
     return sha
 
 
-def ls_tree(repo: Path | str, commit: str, paths: Sequence[str] = REGISTRY_DIRS) -> list[TreeEntry]:
-    """Every entry below ``paths`` at ``commit`` (recursive; submodules show as commits)."""
-    out = git(repo, "ls-tree", "-r", "-z", "--full-tree", commit, "--", *paths)
+def _tree_entries(out: bytes) -> list[TreeEntry]:
     entries = []
     for record in out.split(b"\0"):
-        if not record:
-            continue
-        meta, _, path = record.partition(b"\t")
-        mode, kind, oid = meta.decode().split(" ")
-        entries.append(TreeEntry(mode, kind, oid, path.decode("utf-8", "surrogateescape")))
+        if record:
+            meta, _, path = record.partition(b"\t")
+            mode, kind, oid = meta.decode().split(" ")
+            entries.append(TreeEntry(mode, kind, oid, path.decode("utf-8", "surrogateescape")))
     return entries
+
+
+def ls_tree(repo: Path | str, commit: str, paths: Sequence[str] = REGISTRY_DIRS) -> list[TreeEntry]:
+    """Every entry below ``paths`` at ``commit`` (recursive; submodules show as commits)."""
+    return _tree_entries(git(repo, "ls-tree", "-r", "-z", "--full-tree", commit, "--", *paths))
+
+
+def ls_tree_shallow(repo: Path | str, commit: str, paths: Sequence[str]) -> list[TreeEntry]:
+    """Entries named by ``paths`` without recursing (``dir/`` lists that folder's children)."""
+    return _tree_entries(git(repo, "ls-tree", "-z", "--full-tree", commit, "--", *paths))
 
 
 def read_blobs(repo: Path | str, oids: Iterable[str]) -> dict[str, bytes]:

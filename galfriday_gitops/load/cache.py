@@ -15,9 +15,12 @@ import json
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from galfriday_gitops.findings import Finding
-from galfriday_gitops.resources import KINDS, Resource
+
+if TYPE_CHECKING:  # resources (pydantic) load lazily: a warm `status` never needs them
+    from galfriday_gitops.resources import Resource
 
 _SOURCES = ("resources.py", "load/safe_yaml.py", "load/validate.py", "semver.py")
 
@@ -30,7 +33,7 @@ def _fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-Parsed = tuple[Resource | None, tuple[Finding, ...]]
+Parsed = tuple["Resource | None", tuple[Finding, ...]]
 
 
 def encode(parsed: Parsed) -> str:
@@ -63,6 +66,8 @@ def decode(payload: str) -> Parsed:
     head, _, body = payload.partition("\n")
     if head == "!":
         return None, tuple(Finding.from_dict(d) for d in json.loads(body))
+    from galfriday_gitops.resources import KINDS
+
     kind = head.split("\t", 1)[0]
     return KINDS[kind].model_validate_json(body), ()  # type: ignore[return-value]
 

@@ -13,7 +13,7 @@ import operator
 import os
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -378,16 +378,23 @@ def open_cache(repo: Path, use_disk: bool = True) -> cache_mod.BlobCache:
 
 
 def load_state(
-    repo: Path | str, rev: str = "HEAD", *, blob_cache: cache_mod.BlobCache | None = None
+    repo: Path | str,
+    rev: str = "HEAD",
+    *,
+    blob_cache: cache_mod.BlobCache | None = None,
+    paths: Sequence[str] = gitio.REGISTRY_DIRS,
 ) -> RegistryState:
-    """The registry as committed at ``rev``, read from git objects (never the work tree)."""
+    """The registry as committed at ``rev``, read from git objects (never the work tree).
+
+    ``paths`` narrows the load to some folders (e.g. one model's), for incremental work.
+    """
     repo = Path(repo)
     commit = gitio.rev_parse(repo, rev)
     blob_cache = blob_cache or open_cache(repo, use_disk=True)
     files: list[tuple[str, str, Slot]] = []
     early: list[Finding] = []
     blobs_by_path: dict[str, str] = {}
-    for item in gitio.ls_tree(repo, commit):
+    for item in gitio.ls_tree(repo, commit, paths):
         if item.mode == gitio.MODE_SYMLINK:
             early.append(
                 rule("GF122").finding(item.path, 1, "symlinks are refused in registry folders")

@@ -12,7 +12,6 @@ import re
 from galfriday_gitops import gitio
 from galfriday_gitops.cli.output import add_format, print_json
 from galfriday_gitops.errors import UserError
-from galfriday_gitops.resources import NAME_PATTERN
 
 HELP = "timeline of a model's registrations and stage changes (from git log and audit tags)"
 
@@ -25,6 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from galfriday_gitops.audit.history import timeline
+    from galfriday_gitops.resources import NAME_PATTERN
 
     if not re.match(NAME_PATTERN, args.name):
         raise UserError(f"{args.name!r} is not a model name ([a-z0-9][a-z0-9._-]*)")

@@ -9,13 +9,12 @@ from pathlib import Path
 from galfriday_gitops import gitio
 from galfriday_gitops.errors import UserError
 from galfriday_gitops.fsutil import atomic_write
-from galfriday_gitops.resources import KINDS, SCHEMA_FILES, json_schema
 
 HELP = "print a kind's JSON Schema, or --write/--check all of them in schemas/"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("kind", nargs="?", choices=sorted(KINDS), help="print one kind's schema")
+    parser.add_argument("kind", nargs="?", help="print one kind's schema (e.g. ModelVersion)")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--write", action="store_true", help="write schemas/*.schema.json")
     group.add_argument("--check", action="store_true", help="exit 1 if schemas/ is out of date")
@@ -24,6 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def rendered() -> dict[str, str]:
     """File name -> exact file content for every kind."""
+    from galfriday_gitops.resources import KINDS, SCHEMA_FILES, json_schema
+
     return {
         SCHEMA_FILES[kind]: json.dumps(json_schema(kind), indent=2, sort_keys=True) + "\n"
         for kind in KINDS
@@ -31,6 +32,10 @@ def rendered() -> dict[str, str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from galfriday_gitops.resources import KINDS, SCHEMA_FILES
+
+    if args.kind and args.kind not in KINDS:
+        raise UserError(f"unknown kind {args.kind!r}; expected one of {', '.join(KINDS)}")
     if args.kind and (args.write or args.check):
         raise UserError("--write and --check act on all kinds; drop the KIND argument")
     if not (args.write or args.check):

@@ -7,7 +7,6 @@ import argparse
 from galfriday_gitops import gitio
 from galfriday_gitops.cli.output import add_format, print_json
 from galfriday_gitops.errors import UserError
-from galfriday_gitops.load.state import load_state
 
 HELP = "show a model's versions, or one version's manifest"
 
@@ -19,6 +18,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from galfriday_gitops.load.state import load_state
+
     name, _, version = str(args.ref).partition("@")
     state = load_state(gitio.toplevel(args.repo), args.rev)
     versions = state.versions_of(name)

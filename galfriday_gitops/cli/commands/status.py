@@ -7,8 +7,6 @@ import sys
 
 from galfriday_gitops import gitio
 from galfriday_gitops.cli.output import add_format, print_json
-from galfriday_gitops.load.state import load_state, load_worktree
-from galfriday_gitops.resources import ModelStage
 
 HELP = "models x stages table of the registry at a revision (default HEAD)"
 
@@ -22,17 +20,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     root = gitio.toplevel(args.repo)
-    state = load_worktree(root) if args.worktree else load_state(root, args.rev)
-    table = state.stage_table()
+    if args.worktree:
+        from galfriday_gitops.load.state import load_worktree
+
+        state = load_worktree(root)
+        rev, table, errors = None, state.stage_table(), len(state.findings)
+    else:
+        from galfriday_gitops.load.summary import stage_summary
+
+        rev, table, errors = stage_summary(root, args.rev)
     if args.format == "json":
-        print_json({"rev": state.rev, "models": table, "errors": len(state.findings)})
+        print_json({"rev": rev, "models": table, "errors": errors})
         return 0
     from rich.console import Console
     from rich.table import Table
 
+    from galfriday_gitops.resources import ModelStage
+
     hidden = set() if args.all else {ModelStage.RETIRED, ModelStage.ARCHIVED}
     stages = [s for s in ModelStage if s not in hidden]
-    grid = Table(title=f"registry at {state.rev[:12] if state.rev else 'work tree'}")
+    grid = Table(title=f"registry at {rev[:12] if rev else 'work tree'}")
     grid.add_column("model", style="bold")
     for stage in stages:
         grid.add_column(stage.value)
@@ -40,8 +47,6 @@ def run(args: argparse.Namespace) -> int:
         grid.add_row(name, *(", ".join(row.get(s.value, [])) for s in stages))
     console = Console(width=None if sys.stdout.isatty() else 160)
     console.print(grid)
-    if state.findings:
-        console.print(
-            f"[red]{len(state.findings)} invalid file(s) were left out; run gfops validate[/red]"
-        )
+    if errors:
+        console.print(f"[red]{errors} invalid file(s) were left out; run gfops validate[/red]")
     return 0

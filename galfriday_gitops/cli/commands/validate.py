@@ -10,7 +10,6 @@ from galfriday_gitops import gitio
 from galfriday_gitops.cli.output import add_format, print_json
 from galfriday_gitops.errors import UserError
 from galfriday_gitops.findings import Finding, blocking
-from galfriday_gitops.load.state import load_state, load_worktree
 from galfriday_gitops.rules.catalogue import rule
 
 HELP = "validate manifests, policies and experiments (exit 0 valid, 1 invalid, 2 could not run)"
@@ -41,6 +40,8 @@ def _outside_registry(root: Path, paths: list[Path]) -> list[Finding]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from galfriday_gitops.load.state import load_state, load_worktree
+
     repo: Path = args.repo
     if args.rev:
         if args.paths:
