@@ -207,3 +207,21 @@ def test_stage_enum_is_the_only_spelling() -> None:
             "archived",
         ]
     )
+
+
+def test_an_internal_error_blocks_with_gf290(
+    reg: Repo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from galfriday_gitops.cli.main import main
+    from galfriday_gitops.rules import engine
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("rule exploded")
+
+    monkeypatch.setattr(engine, "reconcile", broken)
+    code = main(
+        ["-C", str(reg.path), "check", "--base", "main", "--head", "HEAD", "--format", "github"]
+    )
+    out = capsys.readouterr().out
+    assert code == 2
+    assert "::error title=GF290 internal-error::RuntimeError: rule exploded" in out

@@ -63,10 +63,12 @@ def _load_json(path: Path, what: str) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
+    from galfriday_gitops.findings import printable
     from galfriday_gitops.forge.base import ForgeError
     from galfriday_gitops.forge.events import EVENT_NAMES, ForgeEvent, load_event
     from galfriday_gitops.forge.github import GitHubForge, parse_pull_commits, parse_reviews
     from galfriday_gitops.report import github, markdown, sarif, text
+    from galfriday_gitops.rules.catalogue import rule
     from galfriday_gitops.rules.engine import reconcile
     from galfriday_gitops.rules.reviews import PullRequestFacts
 
@@ -127,7 +129,21 @@ def run(args: argparse.Namespace) -> int:
             now = dt.datetime.fromisoformat(args.now).replace(tzinfo=dt.UTC)
         except ValueError:
             raise UserError(f"--now {args.now!r}: expected YYYY-MM-DD[THH:MM]") from None
-    verdict = reconcile(repo, base, head, pull, now)
+    try:
+        verdict = reconcile(repo, base, head, pull, now)
+    except UserError:
+        raise
+    except Exception as exc:  # fail closed, and say so where the reviewer looks
+        if args.debug:
+            raise
+        finding = rule("GF290").finding(".", 1, f"{type(exc).__name__}: {exc}")
+        print(
+            f"::error title=GF290 internal-error::{finding.message}"
+            if args.format == "github"
+            else printable(finding.one_line())
+        )
+        print("gfops: the reconciler failed; the change is blocked (exit 2)", file=sys.stderr)
+        return 2
     if args.format == "json":
         json.dump(verdict.to_dict(), sys.stdout, indent=2)
         sys.stdout.write("\n")
