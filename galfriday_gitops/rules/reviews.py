@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from galfriday_gitops.forge.base import PullCommit, Review
+from galfriday_gitops.forge.base import Forge, PullCommit, Review
 from galfriday_gitops.resources import Approvals, Teams
 
 _DECISIVE = ("APPROVED", "CHANGES_REQUESTED", "DISMISSED")
@@ -28,6 +28,18 @@ class PullRequestFacts:
     head_sha: str  # the PR's own head commit (for a merge group: the queued PR's head)
     reviews: tuple[Review, ...] = ()
     commits: tuple[PullCommit, ...] = ()
+
+
+def facts_from_forge(forge: Forge, number: int) -> PullRequestFacts:
+    """Everything the approval rules need, read from the forge (all pages, fail closed)."""
+    pull = forge.get_pull(number)
+    return PullRequestFacts(
+        number,
+        pull.author_login,
+        pull.head_sha,
+        tuple(forge.list_reviews(number)),
+        tuple(forge.list_pull_commits(number)),
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,7 +33,7 @@ def test_one_line_diff_on_a_new_branch_leaving_the_checkout_alone(repo: Repo) ->
     result = gfops("promote", "price-direction", "1.3.0", "staging", cwd=repo.path)
 
     assert result.code == 0, result.err
-    assert f"branch {BRANCH}" in result.out
+    assert f"on branch {BRANCH}" in result.out
     assert "testing → **staging**" in result.out
     assert repo.git("diff", "--numstat", base, BRANCH) == "1\t1\tmodels/price-direction/1.3.0.yaml"
     diff = repo.git("diff", "-U0", base, BRANCH)
@@ -119,10 +119,10 @@ def test_open_pr_opens_one_pull_request_and_updates_it(
     argv = ("promote", "price-direction", "1.2.0", "production", "--open-pr")
     first = gfops(*argv, cwd=repo.path, env=env)
     assert first.code == 0, first.err
-    assert "pull request #1 opened" in first.out
+    assert "opened pull request #1" in first.out
     second = gfops(*argv, cwd=repo.path, env=env)
     assert second.code == 0, second.err
-    assert "pull request #1 updated" in second.out
+    assert "updated pull request #1" in second.out
 
     assert list(github.pulls) == [1]
     pull = github.pulls[1]

@@ -45,7 +45,7 @@ def test_rollback_restores_the_previous_production_version(repo: Repo) -> None:
     )
 
     assert result.code == 0, result.err
-    assert f"branch {BRANCH}" in result.out
+    assert f"on branch {BRANCH}" in result.out
     assert "p99 latency 140 ms since 09:00" in result.out
     assert "| 1.2.0 |" in result.out and "| 1.1.0 |" in result.out  # the history table
     head = load_state(repo.path, BRANCH)

@@ -10,14 +10,13 @@ from ``--reviews/--commits`` as for ``gfops check``. Exit 0 written or nothing t
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from galfriday_gitops import gitio
-from galfriday_gitops.cli.output import add_format, print_json
+from galfriday_gitops.cli.output import add_format, load_json, print_json
 from galfriday_gitops.errors import UserError
 
 HELP = "write the audit trail of a pushed range as GTO-compatible annotated tags"
@@ -41,20 +40,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_format(parser)
 
 
-def _load_json(path: Path, what: str) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UserError(f"{what} {path}: {exc.strerror}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UserError(f"{what} {path}: not JSON ({exc})") from None
-
-
 def run(args: argparse.Namespace) -> int:
     from galfriday_gitops.apply.apply import apply, pr_number
     from galfriday_gitops.forge.base import ForgeError
     from galfriday_gitops.forge.github import GitHubForge, parse_pull_commits, parse_reviews
-    from galfriday_gitops.rules.reviews import PullRequestFacts
+    from galfriday_gitops.rules.reviews import PullRequestFacts, facts_from_forge
 
     repo = gitio.toplevel(args.repo)
     actor = args.actor or os.environ.get("GITHUB_ACTOR") or None
@@ -63,8 +53,8 @@ def run(args: argparse.Namespace) -> int:
         if args.reviews is None or args.commits is None or not args.pr_author:
             raise UserError("offline review data needs --reviews, --commits and --pr-author")
         offline = (
-            tuple(parse_reviews(_load_json(args.reviews, "reviews"))),
-            tuple(parse_pull_commits(_load_json(args.commits, "commits"))),
+            tuple(parse_reviews(load_json(args.reviews, "reviews"))),
+            tuple(parse_pull_commits(load_json(args.commits, "commits"))),
         )
     offline_pr: int | None = args.pr
     if offline is not None and offline_pr is None:
@@ -89,14 +79,7 @@ def run(args: argparse.Namespace) -> int:
         if number not in cache:
             try:
                 forge = forge or GitHubForge.from_env()
-                pr = forge.get_pull(number)
-                cache[number] = PullRequestFacts(
-                    number,
-                    pr.author_login,
-                    pr.head_sha,
-                    tuple(forge.list_reviews(number)),
-                    tuple(forge.list_pull_commits(number)),
-                )
+                cache[number] = facts_from_forge(forge, number)
             except ForgeError as exc:
                 raise UserError(f"cannot read the reviews of PR #{number}: {exc}") from None
         return cache[number]

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from galfriday_gitops import gitio
+from galfriday_gitops.cli.output import load_json
 from galfriday_gitops.errors import UserError
 
 HELP = "judge a change: diff base..head, apply the base's policies (0 allowed, 1 blocked)"
@@ -53,15 +54,6 @@ def _event_name(payload: dict[str, Any]) -> str:
     return "pull_request" if "pull_request" in payload else "push"
 
 
-def _load_json(path: Path, what: str) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UserError(f"{what} {path}: {exc.strerror}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UserError(f"{what} {path}: not JSON ({exc})") from None
-
-
 def run(args: argparse.Namespace) -> int:
     from galfriday_gitops.findings import printable
     from galfriday_gitops.forge.base import ForgeError
@@ -70,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     from galfriday_gitops.report import github, markdown, sarif, text
     from galfriday_gitops.rules.catalogue import rule
     from galfriday_gitops.rules.engine import reconcile
-    from galfriday_gitops.rules.reviews import PullRequestFacts
+    from galfriday_gitops.rules.reviews import PullRequestFacts, facts_from_forge
 
     repo = gitio.toplevel(args.repo)
     event: ForgeEvent | None = None
@@ -81,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
             if name not in EVENT_NAMES:
                 # pull_request_target / workflow_run: the gate hands over a pull request's
                 # payload (GitHub does not let a workflow rename its own event).
-                name = _event_name(_load_json(event_path, "event"))
+                name = _event_name(load_json(event_path, "event"))
             event = load_event(event_path, name)
     except ForgeError as exc:
         raise UserError(str(exc)) from None
@@ -108,19 +100,12 @@ def run(args: argparse.Namespace) -> int:
                 number,
                 author,
                 gitio.rev_parse(repo, pr_head or head),
-                tuple(parse_reviews(_load_json(args.reviews, "reviews"))),
-                tuple(parse_pull_commits(_load_json(args.commits, "commits"))),
+                tuple(parse_reviews(load_json(args.reviews, "reviews"))),
+                tuple(parse_pull_commits(load_json(args.commits, "commits"))),
             )
         elif os.environ.get("GITHUB_TOKEN") and number is not None:
             forge = GitHubForge.from_env()
-            pr = forge.get_pull(number)
-            pull = PullRequestFacts(
-                number,
-                pr.author_login,
-                pr.head_sha,
-                tuple(forge.list_reviews(number)),
-                tuple(forge.list_pull_commits(number)),
-            )
+            pull = facts_from_forge(forge, number)
     except ForgeError as exc:
         raise UserError(f"cannot read the pull request's reviews (blocking): {exc}") from None
     now = None

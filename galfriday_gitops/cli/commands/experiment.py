@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from galfriday_gitops.cli.output import add_format, print_json
+from galfriday_gitops.cli.output import add_format, print_json, print_proposal
 from galfriday_gitops.errors import UserError
 
 if TYPE_CHECKING:
@@ -475,10 +475,7 @@ def _run_conclude(args: argparse.Namespace) -> int:
     except ForgeError as exc:
         raise UserError(str(exc)) from None
     print(f"{name}: {result.decision} (winner: {winner})")
-    print(f"committed {proposal.commit[:12]} on branch {proposal.branch}")
-    if proposal.pull is not None:
-        verb = "opened" if proposal.created else "updated"
-        print(f"{verb} pull request #{proposal.pull.number}: {proposal.pull.html_url}")
+    print_proposal(proposal)
     return 0
 
 

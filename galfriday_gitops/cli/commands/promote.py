@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from galfriday_gitops.cli.output import print_proposal
 from galfriday_gitops.errors import UserError
 
 if TYPE_CHECKING:
@@ -70,11 +71,7 @@ def submit_and_report(
         )
     except ForgeError as exc:
         raise UserError(str(exc)) from None
-    print(f"branch {proposal.branch}")
-    print(f"commit {proposal.commit}")
-    if proposal.pull is not None:
-        verb = "opened" if proposal.created else "updated"
-        print(f"pull request #{proposal.pull.number} {verb}: {proposal.pull.html_url}")
+    print_proposal(proposal)
     print()
     print(body)
 
