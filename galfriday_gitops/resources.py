@@ -583,6 +583,13 @@ class InferenceThresholds(Base):
     max_cost_per_request: Annotated[float, Strict(), AllowInfNan(False), Field(ge=0)] | None = None
 
 
+class TokenPrices(Base):
+    """Prices per 1,000 tokens: turns ``input_tokens``/``output_tokens`` records into cost."""
+
+    input: Annotated[float, Strict(), AllowInfNan(False), Field(ge=0)]
+    output: Annotated[float, Strict(), AllowInfNan(False), Field(ge=0)]
+
+
 class InferenceAction(StrEnum):
     ROLLBACK_PR = "rollback-pr"
     ISSUE = "issue"
@@ -595,6 +602,8 @@ class InferenceRules(Base):
     min_samples: PosInt = 500
     thresholds: InferenceThresholds = Field(default_factory=InferenceThresholds)
     on_critical_violation: InferenceAction = InferenceAction.REPORT
+    # Records without a ``cost`` are priced from their token counts when this is set.
+    cost_per_thousand_tokens: TokenPrices | None = None
 
 
 class LifecyclePolicySpec(Base):

@@ -32,6 +32,10 @@ COMMANDS = (
     "apply",
     "history",
     "audit",
+    "deprecate",
+    "lifecycle",
+    "backup",
+    "restore",
 )
 
 
