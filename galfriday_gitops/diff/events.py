@@ -41,7 +41,9 @@ class Event:
 
     @property
     def ref(self) -> str:
-        return f"{self.name}@{self.version}" if self.name else self.path
+        if self.name and self.version:
+            return f"{self.name}@{self.version}"
+        return self.name or self.path
 
     def describe(self) -> str:
         if self.kind is EventKind.STAGE_CHANGED:

@@ -71,7 +71,11 @@ RULES: dict[str, Rule] = {
         Rule("GF210", "artifact", _E, "The artifact's .dvc exists; md5 and size match."),
         Rule("GF211", "freeze", _E, "No promotion into a frozen stage during a freeze window."),
         Rule(
-            "GF212", "experiment-win", _E, "A concluded experiment (at base) won by this version."
+            "GF212",
+            "experiment-win",
+            _E,
+            "A concluded experiment (at base) won by this version; a model's first "
+            "production version and a rollback to one that served before are exempt.",
         ),
         Rule("GF213", "policy-guard", _E, "Changes to policies/ or .github/ need the owners' OK."),
         Rule("GF214", "policy-applies", _E, "Exactly one valid stage policy governs each change."),

@@ -229,7 +229,7 @@ def check_experiment_win(ctx: Context) -> list[Finding]:
         elif experiment.spec.result.winner != version.version:
             winner = experiment.spec.result.winner or "no version"
             problem = f"experiment {name!r} was won by {winner}"
-        if problem:
+        if problem and not _served_before_or_first(ctx, version, stage):
             findings.append(
                 rule("GF212").finding(
                     event.path,
@@ -239,6 +239,21 @@ def check_experiment_win(ctx: Context) -> list[Finding]:
                 )
             )
     return findings
+
+
+def _served_before_or_first(ctx: Context, version: ModelVersion, stage: ModelStage) -> bool:
+    """The production experiment gate compares a candidate with what serves. Two entries
+    are exempt: the model's first production version (there is no baseline to compare
+    with), and a version that was in production before along the base branch (a rollback
+    restores a version judged then; gating it would make an emergency rollback
+    impossible). History is read only when the gate would otherwise fail."""
+    from galfriday_gitops.history import production_history_from_manifests
+
+    if stage is not ModelStage.PRODUCTION or ctx.base.rev is None:
+        return False
+    periods = production_history_from_manifests(ctx.repo, version.name, ctx.base.rev)
+    served = {v for period in periods for v in period.versions}
+    return not served or version.version in served
 
 
 def check_replacement(ctx: Context) -> list[Finding]:

@@ -225,3 +225,47 @@ def test_an_internal_error_blocks_with_gf290(
     out = capsys.readouterr().out
     assert code == 2
     assert "::error title=GF290 internal-error::RuntimeError: rule exploded" in out
+
+
+GATED = POLICY.replace(
+    "production: {capacity: 1, previousHolder: deprecated}",
+    "production: {capacity: 1, previousHolder: deprecated, requireExperimentWin: true}",
+)
+
+
+def test_experiment_gate_exempts_only_the_first_and_a_return_to_production(
+    empty_repo: Repo,
+) -> None:
+    repo = empty_repo
+    repo.write("policies/stages.yaml", GATED)
+    repo.write("policies/teams.yaml", TEAMS)
+    for version in ("1.0.0", "1.1.0"):
+        repo.write(f"models/m/{version}.yaml", manifest("m", version, "staging"))
+        dvc(repo, version)
+    repo.commit("two candidates")
+    facts = PullRequestFacts(1, "a", "0" * 40)
+
+    def gate(branch: str) -> set[str]:
+        verdict = reconcile(repo.path, "main", branch, facts, NOW)
+        return {f.rule for f in verdict.findings if f.rule == "GF212"}
+
+    repo.git("checkout", "-q", "-b", "first", "main")
+    repo.write("models/m/1.0.0.yaml", manifest("m", "1.0.0", "production"))
+    repo.commit("first production version")
+    assert gate("first") == set()  # nothing serves yet: nothing to win against
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--ff-only", "first")
+
+    repo.git("checkout", "-q", "-b", "replace", "main")
+    repo.write("models/m/1.1.0.yaml", manifest("m", "1.1.0", "production"))
+    repo.write("models/m/1.0.0.yaml", manifest("m", "1.0.0", "deprecated"))
+    repo.commit("a new candidate replaces production")
+    assert gate("replace") == {"GF212"}  # a new version must win an experiment
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--ff-only", "replace")  # (landed, say, by an admin)
+
+    repo.git("checkout", "-q", "-b", "rollback", "main")
+    repo.write("models/m/1.0.0.yaml", manifest("m", "1.0.0", "production"))
+    repo.write("models/m/1.1.0.yaml", manifest("m", "1.1.0", "deprecated"))
+    repo.commit("roll back to 1.0.0")
+    assert gate("rollback") == set()  # 1.0.0 served before: a rollback is never gated
