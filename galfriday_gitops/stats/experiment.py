@@ -865,7 +865,9 @@ def analyze_stats(
             mde=mde,
             allocation_ratio=allocation_ratio,
         )
-        if sequential:
+        # Guardrails keep fixed-horizon intervals: the mixing scale comes from the primary
+        # MDE, and applied to a rare-event guardrail it makes the interval unpassable.
+        if sequential and spec.role in ("primary", "secondary"):
             res = _sequentialize(res, alpha, mde, taus.get(spec.name))
         results[spec.name] = res
 

@@ -463,3 +463,15 @@ def test_sequential_analysis_is_more_conservative() -> None:
     assert seq.relative.ci[1] - seq.relative.ci[0] > fixed.relative.ci[1] - fixed.relative.ci[0]
     with pytest.raises(ValueError, match="mde"):
         analyze(df, sequential=True)
+
+
+def test_sequential_widens_primary_intervals_but_not_guardrails() -> None:
+    df = make_frame(4000, 4000, lift=0.02, seed=11)
+    metrics = [PRIMARY, LATENCY, ERROR]
+    fixed = analyze(df, metrics, mde=0.02)
+    always_valid = analyze(df, metrics, mde=0.02, sequential=True)
+    width = lambda r, m: r.metrics[m].absolute.ci[1] - r.metrics[m].absolute.ci[0]  # noqa: E731
+    assert width(always_valid, "pnl_bps") > width(fixed, "pnl_bps")
+    for guardrail in ("latency_ms", "error"):
+        assert always_valid.metrics[guardrail].absolute.ci == fixed.metrics[guardrail].absolute.ci
+    assert [g.passed for g in always_valid.guardrails] == [g.passed for g in fixed.guardrails]
