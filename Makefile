@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-demo: $(STAMP)
+demo: $(STAMP) specs
 	$(BIN)/python -m galfriday_gitops.demo.run
 
 specs:

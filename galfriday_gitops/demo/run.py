@@ -1,110 +1,523 @@
 """``make demo``: the whole story on a throw-away registry, with no network.
 
-A temp git repo, ``dvc init`` with a local-directory remote, the demo pipeline run by
-``dvc repro``, the first version registered through the real ``gfops`` CLI, then
-validated and shown. Everything happens in a temp dir that is removed at the end
-(``--keep`` leaves it for a look around).
+A temp git repo with a bare ``origin``, ``dvc init`` with a local-directory remote, the
+demo pipeline run by ``dvc repro``, and the loopback GitHub of the tests (in-process,
+every request and response checked against GitHub's OpenAPI description). Each step runs
+the real ``gfops`` CLI in a subprocess, as CI and people would:
+
+1. register 1.0.0; PRs move it development -> testing -> staging -> production, each
+   judged by ``gfops check`` with reviews given on the loopback, merged, ``gfops apply``;
+2. train and register 1.1.0; a PR skipping it from development to production is blocked;
+3. 1.1.0 to staging; its production PR is blocked (GF212) until the A/B experiment
+   1.0.0 vs 1.1.0 is analysed and concluded; then allowed with two ml-leads approvals;
+4. ``gfops status``, ``history`` and ``audit verify``;
+5. ``gfops rollback`` brings 1.0.0 back to production;
+6. the scheduled drift job finds planted drift and opens a retraining PR; a second run
+   updates that PR instead of opening another.
+
+Any step that does not give the expected exit code fails the demo (exit 1). Everything
+happens in a temp dir removed at the end (``--keep`` leaves it for a look around).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import importlib
+import json
 import os
+import re
+import secrets
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 PROJECT = Path(__file__).resolve().parents[2]
 TEMPLATE = PROJECT  # dvc.yaml and params.yaml of this repo, itself a registry
+SPECS = PROJECT / ".cache" / "github-specs" / "node_modules" / "@octokit"
+OPENAPI = SPECS / "openapi" / "generated" / "api.github.com.json"
+WEBHOOKS = SPECS / "webhooks-examples" / "api.github.com" / "index.json"
+MODEL = "price-direction"
+EXPERIMENT = "price-direction-1.1-vs-1.0"
 FEATURES = "spread_bps,imbalance_l5,ret_5m,ret_1h,vol_1h,session"
 IDENTITY = {
     "GIT_AUTHOR_NAME": "Dana Scientist",
     "GIT_AUTHOR_EMAIL": "dana@example.com",
     "GIT_COMMITTER_NAME": "Dana Scientist",
     "GIT_COMMITTER_EMAIL": "dana@example.com",
+    "GIT_CONFIG_NOSYSTEM": "1",
 }
+AUTHOR = "dana"  # the data scientist: opens the PRs, so she cannot approve them
+TEAM = {"bob": "ml-team", "dave": "ml-leads", "erin": "ml-leads"}
+# The experiment, as the demo registry declares it. It must describe the data the
+# pipeline's simulate stage writes (params.yaml `experiment.*`), so the split is 50/50 in
+# both: with 20,000 accounts a 90/10 split leaves 2,000 treatment units, below
+# minSamplesPerVariant (5,000). maxLoss bounds the *relative* harm (upper end of the 95 %
+# interval). Latency (12 ms, sd ~ 40 %) is measured to about +/-1 % per arm: 5 % is a real
+# guardrail. An account-level error probability of 0.2 % gives ~20 errors per arm, whose
+# relative difference is known only to about +/-70 %; ruling out a 1 % relative increase
+# would need some 30 million accounts per arm. So the demo's params use 2 % (share of
+# accounts that saw at least one failed request in two weeks, ~200 per arm, known to about
+# +/-23 %) and the guardrail rules out a 50 % relative increase: a bound near the
+# interval's half-width would fail on noise alone about half the time.
+EXPERIMENT_YAML = f"""\
+# yaml-language-server: $schema=../schemas/experiment.schema.json
+# A/B test of price-direction 1.1.0 (treatment) against 1.0.0 (control), 50/50 as the
+# pipeline's simulate stage assigns it (params.yaml experiment.split).
+apiVersion: galfriday/v1
+kind: Experiment
+metadata:
+  name: {EXPERIMENT}
+spec:
+  model: {MODEL}
+  control: 1.0.0
+  treatment: 1.1.0
+  allocation: {{strategy: weighted, split: {{control: 0.5, treatment: 0.5}}}}
+  unit: account_id
+  metrics:
+    primary: {{name: pnl_bps, kind: mean, direction: higher}}
+    guardrails:
+      - {{name: latency_ms, kind: mean, direction: lower, maxLoss: 0.05}}
+      - {{name: error, kind: proportion, direction: lower, maxLoss: 0.5}}
+  # One analysis when the window closes (no peeking): the fixed-horizon test applies.
+  design: {{alpha: 0.05, power: 0.8, minimumDetectableEffect: 0.02, \
+minSamplesPerVariant: 5000, sequential: false}}
+  window: {{start: 2026-11-02, end: 2026-11-16}}
+  data: data/experiments/{EXPERIMENT}/outcomes.parquet   # written by the simulate stage
+  status: running
+"""
 
 
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(IDENTITY)
-    # dvc.yaml runs `python -m ...`: make that this interpreter, with this package.
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    env.setdefault("DVC_NO_ANALYTICS", "1")
-    return env
+class DemoFailure(Exception):
+    """A step did not give the expected result."""
 
 
 def step(title: str) -> None:
     print(f"\n\033[1m==> {title}\033[0m", flush=True)
 
 
-def sh(cwd: Path, *cmd: str, show: bool = True, ok: tuple[int, ...] = (0,)) -> str:
-    if show:
-        print("$ " + " ".join(cmd).replace(sys.executable, "python"), flush=True)
-    proc = subprocess.run(cmd, cwd=cwd, env=_env(), capture_output=True, text=True, check=False)
-    if show and proc.stdout.strip():
-        print(proc.stdout.rstrip())
-    if proc.returncode not in ok:
-        sys.stderr.write(proc.stdout + proc.stderr)
-        raise SystemExit(f"demo step failed (exit {proc.returncode}): {' '.join(cmd)}")
-    if show and proc.stderr.strip() and proc.returncode != 0:
-        print(proc.stderr.rstrip())
-    return proc.stdout
+def note(text: str) -> None:
+    print(f"    # {text}", flush=True)
 
 
-def gfops(cwd: Path, *args: str, ok: tuple[int, ...] = (0,)) -> str:
-    return sh(cwd, sys.executable, "-m", "galfriday_gitops", *args, ok=ok)
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
 
 
-def build_registry(root: Path) -> Path:
-    """git + DVC + the project's policies and experiment + the pipeline template."""
-    repo = root / "registry"
-    remote = root / "dvc-remote"
-    repo.mkdir()
-    remote.mkdir()
-    sh(repo, "git", "init", "-q", "-b", "main")
-    sh(repo, sys.executable, "-m", "dvc", "init", "-q")
-    sh(repo, sys.executable, "-m", "dvc", "remote", "add", "-d", "local", str(remote))
-    for part in ("policies", "experiments", "schemas"):
+@dataclass
+class Demo:
+    root: Path
+    github: Any = None  # forge.loopback.LoopbackGitHub (imported at run time from tests/)
+    extra_env: dict[str, str] = field(default_factory=dict)
+    bot_token: str = ""  # the scheduled jobs' identity (galfriday-bot)
+
+    @property
+    def repo(self) -> Path:
+        return self.root / "registry"
+
+    def env(self, overrides: dict[str, str] | None = None) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(IDENTITY)
+        env["HOME"] = str(self.root / "home")  # no user git config, no dvc global config
+        # dvc.yaml runs `python -m ...`: make that this interpreter, with this package.
+        env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT), env.get("PYTHONPATH")]))
+        env["DVC_NO_ANALYTICS"] = "1"
+        for key in ("GITHUB_EVENT_PATH", "GITHUB_EVENT_NAME", "GITHUB_STEP_SUMMARY"):
+            env.pop(key, None)
+        env.update(self.extra_env)
+        env.update(overrides or {})
+        return env
+
+    def sh(
+        self,
+        *cmd: str,
+        ok: tuple[int, ...] = (0,),
+        show: bool = True,
+        quiet: bool = False,
+        env: dict[str, str] | None = None,
+        cwd: Path | None = None,
+    ) -> Result:
+        if show:
+            shown = " ".join(cmd).replace(f"{sys.executable} -m galfriday_gitops", "gfops")
+            print("$ " + shown.replace(sys.executable, "python"), flush=True)
+        proc = subprocess.run(
+            cmd, cwd=cwd or self.repo, env=self.env(env), capture_output=True, text=True
+        )
+        if show and not quiet and proc.stdout.strip():
+            print(proc.stdout.rstrip(), flush=True)
+        if proc.returncode not in ok:
+            sys.stderr.write(proc.stdout + proc.stderr)
+            raise DemoFailure(f"exit {proc.returncode} (expected {ok}): {' '.join(cmd)}")
+        return Result(proc.returncode, proc.stdout, proc.stderr)
+
+    def gfops(self, *args: str, ok: tuple[int, ...] = (0,), **kw: Any) -> Result:
+        return self.sh(sys.executable, "-m", "galfriday_gitops", *args, ok=ok, **kw)
+
+    def git(self, *args: str) -> str:
+        return self.sh("git", *args, show=False).out.strip()
+
+    def dvc(self, *args: str) -> Result:
+        return self.sh(sys.executable, "-m", "dvc", *args)
+
+    # ------------------------------------------------------------ pull requests
+
+    def opened(self, result: Result) -> tuple[int, str]:
+        """The PR number and branch a write command printed."""
+        number = re.search(r"pull request #(\d+)", result.out)
+        branch = re.search(r"\bbranch (galfriday/\S+)", result.out)
+        if number is None or branch is None:
+            raise DemoFailure(f"no pull request in the output:\n{result.out}")
+        return int(number[1]), branch[1]
+
+    def sync_pull(self, number: int, branch: str) -> str:
+        """Make the loopback's PR point at the real commits (GitHub learns them from the
+        push; the loopback only sees the API call), with one commit by the author."""
+        head = self.git("rev-parse", branch)
+        pull = self.github.pulls[number]
+        pull["head"]["sha"] = head
+        pull["base"]["sha"] = self.git("rev-parse", "main")
+        pull["commits"] = 1
+        self.github.commits[number] = []
+        entry = self.github.add_commit(number, author=AUTHOR, committer=AUTHOR)
+        entry["sha"] = head
+        return head
+
+    def approve(self, number: int, *logins: str) -> None:
+        head = self.github.pulls[number]["head"]["sha"]
+        for login in logins:
+            self.github.add_review(number, login, "APPROVED", head)
+        if logins:
+            who = ", ".join(f"{u} ({TEAM[u]})" for u in logins)
+            print(f"  loopback: {who} approved PR #{number} at {head[:7]}", flush=True)
+
+    def check(self, number: int, *, allowed: bool, fmt: str = "text") -> Result:
+        """``gfops check`` as the check workflow runs it: the pull_request event payload,
+        reviews read from the forge, the PR comment and the commit status updated."""
+        pull = self.github.pulls[number]
+        examples = json.loads(WEBHOOKS.read_text(encoding="utf-8"))
+        event = next(
+            e
+            for d in examples
+            if d["name"] == "pull_request"
+            for e in d["examples"]
+            if e.get("action") == "synchronize"
+        )
+        event["number"] = event["pull_request"]["number"] = number
+        event["pull_request"]["head"]["sha"] = pull["head"]["sha"]
+        event["pull_request"]["base"]["sha"] = self.git("rev-parse", "main")
+        event["pull_request"]["user"]["login"] = AUTHOR
+        path = self.root / f"event-{number}.json"
+        path.write_text(json.dumps(event), encoding="utf-8")
+        result = self.gfops(
+            "check", "--event", str(path), "--event-name", "pull_request",
+            "--comment", "--status", "--format", fmt, ok=(0 if allowed else 1,),
+            env={"GITHUB_TOKEN": self.bot_token},  # the workflows run as the bot
+        )  # fmt: skip
+        print(f"  -> {'ALLOWED' if allowed else 'BLOCKED'} (exit {result.code})", flush=True)
+        return result
+
+    def merge(self, number: int, branch: str) -> None:
+        """Merge the PR as GitHub's merge button does, push main, then ``gfops apply``
+        as the apply workflow runs on that push."""
+        before = self.git("rev-parse", "main")
+        self.sh(
+            "git", "merge", "-q", "--no-ff", branch,
+            "-m", f"Merge pull request #{number} from {self.github.owner}/{branch}",
+        )  # fmt: skip
+        self.sh("git", "push", "-q", "origin", "main", show=False)
+        pull = self.github.pulls[number]
+        now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        pull.update(state="closed", merged=True, merged_at=now, closed_at=now)
+        self.github.issues[number].update(state="closed", closed_at=now)
+        self.apply(before)
+
+    def apply(self, before: str) -> None:
+        self.gfops(
+            "apply", "--before", before, "--after", "main", "--push", "--actor", AUTHOR,
+            env={"GITHUB_TOKEN": self.bot_token},
+        )  # fmt: skip
+
+    def commit_on_main(self, message: str) -> None:
+        before = self.git("rev-parse", "main")
+        self.sh("git", "add", "-A", show=False)
+        self.sh("git", "commit", "-q", "-m", message)
+        self.sh("git", "push", "-q", "origin", "main", show=False)
+        self.apply(before)
+
+    def promote(
+        self,
+        version: str,
+        stage: str,
+        approvers: tuple[str, ...],
+        *,
+        allowed: bool = True,
+        fmt: str = "text",
+    ) -> tuple[int, Result]:
+        """promote --open-pr, reviews, check; merged when allowed."""
+        result = self.gfops("promote", MODEL, version, stage, "--open-pr", quiet=True)
+        number, branch = self.opened(result)
+        print(f"  PR #{number} ({branch})", flush=True)
+        self.sync_pull(number, branch)
+        self.approve(number, *approvers)
+        verdict = self.check(number, allowed=allowed, fmt=fmt)
+        if allowed:
+            self.merge(number, branch)
+        return number, verdict
+
+
+# ------------------------------------------------------------------ the story
+
+
+def build_registry(demo: Demo) -> None:
+    """git + bare origin + DVC + the project's policies + the pipeline template."""
+    repo, remote, origin = demo.repo, demo.root / "dvc-remote", demo.root / "origin.git"
+    for folder in (repo, remote, demo.root / "home"):
+        folder.mkdir()
+    demo.sh("git", "init", "-q", "--bare", str(origin), show=False, cwd=demo.root)
+    demo.sh("git", "init", "-q", "-b", "main")
+    demo.sh("git", "remote", "add", "origin", str(origin))
+    demo.dvc("init", "-q")
+    demo.dvc("remote", "add", "-d", "local", str(remote))
+    for part in ("policies", "schemas"):
         shutil.copytree(PROJECT / part, repo / part)
     for name in ("dvc.yaml", "params.yaml"):
         shutil.copyfile(TEMPLATE / name, repo / name)
-    sh(repo, "git", "add", "-A")
-    sh(repo, "git", "commit", "-q", "-m", "Registry skeleton: policies, experiment, pipeline")
-    return repo
+    # GF212 already demands a concluded, won experiment of every production candidate that
+    # replaces a baseline; requiring spec.lineage.experiment of *every* production entry
+    # would also block the first production version and rollbacks, which GF212 exempts.
+    stages = repo / "policies" / "stages.yaml"
+    text = stages.read_text(encoding="utf-8")
+    gate = "      requiredFields: [spec.lineage.experiment]\n"
+    if gate not in text:
+        raise DemoFailure("policies/stages.yaml: production requiredFields not found")
+    stages.write_text(text.replace(gate, ""), encoding="utf-8")
+    (repo / "experiments").mkdir()
+    (repo / "experiments" / f"{EXPERIMENT}.yaml").write_text(EXPERIMENT_YAML, encoding="utf-8")
+    set_params(
+        repo,
+        {
+            "experiment.name": EXPERIMENT,
+            "experiment.split": "0.5",
+            "experiment.error_rate.control": "0.02",
+            "experiment.error_rate.treatment": "0.02",
+        },
+    )
+    demo.sh("git", "add", "-A", show=False)
+    demo.sh("git", "commit", "-q", "-m", "Registry skeleton: policies, experiment, pipeline")
+    demo.sh("git", "push", "-q", "origin", "main", show=False)
+
+
+def set_params(repo: Path, values: dict[str, str]) -> None:
+    """Change scalar knobs of params.yaml in place (comments kept): ``{"seed": "7"}``."""
+    path = repo / "params.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    for dotted, value in values.items():
+        *parents, key = dotted.split(".")
+        indent, depth = "", 0
+        for i, line in enumerate(lines):
+            if depth < len(parents) and line.startswith(f"{indent}{parents[depth]}:"):
+                depth, indent = depth + 1, indent + "  "
+            elif depth == len(parents) and line.startswith(f"{indent}{key}:"):
+                lines[i] = f"{indent}{key}: {value}\n"
+                break
+        else:
+            raise DemoFailure(f"params.yaml has no {dotted}")
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def register(demo: Demo, version_args: tuple[str, ...], *extra: str) -> None:
+    demo.gfops(
+        "register", "build/model/model.json", "--name", MODEL, *version_args,
+        "--metrics", "build/metrics.json", "--model-type", "logistic-regression",
+        "--framework", "numpy", "--target", "direction_1h", "--features", FEATURES, *extra,
+    )  # fmt: skip
+
+
+def expect(text: str, *needles: str) -> None:
+    missing = [n for n in needles if n not in text]
+    if missing:
+        raise DemoFailure(f"expected {missing} in:\n{text}")
+
+
+def story(demo: Demo) -> None:
+    step("A fresh registry: git + bare origin, DVC with a local remote, policies")
+    build_registry(demo)
+
+    step("1. Train and register 1.0.0 (dvc repro; dvc add + dvc push + manifest)")
+    demo.dvc("repro", "--quiet")
+    print((demo.repo / "build/metrics.json").read_text().strip())
+    register(demo, ("--version", "1.0.0"))
+    demo.commit_on_main(f"Register {MODEL} 1.0.0")
+
+    step("1. Promote 1.0.0 development -> testing -> staging -> production, one PR each")
+    note("testing needs no approval; staging one from ml-team/ml-leads; production two ml-leads")
+    demo.promote("1.0.0", "testing", ())
+    demo.promote("1.0.0", "staging", ("bob",))
+    demo.promote("1.0.0", "production", ("dave", "erin"))
+
+    step("3. Train 1.1.0 (another seed), register it with its experiment")
+    set_params(demo.repo, {"seed": "7"})
+    demo.dvc("repro", "--quiet")
+    print((demo.repo / "build/metrics.json").read_text().strip())
+    register(demo, ("--bump", "minor"), "--experiment", EXPERIMENT, "--parent", "1.0.0")
+    demo.commit_on_main(f"Register {MODEL} 1.1.0 (seed 7)")
+
+    step("2. A PR skipping 1.1.0 from development straight to production")
+    blocked, verdict = demo.promote("1.1.0", "production", (), allowed=False, fmt="markdown")
+    expect(verdict.out, "GF200", "GF202")
+    note("blocked: not a transition of the policy, no approvals, no concluded experiment")
+    demo.github.pulls[blocked]["state"] = "closed"  # the reviewer closes it on GitHub
+    demo.github.issues[blocked]["state"] = "closed"
+
+    step("3. 1.1.0 development -> testing -> staging")
+    demo.promote("1.1.0", "testing", ())
+    demo.promote("1.1.0", "staging", ("bob",))
+
+    step("3. 1.1.0 -> production before the experiment is concluded: blocked (GF212)")
+    _, verdict = demo.promote("1.1.0", "production", ("dave", "erin"), allowed=False)
+    expect(verdict.out, "GF212")
+
+    step("3. The A/B experiment: control 1.0.0 vs treatment 1.1.0 (pipeline's simulate)")
+    demo.gfops("experiment", "analyze", f"experiments/{EXPERIMENT}.yaml")
+    result = demo.gfops("experiment", "conclude", EXPERIMENT, "--open-pr")
+    conclusion, conclusion_branch = demo.opened(result)
+    demo.sync_pull(conclusion, conclusion_branch)
+    demo.check(conclusion, allowed=True)
+    demo.merge(conclusion, conclusion_branch)
+
+    step("3. The production PR again, on the concluded experiment: allowed")
+    again = demo.gfops("promote", MODEL, "1.1.0", "production", "--open-pr", quiet=True)
+    number2, branch = demo.opened(again)
+    demo.sync_pull(number2, branch)
+    demo.approve(number2, "dave", "erin")
+    demo.check(number2, allowed=True)
+    demo.merge(number2, branch)
+
+    step("4. Status, history, audit")
+    status = demo.gfops("status").out
+    demo.gfops("history", MODEL)
+    demo.gfops("audit", "verify")
+    expect(status, "1.1.0")
+
+    step("5. Roll back production to 1.0.0")
+    result = demo.gfops(
+        "rollback", MODEL, "--reason", "pnl below forecast since the last release", "--open-pr",
+        quiet=True,
+    )  # fmt: skip
+    rollback, rollback_branch = demo.opened(result)
+    demo.sync_pull(rollback, rollback_branch)
+    demo.approve(rollback, "dave", "erin")
+    demo.check(rollback, allowed=True)
+    demo.merge(rollback, rollback_branch)
+    status = json.loads(demo.gfops("status", "--format", "json", show=False).out)
+    serving = status["models"][MODEL].get("production")
+    demo.gfops("status")
+    if serving != ["1.0.0"]:
+        raise DemoFailure(f"production after the rollback is {serving}, expected 1.0.0")
+    print("rollback restored 1.0.0 to production", flush=True)
+
+    step("6. Scheduled drift job: planted drift (data.regime_shift), then --act twice")
+    set_params(demo.repo, {"data.regime_shift": "0.6"})
+    demo.dvc("repro", "--quiet", "simulate")
+    report_dir = demo.root / "drift-report"
+    demo.gfops("drift", "--model", MODEL, "--report", str(report_dir), ok=(1,))
+    bot = {"GITHUB_TOKEN": demo.bot_token}
+    demo.gfops("drift", "--all", "--act", ok=(1,), env=bot, quiet=True)
+    first = retraining_pulls(demo)
+    print(f"  loopback: retraining PRs {first}", flush=True)
+    note("the next scheduled run finds the same drift: it must update that PR, not add one")
+    second = demo.gfops("drift", "--all", "--act", ok=(1,), env=bot, quiet=True)
+    expect(second.out, "updated PR")
+    after = retraining_pulls(demo)
+    if len(first) != 1 or after != first:
+        raise DemoFailure(f"retraining PRs: {first} after the first run, {after} after the second")
+    print(f"  loopback: retraining PRs {after}: retraining PR updated, not duplicated", flush=True)
+
+
+def retraining_pulls(demo: Demo) -> list[int]:
+    return [
+        n for n, p in demo.github.pulls.items() if p["head"]["ref"].startswith("galfriday/retrain/")
+    ]
+
+
+def forge_summary(github: Any) -> None:
+    """What the loopback GitHub received: PRs, reconciler comments, commit statuses."""
+    step("What GitHub (the loopback) received")
+    for number, pull in sorted(github.pulls.items()):
+        merged = " merged" if pull.get("merged") else ""
+        print(
+            f"PR #{number:<3} {pull['state']}{merged:7} {pull['user']['login']:14} {pull['title']}"
+        )
+        for comment in github.comments.get(number, []):
+            lines = comment["body"].splitlines()
+            first = next((ln for ln in lines if ln.strip() and not ln.startswith("<!--")), "")
+            print(f"        comment by {comment['user']['login']}: {first[:80]}")
+        for status in github.statuses.get(pull["head"]["sha"], []):
+            print(
+                f"        status {status['context']}: {status['state']} ({status['description']})"
+            )
+    print(f"{len(github.requests)} API requests; OpenAPI violations: {len(github.violations)}")
+    for violation in github.violations:
+        print(f"  VIOLATION {violation}")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--keep", action="store_true", help="keep the temp registry")
     args = parser.parse_args(argv)
+    # One loopback GitHub for tests and demo: the tests' server (tests/forge/), which checks
+    # every request and response against GitHub's OpenAPI description. Importing it from
+    # tests/ (rather than writing a second fake here) means what the demo shows is what the
+    # tests check against the API description.
+    sys.path.insert(0, str(PROJECT / "tests"))
+    loopback = importlib.import_module("forge.loopback")
+    openapi = importlib.import_module("forge.openapi")
+
+    if not OPENAPI.is_file() or not WEBHOOKS.is_file():
+        print("GitHub's API description is missing: run `make specs` first", file=sys.stderr)
+        return 2
+    started = time.monotonic()
     root = Path(tempfile.mkdtemp(prefix="galfriday-demo-"))
+    github = loopback.LoopbackGitHub(openapi.OpenAPISpec(OPENAPI)).start()
+    # Fresh tokens per run, known only to this loopback (and never printed).
+    dana_token, bot_token = f"ghp_{secrets.token_hex(18)}", f"ghp_{secrets.token_hex(18)}"
+    github.add_user(AUTHOR, token=dana_token)
+    github.add_user(loopback.BOT_LOGIN, user_type="Bot", token=bot_token)
+    for login in TEAM:
+        github.add_user(login)
+    demo = Demo(root, github, bot_token=bot_token)
+    demo.extra_env = {
+        "GITHUB_TOKEN": dana_token,
+        "GITHUB_REPOSITORY": f"{github.owner}/{github.repo}",
+        "GITHUB_API_URL": github.api_url,
+    }
+    code = 0
     try:
-        step("A fresh registry: git repo, DVC with a local remote, policies")
-        repo = build_registry(root)
-        step("Train: dvc repro (synthetic order-book data -> logistic regression -> metrics)")
-        sh(repo, sys.executable, "-m", "dvc", "repro", "--quiet")
-        print((repo / "build/metrics.json").read_text().strip())
-        step("Register the first version (dvc add + dvc push + manifest)")
-        gfops(
-            repo, "register", "build/model/model.json", "--name", "price-direction",
-            "--version", "1.0.0", "--metrics", "build/metrics.json",
-            "--model-type", "logistic-regression", "--framework", "numpy",
-            "--target", "direction_1h", "--features", FEATURES,
-        )  # fmt: skip
-        sh(repo, "git", "add", "-A")
-        sh(repo, "git", "commit", "-q", "-m", "Register price-direction 1.0.0")
-        step("Validate, then show the registry")
-        gfops(repo, "validate")
-        gfops(repo, "status")
-        gfops(repo, "show", "price-direction@1.0.0")
-        print(f"\nDemo registry: {repo}" + ("" if args.keep else " (removed; --keep keeps it)"))
-        return 0
+        story(demo)
+        forge_summary(github)
+        if github.violations:
+            raise DemoFailure("the forge traffic broke GitHub's OpenAPI description")
+    except DemoFailure as exc:
+        print(f"\nDEMO FAILED: {exc}", file=sys.stderr)
+        code = 1
     finally:
+        github.stop()
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
+    print(
+        f"\ndemo: {time.monotonic() - started:.1f} s; registry {root}"
+        + ("" if args.keep else " (removed; --keep keeps it)")
+    )
+    return code
 
 
 if __name__ == "__main__":
