@@ -145,74 +145,121 @@ def _mark(event: Any) -> tuple[int, int]:
 
 
 class _Frame:
-    __slots__ = ("container", "key", "key_pos", "path")
+    __slots__ = ("container", "is_map", "key", "key_pos", "path", "start")
 
-    def __init__(self, container: dict[str, Any] | list[Any], path: Path) -> None:
+    def __init__(
+        self, container: dict[str, Any] | list[Any], path: Path, start: tuple[int, int]
+    ) -> None:
         self.container = container
+        self.is_map = isinstance(container, dict)
         self.path = path
+        self.start = start
         self.key: str | None = None
         self.key_pos: tuple[int, int] = (1, 1)
 
 
-def parse(text: str) -> Document:
-    """Parse one YAML document into plain data with positions; raise YamlError on refusal."""
+def _refuse_flags(event: Any) -> None:
+    if event.anchor:
+        raise YamlError("GF102", *_mark(event), f"anchor &{event.anchor} is not allowed")
+    if event.tag is not None:
+        shown = str(event.tag).replace("tag:yaml.org,2002:", "!!")
+        raise YamlError(
+            "GF103", *_mark(event), f"explicit tag {shown} is not allowed; plain YAML only"
+        )
+
+
+def _key(event: Any, top: _Frame, positions: dict[Path, tuple[int, int]] | None) -> None:
+    """Consume a scalar event as the next key of the mapping on top of the stack."""
+    key = _scalar(event)
+    if event.implicit[0] and event.value == "<<":
+        raise YamlError(
+            "GF102", *_mark(event), "merge keys (<<) are not allowed; write the keys out"
+        )
+    if not isinstance(key, str):
+        raise YamlError(
+            "GF109", *_mark(event), f"key {event.value!r} is read as {type(key).__name__}; quote it"
+        )
+    if key in top.container:
+        first = positions.get((*top.path, key), (0, 0))[0] if positions is not None else 0
+        where = f" (first defined on line {first})" if first else ""
+        raise YamlError("GF101", *_mark(event), f"duplicate key {key!r}{where}")
+    top.key = key
+    if positions is not None:
+        top.key_pos = _mark(event)
+
+
+def parse(text: str, *, with_positions: bool = True) -> Document:
+    """Parse one YAML document into plain data; raise YamlError on refusal.
+
+    Positions (line, column of every key and item) cost a third of the time; callers
+    that only need them for findings parse without, and again with them on failure.
+    """
     _check_flow_depth(text)
-    positions: dict[Path, tuple[int, int]] = {}
+    positions: dict[Path, tuple[int, int]] | None = {} if with_positions else None
     stack: list[_Frame] = []
     root: Any = None
     have_root = False
     documents = 0
 
-    def place(value: Any, pos: tuple[int, int]) -> Path:
-        """Put a finished value into the open collection; return the value's path."""
+    def place(value: Any, pos: tuple[int, int] | None) -> None:
         nonlocal root, have_root
         if not stack:
             root, have_root = value, True
-            positions[()] = pos
-            return ()
+            if positions is not None and pos is not None:
+                positions[()] = pos
+            return
         top = stack[-1]
-        if isinstance(top.container, list):
-            path = (*top.path, len(top.container))
-            top.container.append(value)
-            positions[path] = pos
-            return path
-        assert top.key is not None
-        path = (*top.path, top.key)
-        top.container[top.key] = value
-        positions[path] = top.key_pos
-        top.key = None
-        return path
-
-    def take_key(event: Any) -> bool:
-        """If the open collection is a mapping waiting for a key, consume the event as one."""
-        top = stack[-1] if stack else None
-        if top is None or not isinstance(top.container, dict) or top.key is not None:
-            return False
-        line, col = _mark(event)
-        if not isinstance(event, yaml.ScalarEvent):
-            raise YamlError(
-                "GF109", line, col, "a mapping key must be a plain string, not a collection"
-            )
-        key = _scalar(event)
-        if event.implicit[0] and event.value == "<<":
-            raise YamlError(
-                "GF102", line, col, "merge keys (<<) are not allowed; write the keys out"
-            )
-        if not isinstance(key, str):
-            raise YamlError(
-                "GF109", line, col, f"key {event.value!r} is read as {type(key).__name__}; quote it"
-            )
-        if key in top.container:
-            first = positions.get((*top.path, key), (0, 0))[0]
-            raise YamlError(
-                "GF101", line, col, f"duplicate key {key!r} (first defined on line {first})"
-            )
-        top.key, top.key_pos = key, (line, col)
-        return True
+        if top.is_map:
+            key = top.key
+            assert key is not None
+            top.container[key] = value  # type: ignore[call-overload]
+            if positions is not None:
+                positions[(*top.path, key)] = top.key_pos
+            top.key = None
+        else:
+            if positions is not None and pos is not None:
+                positions[(*top.path, len(top.container))] = pos
+            top.container.append(value)  # type: ignore[union-attr]
 
     try:
         for event in yaml.parse(text, Loader=_Parser):
-            if isinstance(event, yaml.DocumentStartEvent):
+            cls = event.__class__
+            if cls is yaml.ScalarEvent:
+                _refuse_flags(event)
+                if stack and stack[-1].is_map and stack[-1].key is None:
+                    _key(event, stack[-1], positions)
+                else:
+                    place(_scalar(event), _mark(event) if positions is not None else None)
+            elif cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
+                _refuse_flags(event)
+                top = stack[-1] if stack else None
+                if top is not None and top.is_map and top.key is None:
+                    raise YamlError(
+                        "GF109",
+                        *_mark(event),
+                        "a mapping key must be a plain string, not a collection",
+                    )
+                if len(stack) >= MAX_DEPTH:
+                    raise YamlError(
+                        "GF108", *_mark(event), f"nesting deeper than {MAX_DEPTH} levels"
+                    )
+                if top is None:
+                    path: Path = ()
+                elif top.is_map:
+                    assert top.key is not None
+                    path = (*top.path, top.key)
+                else:
+                    path = (*top.path, len(top.container))
+                start = top.key_pos if top is not None and top.is_map else _mark(event)
+                container: dict[str, Any] | list[Any] = {} if cls is yaml.MappingStartEvent else []
+                stack.append(_Frame(container, path, start))
+            elif cls is yaml.MappingEndEvent or cls is yaml.SequenceEndEvent:
+                done = stack.pop()
+                place(done.container, done.start)
+            elif cls is yaml.AliasEvent:
+                anchor = getattr(event, "anchor", "")
+                raise YamlError("GF102", *_mark(event), f"alias *{anchor} is not allowed")
+            elif cls is yaml.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
                     raise YamlError(
@@ -220,49 +267,6 @@ def parse(text: str) -> Document:
                         *_mark(event),
                         "a file holds exactly one YAML document; found a second",
                     )
-                continue
-            if isinstance(
-                event, (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)
-            ):
-                continue
-            if isinstance(event, yaml.AliasEvent):
-                raise YamlError("GF102", *_mark(event), f"alias *{event.anchor} is not allowed")
-            if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                done = stack.pop()
-                place(done.container, positions.pop(("__start__", *done.path)))
-                continue
-            anchor = getattr(event, "anchor", None)
-            if anchor:
-                raise YamlError("GF102", *_mark(event), f"anchor &{anchor} is not allowed")
-            tag = getattr(event, "tag", None)
-            if tag is not None:
-                shown = str(tag).replace("tag:yaml.org,2002:", "!!")
-                raise YamlError(
-                    "GF103", *_mark(event), f"explicit tag {shown} is not allowed; plain YAML only"
-                )
-            if take_key(event):
-                continue
-            if isinstance(event, yaml.ScalarEvent):
-                place(_scalar(event), _mark(event))
-                continue
-            # A collection starts: it is placed when it ends, at the path it will occupy.
-            if len(stack) >= MAX_DEPTH:
-                raise YamlError("GF108", *_mark(event), f"nesting deeper than {MAX_DEPTH} levels")
-            top = stack[-1] if stack else None
-            if top is None:
-                path: Path = ()
-            elif isinstance(top.container, list):
-                path = (*top.path, len(top.container))
-            else:
-                assert top.key is not None
-                path = (*top.path, top.key)
-            container: dict[str, Any] | list[Any] = (
-                {} if isinstance(event, yaml.MappingStartEvent) else []
-            )
-            positions[("__start__", *path)] = (
-                top.key_pos if top is not None and isinstance(top.container, dict) else _mark(event)
-            )
-            stack.append(_Frame(container, path))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -271,9 +275,15 @@ def parse(text: str) -> Document:
         raise YamlError("GF100", 1, 1, f"YAML syntax: {exc}") from None
     if not have_root:
         raise YamlError("GF110", 1, 1, "empty file; expected a resource (apiVersion, kind, ...)")
-    return Document(root, positions)
+    return Document(root, positions if positions is not None else {})
 
 
-def load(raw: bytes) -> Document:
+def load(raw: bytes, *, with_positions: bool = True) -> Document:
     """Decode and parse; every refusal is a YamlError naming its rule and line."""
-    return parse(decode(raw))
+    text = decode(raw)
+    try:
+        return parse(text, with_positions=with_positions)
+    except YamlError as exc:
+        if with_positions or exc.rule_id != "GF101":
+            raise
+        return parse(text)  # again, for the duplicate's first line in the message

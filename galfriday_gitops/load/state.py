@@ -88,10 +88,12 @@ class Entry:
 def parse_blob(raw: bytes, slot: Slot) -> tuple[Resource | None, tuple[Finding, ...]]:
     """Bytes -> resource, or findings (with an empty file name, filled in by the caller)."""
     try:
-        doc = load(raw)
+        doc = load(raw, with_positions=False)
     except YamlError as exc:
         return None, (rule(exc.rule_id).finding("", exc.line, exc.message, column=exc.column),)
     resource, findings = to_resource(doc, "", slot.kinds)
+    if findings:  # the lines are worth a second parse only when there is something to show
+        resource, findings = to_resource(load(raw), "", slot.kinds)
     return resource, tuple(findings)
 
 
@@ -304,15 +306,17 @@ def _duplicates(entries: dict[str, Entry]) -> list[Finding]:
 _PARALLEL_FROM = 2000  # below this, starting worker processes costs more than it saves
 
 
-def _parse_job(job: tuple[bytes, Slot]) -> tuple[Resource | None, tuple[Finding, ...]]:
-    return parse_blob(*job)
+def _parse_job(job: tuple[bytes, Slot]) -> str:
+    """Parse one blob into its cache payload (a string: cheap to send between processes,
+    and what the cache stores anyway; resources are decoded only when asked for)."""
+    return cache_mod.encode(parse_blob(*job))
 
 
-def _parse_all(jobs: list[tuple[bytes, Slot]]) -> list[tuple[Resource | None, tuple[Finding, ...]]]:
+def _parse_all(jobs: list[tuple[bytes, Slot]]) -> list[str]:
     """Parse many blobs; a cold load of a large registry uses every core (parsing is CPU-bound)."""
     workers = min(os.cpu_count() or 1, 8)
     if len(jobs) < _PARALLEL_FROM or workers < 2 or "fork" not in mp.get_all_start_methods():
-        return [parse_blob(raw, slot) for raw, slot in jobs]
+        return [_parse_job(job) for job in jobs]
     with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
         return list(pool.map(_parse_job, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
 
@@ -329,13 +333,12 @@ def _assemble(
     keys = {path: f"{slot.folder}:{blob}" for path, blob, slot in files}
     cached = blob_cache.get_many(keys.values())
     missing = [(path, blob, slot) for path, blob, slot in files if keys[path] not in cached]
-    fresh: dict[str, tuple[Resource | None, tuple[Finding, ...]]] = {}
     if missing:
         raws = read([blob for _, blob, _ in missing])
         jobs = [(raws[blob], slot) for _, blob, slot in missing]
-        for (path, _, _), parsed in zip(missing, _parse_all(jobs), strict=True):
-            fresh[keys[path]] = parsed
-        blob_cache.put_many({k: cache_mod.encode(v) for k, v in fresh.items()})
+        fresh = dict(zip((keys[path] for path, _, _ in missing), _parse_all(jobs), strict=True))
+        blob_cache.put_many(fresh)
+        cached.update(fresh)
     entries: dict[str, Entry] = {}
     findings = list(early)
     docs: dict[str, Document] = {}
@@ -347,14 +350,9 @@ def _assemble(
         return docs[path].line_of(("metadata", "name"))[0]
 
     for path, blob, _slot in files:
-        key = keys[path]
-        if key in fresh:
-            resource, file_findings = fresh[key]
-            entry = Entry(path, blob, resource=resource)
-        else:
-            payload = cached[key]
-            entry = Entry(path, blob, payload=payload)
-            file_findings = () if entry.index else cache_mod.decode(payload)[1]
+        payload = cached[keys[path]]
+        entry = Entry(path, blob, payload=payload)
+        file_findings = () if entry.index else cache_mod.decode(payload)[1]
         file_findings = tuple(f.at(path) for f in file_findings)
         if entry.index is not None:
             kind, name, version, _stage = entry.index
