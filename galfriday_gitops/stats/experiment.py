@@ -19,8 +19,9 @@ Statistical choices (all two-sided at level ``alpha`` unless noted):
   z-test/normal CI on the difference.
 * **Relative lift** ``mu_t/mu_c - 1`` -- delta method,
   ``var(rel) = var_t/(n_t mu_c^2) + mu_t^2 var_c/(n_c mu_c^4)`` (``var_v`` is the
-  per-unit variance, so ``var_v/n_v`` is the variance of the mean), normal CI and
-  z p-value. This is GrowthBook's published lift estimator.
+  per-unit variance, so ``var_v/n_v`` is the variance of the mean); for mean metrics
+  the CI and p-value use Student's t with Welch's df (GrowthBook's frequentist engine:
+  its published test case is reproduced to 5 decimals in the tests), else the normal.
 * **CUPED** (mean metrics with a declared pre-period covariate ``x``) --
   ``theta = cov(y, x) / var(x)`` computed on the pooled data of both variants;
   adjusted mean ``ybar_v - theta (xbar_v - xbar)`` and adjusted per-unit variance
@@ -401,9 +402,16 @@ def two_proportion_test(
 
 
 def relative_lift(
-    control: VariantSummary, treatment: VariantSummary, alpha: float = 0.05
+    control: VariantSummary,
+    treatment: VariantSummary,
+    alpha: float = 0.05,
+    df: float | None = None,
 ) -> Estimate:
-    """Relative lift ``mu_t/mu_c - 1`` with the delta-method SE (see module docstring)."""
+    """Relative lift ``mu_t/mu_c - 1`` with the delta-method SE (see module docstring).
+
+    With ``df`` (Welch's, for mean metrics) the interval and p-value use Student's t, as
+    GrowthBook's frequentist engine does; without it, the normal distribution.
+    """
     mu_c, mu_t = control.mean, treatment.mean
     if mu_c == 0:
         nan = math.nan
@@ -413,6 +421,12 @@ def relative_lift(
         control.n * mu_c**4
     )
     se = math.sqrt(var)
+    if df is not None and math.isfinite(df):
+        from scipy.stats import t as t_dist
+
+        q = float(t_dist.ppf(1.0 - alpha / 2.0, df))
+        p = float(2.0 * t_dist.sf(abs(est / se), df)) if se > 0 else (1.0 if est == 0 else 0.0)
+        return Estimate(est, se, (est - q * se, est + q * se), p, df)
     q = _norm_ppf(1.0 - alpha / 2.0)
     p = _two_sided_normal_p(est / se) if se > 0 else (1.0 if est == 0 else 0.0)
     return Estimate(est, se, (est - q * se, est + q * se), p)
@@ -767,7 +781,7 @@ def _analyze_metric(
             sc = VariantSummary(mc.n, mc.mean_y, mc.var_y)
             st = VariantSummary(mt.n, mt.mean_y, mt.var_y)
             absolute = welch_test(sc, st, alpha)
-    relative = relative_lift(sc, st, alpha)
+    relative = relative_lift(sc, st, alpha, absolute.df)
     if spec.kind != "proportion":
         ctw, risk_t, risk_c = normal_chance_to_win(relative.estimate, relative.se, spec.direction)
     required: tuple[int, int] | None = None

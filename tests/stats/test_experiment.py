@@ -475,3 +475,18 @@ def test_sequential_widens_primary_intervals_but_not_guardrails() -> None:
     for guardrail in ("latency_ms", "error"):
         assert always_valid.metrics[guardrail].absolute.ci == fixed.metrics[guardrail].absolute.ci
     assert [g.passed for g in always_valid.guardrails] == [g.passed for g in fixed.guardrails]
+
+
+def test_growthbook_published_two_sided_ttest_numbers() -> None:
+    # GrowthBook's gbstats frequentist test case (packages/stats/tests/frequentist/test_tests.py):
+    # control mean 0.41, sd 3.9, n 3407; treatment mean 0.70, sd 6.2, n 3461.
+    control = VariantSummary(n=3407, mean=0.41, variance=3.9**2)
+    treatment = VariantSummary(n=3461, mean=0.41 + 0.29, variance=6.2**2)
+    absolute = welch_test(control, treatment)
+    assert round(absolute.estimate, 5) == 0.29
+    assert [round(x, 5) for x in absolute.ci] == [0.04538, 0.53462]
+    assert round(absolute.p_value, 5) == 0.02016
+    relative = relative_lift(control, treatment, df=absolute.df)
+    assert (round(relative.estimate, 5), round(relative.se, 5)) == (0.70732, 0.37879)
+    assert [round(x, 5) for x in relative.ci] == [-0.03526, 1.44989]
+    assert round(relative.p_value, 5) == 0.06191
