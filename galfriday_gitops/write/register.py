@@ -102,6 +102,30 @@ def _training(root: Path) -> dict[str, Any]:
     return info
 
 
+def _pipeline_inputs(root: Path, source: Path) -> dict[str, Any]:
+    """What ``dvc.lock`` says produced ``source``: its stage and each dependency's md5.
+
+    Recorded in ``spec.training.params`` as ``dvc.stage`` and ``dvc.dep.<path>``, so a
+    version names the exact data it was trained on, not only the data window.
+    """
+    lock_file = root / "dvc.lock"
+    try:
+        rel = source.resolve().relative_to(root.resolve()).as_posix()
+        lock = yaml.safe_load(lock_file.read_text(encoding="utf-8")) if lock_file.exists() else {}
+    except (ValueError, OSError, yaml.YAMLError):
+        return {}
+    stages = lock.get("stages", {}) if isinstance(lock, dict) else {}
+    for name, stage in stages.items() if isinstance(stages, dict) else ():
+        outs = [o.get("path") for o in stage.get("outs", []) if isinstance(o, dict)]
+        if rel in outs:
+            inputs: dict[str, Any] = {"dvc.stage": str(name)}
+            for dep in stage.get("deps", []):
+                if isinstance(dep, dict) and isinstance(dep.get("md5"), str):
+                    inputs[f"dvc.dep.{dep['path']}"] = dep["md5"]
+            return inputs
+    return {}
+
+
 def _hyperparameters(root: Path) -> dict[str, Any]:
     params_file = root / "params.yaml"
     if not params_file.exists():
@@ -143,7 +167,7 @@ def register(repo: Path, reg: Registration, *, stage: ModelStage | None = None) 
             "target": reg.target,
             "features": reg.features,
             "hyperparameters": _hyperparameters(root),
-            "training": _training(root),
+            "training": _training(root) | {"params": _pipeline_inputs(root, source)},
             "metrics": _load_metrics(reg.metrics_file),
             "lineage": {
                 "parent": parent,

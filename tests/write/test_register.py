@@ -1,0 +1,68 @@
+"""`gfops register`: DVC-tracked artifact, validated manifest, lineage from the pipeline."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import yaml
+from conftest import Repo, gfops
+
+from galfriday_gitops.load.state import load_worktree
+
+LOCK = """\
+schema: '2.0'
+stages:
+  train:
+    cmd: python -m train
+    deps:
+    - path: data/prepared/train.parquet
+      hash: md5
+      md5: 9d4b164ce7fc278ba75f98f6ba1bb499
+      size: 10
+    outs:
+    - path: build/model/model.json
+      hash: md5
+      md5: 0123456789abcdef0123456789abcdef
+      size: 14
+"""
+
+
+def test_register_records_what_the_pipeline_trained_on(empty_repo: Repo) -> None:
+    subprocess.run([sys.executable, "-m", "dvc", "init", "-q"], cwd=empty_repo.path, check=True)
+    empty_repo.write("dvc.lock", LOCK)
+    empty_repo.write(
+        "params.yaml", "data: {start: '2024-01-01', end: '2024-03-31'}\ntrain: {l2: 1.0}\n"
+    )
+    empty_repo.write("build/model/model.json", '{"weights": 1}')
+    empty_repo.write("metrics.json", '{"test": {"accuracy": 0.9}}')
+    empty_repo.commit("pipeline ran")
+    result = gfops(
+        "register", "build/model/model.json", "--name", "m", "--version", "1.0.0",
+        "--metrics", "metrics.json", "--no-push", cwd=empty_repo.path,
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    state = load_worktree(empty_repo.path)
+    assert state.findings == []
+    version = state.get("m", "1.0.0")
+    assert version is not None
+    training = version.spec.training
+    assert training.params == {
+        "dvc.stage": "train",
+        "dvc.dep.data/prepared/train.parquet": "9d4b164ce7fc278ba75f98f6ba1bb499",
+    }
+    assert str(training.data_window.start) == "2024-01-01"  # type: ignore[union-attr]
+    assert version.spec.hyperparameters == {"l2": 1.0}
+    tracked = yaml.safe_load((empty_repo.path / "artifacts/m/1.0.0/model.json.dvc").read_text())
+    assert tracked["outs"][0]["md5"] == version.spec.artifacts[0].md5
+    again = gfops(
+        "register",
+        "build/model/model.json",
+        "--name",
+        "m",
+        "--version",
+        "1.0.0",
+        "--no-push",
+        cwd=empty_repo.path,
+    )
+    assert again.code == 2 and "already registered" in again.err
