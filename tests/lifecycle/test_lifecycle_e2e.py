@@ -279,3 +279,26 @@ def test_percentiles_and_rates_match_numpy_on_the_raw_records(tmp_path: Path) ->
         assert abs(got.mean_confidence - float(np.mean(confs))) < 1e-12
         assert got.cost_per_request is not None
         assert abs(got.cost_per_request - (100 * 0.001 + 20 * 0.002) / 1000) < 1e-15
+
+
+def test_issue_action_opens_one_issue_per_model_and_reuses_it(
+    repo: Repo, github: LoopbackGitHub, tmp_path: Path
+) -> None:
+    policy = repo.read("policies/lifecycle.yaml")
+    repo.write(
+        "policies/lifecycle.yaml",
+        policy.replace("onCriticalViolation: rollback-pr", "onCriticalViolation: issue"),
+    )
+    repo.commit("report violations as issues")
+    env = forge_env(repo, github, tmp_path)
+    logs = tmp_path / "logs"
+    write_log(logs / "1.1.0.parquet", np.random.default_rng(5), "1.1.0", 2000, error=0.08)
+    for _ in range(2):
+        result = gfops("lifecycle", "--act", "--logs", str(logs), "--now", NOW, "--format", "json",
+                       cwd=repo.path, env=env)  # fmt: skip
+        assert result.code == 1, result.err
+        actions = json.loads(result.out)["actions"]
+        assert [a["kind"] for a in actions if a["model"] == "price-direction"] == ["issue"]
+    issues = [i for i in github.issues.values() if "pull_request" not in i]
+    assert len(issues) == 1 and "price-direction" in issues[0]["title"]
+    assert github.pulls == {}  # an issue, not a rollback PR
