@@ -22,6 +22,17 @@ def add_format(parser: Any, choices: tuple[str, ...] = ("text", "json")) -> None
     parser.add_argument("--format", choices=choices, default="text", help="output format")
 
 
+def add_pr_options(parser: Any) -> None:
+    """``--open-pr`` and ``--remote``: the same two options on every write command."""
+    parser.add_argument(
+        "--open-pr",
+        action="store_true",
+        help="push the branch and open or update the pull request "
+        "(GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL)",
+    )
+    parser.add_argument("--remote", default="origin", help="git remote to push to (--open-pr)")
+
+
 def load_json(path: Path, what: str) -> Any:
     """A JSON input file, or a one-line UserError naming it."""
     try:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from galfriday_gitops.cli.output import add_pr_options
+
 HELP = "open a PR that moves a version to deprecated, with reason, replacement and end of life"
 
 
@@ -23,13 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="days until end of life (default: the LifecyclePolicy's gracePeriodDays)",
     )
     parser.add_argument("--base", default="main", help="branch to start from (default: main)")
-    parser.add_argument(
-        "--open-pr",
-        action="store_true",
-        help="push the branch and open or update the pull request "
-        "(GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL)",
-    )
-    parser.add_argument("--remote", default="origin", help="git remote to push to (--open-pr)")
+    add_pr_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:

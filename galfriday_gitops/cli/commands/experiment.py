@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from galfriday_gitops.cli.output import add_format, print_json, print_proposal
+from galfriday_gitops.cli.output import add_format, add_pr_options, print_json, print_proposal
 from galfriday_gitops.errors import UserError
 
 if TYPE_CHECKING:
@@ -121,13 +121,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     conclude.add_argument("name", metavar="NAME", help="experiment name (metadata.name)")
     conclude.add_argument("--rev", default="main", help="base revision (default: main)")
-    conclude.add_argument(
-        "--open-pr",
-        action="store_true",
-        help="push the branch and open or update the pull request "
-        "(GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL)",
-    )
-    conclude.add_argument("--remote", default="origin", help="git remote to push to")
+    add_pr_options(conclude)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from galfriday_gitops.cli.output import print_proposal
+from galfriday_gitops.cli.output import add_pr_options, print_proposal
 from galfriday_gitops.errors import UserError
 
 if TYPE_CHECKING:
@@ -32,13 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="do not move the target stage's current holder to the policy's previousHolder",
     )
-    parser.add_argument(
-        "--open-pr",
-        action="store_true",
-        help="push the branch and open or update the pull request "
-        "(GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL)",
-    )
-    parser.add_argument("--remote", default="origin", help="git remote to push to (--open-pr)")
+    add_pr_options(parser)
 
 
 def forge_from_env() -> Forge:

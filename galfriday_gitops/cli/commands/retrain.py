@@ -11,7 +11,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from galfriday_gitops.cli.output import add_format, print_json
+from galfriday_gitops.cli.output import add_format, add_pr_options, print_json
 from galfriday_gitops.errors import UserError
 
 HELP = "retrain a model on a new data window and propose it as a PR (version in development)"
@@ -28,8 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", help="model name")
     parser.add_argument("--reason", required=True, help="why (stored in spec.lineage.retraining)")
     parser.add_argument("--base", default="main", help="branch to start from (default: main)")
-    parser.add_argument("--remote", default="origin", help="git remote for --open-pr (origin)")
-    parser.add_argument("--open-pr", action="store_true", help="push the branch and open the PR")
+    add_pr_options(parser)
     parser.add_argument(
         "--window-days", type=int, help="length of the data window (default: the current one)"
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from galfriday_gitops.cli.output import add_pr_options
+
 HELP = "open a PR that returns production to the previous production version"
 
 
@@ -20,13 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="where the current production version goes "
         "(default: the policy's previousHolder for production, else deprecated)",
     )
-    parser.add_argument(
-        "--open-pr",
-        action="store_true",
-        help="push the branch and open or update the pull request "
-        "(GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL)",
-    )
-    parser.add_argument("--remote", default="origin", help="git remote to push to (--open-pr)")
+    add_pr_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
