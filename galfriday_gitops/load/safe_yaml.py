@@ -6,7 +6,7 @@ We read the parser's event stream ourselves instead of using a YAML loader, beca
   be refused, which the stock loaders silently accept (duplicates: last one wins);
 - building nodes with an explicit stack never recurses, so deep input cannot crash us.
 
-Limits (documented in docs/loading.md): a file is at most ``MAX_BYTES`` (256 KiB) and
+Limits (README, "What the loader refuses"): a file is at most ``MAX_BYTES`` (256 KiB) and
 nests at most ``MAX_DEPTH`` (32) collections deep. Brackets are counted before the
 parser sees the text, since libyaml slows down quadratically on deep flow nesting
 (50,000 ``[`` take seconds) and the C composer overflows the stack on it.
