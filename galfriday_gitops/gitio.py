@@ -301,11 +301,6 @@ def first_parent_log(
     return entries
 
 
-def commit_time(repo: Path | str, rev: str) -> int:
-    """Committer date of one commit, Unix seconds."""
-    return int(git_text(repo, "show", "-s", "--format=%ct", rev))
-
-
 def config_get(repo: Path | str, key: str) -> str | None:
     """A git config value as git resolves it for ``repo``, or None when unset."""
     out = git(repo, "config", "--get", key, check=False).decode().strip()

@@ -61,7 +61,3 @@ class Version:
         if part == "minor":
             return Version(f"{self.major}.{self.minor + 1}.0")
         return Version(f"{self.major}.{self.minor}.{self.patch + 1}")
-
-
-def sort_versions(texts: list[str]) -> list[str]:
-    return sorted(texts, key=Version)

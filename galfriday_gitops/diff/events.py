@@ -72,11 +72,6 @@ class Event:
         return out
 
 
-# Paths outside the registry folders whose change is guarded like a policy change:
-# they decide how every other change is judged.
-GUARDED_PREFIXES = (".github/", "policies/")
-
-
 def changed_fields(old: Any, new: Any, prefix: str = "") -> list[str]:
     """Dotted paths of every leaf that differs between two plain structures."""
     if isinstance(old, dict) and isinstance(new, dict):

@@ -113,7 +113,7 @@ def plan_retirement(
         ModelStage.RETIRED,
         item.describe(),
     )
-    return build_plan(repo, state, base, [move], today=today)
+    return build_plan(state, base, [move], today=today)
 
 
 def retirement_body(plan: Plan, item: EndOfLife) -> str:

@@ -170,10 +170,19 @@ class RegistryState:
             table[name] = row
         return table
 
+    @property
+    def ok(self) -> bool:
+        """No file of this revision was refused."""
+        return not self.findings
+
+    def raw(self, path: str) -> bytes | None:
+        """The bytes of one registry file at this revision (through the state's own reader)."""
+        return self.source(path) if self.source is not None else None
+
     def document(self, path: str) -> Document | None:
         """The parsed YAML (with positions) of one file, parsed on demand for line numbers."""
         if path not in self._documents:
-            raw = self.source(path) if self.source is not None else None
+            raw = self.raw(path)
             if raw is None:
                 return None
             try:
@@ -185,10 +194,6 @@ class RegistryState:
     def line_of(self, path: str, where: DocPath) -> int:
         doc = self.document(path)
         return doc.line_of(where)[0] if doc is not None else 1
-
-    @property
-    def ok(self) -> bool:
-        return not self.findings
 
     # -- models and versions
     def models(self) -> list[str]:

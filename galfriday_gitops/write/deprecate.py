@@ -19,7 +19,6 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from galfriday_gitops import gitio
 from galfriday_gitops.errors import UserError
 from galfriday_gitops.load.safe_yaml import YamlError, load
 from galfriday_gitops.resources import ModelStage, ModelVersion
@@ -94,7 +93,7 @@ def plan_deprecation(
     days = grace if grace is not None else grace_days(state)
     path = state.path_of(target)
     assert state.rev is not None
-    raw = gitio.read_blob(repo, state.rev, path)
+    raw = state.raw(path)
     if raw is None:
         raise UserError(f"{path} is missing at {base}")
     new = edit_deprecation(raw, reason, replacement, today + dt.timedelta(days=days), today)

@@ -301,7 +301,6 @@ def edit_for(
 
 
 def build_plan(
-    repo: Path,
     state: RegistryState,
     base: str,
     moves: list[Move],
@@ -315,7 +314,7 @@ def build_plan(
     grace = grace_days(state)
     files: dict[str, bytes] = {}
     for move in moves:
-        raw = gitio.read_blob(repo, state.rev, move.path)
+        raw = state.raw(move.path)
         if raw is None:
             raise UserError(f"{move.path} is missing at {base}")
         replacement = primary.version.version if move is not primary else None
@@ -371,7 +370,7 @@ def plan_promotion(
             else "requested with --also-move"
         )
         moves.append(Move(found, f"models/{name}/{other}.yaml", found.stage, other_stage, why))
-    return build_plan(repo, state, base, moves, today=today)
+    return build_plan(state, base, moves, today=today)
 
 
 # ---------------------------------------------------------------- presenting and proposing

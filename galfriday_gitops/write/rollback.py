@@ -103,7 +103,7 @@ def plan_rollback(
             "rolled back",
         ),
     ]
-    plan = build_plan(repo, state, base, moves, today=today, reasons={current.version: evidence})
+    plan = build_plan(state, base, moves, today=today, reasons={current.version: evidence})
     return plan, periods
 
 
