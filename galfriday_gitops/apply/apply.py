@@ -207,8 +207,8 @@ def judge_commit(
         verdict="allowed" if verdict.allowed else "blocked",
         rules=rules,
         digest=policy_digest(repo, base.rev),
-        needed={what: req.count for _, _, what, req in approvals.requirements(ctx)},
-        approvers={what: t.approvers for _, _, what, t in tallies},
+        needed={n.what: n.requirement.count for n in approvals.requirements(ctx)},
+        approvers={what: t.approvers for what, t in tallies},
         counted=tuple(v.login for v in ctx.reviews or () if v.approves and v.login),
         approved=pr_number(entry.subject) is not None
         and all(rules.get(r) == "passed" for r in APPROVAL_RULES),

@@ -35,7 +35,7 @@ def render(verdict: Verdict) -> str:
             )
     else:
         out.append("No registry changes.")
-    missing = [(what, t) for _, _, what, t in verdict.tallies if t.missing]
+    missing = [(what, t) for what, t in verdict.tallies if t.missing]
     if missing:
         out += ["", "### Still missing", ""]
         out += [f"- {_cell(what)}: {t.describe_missing()}" for what, t in missing]

@@ -18,7 +18,7 @@ def render(verdict: Verdict) -> str:
     if verdict.findings:
         lines += ["", "findings:"]
         lines += [f"  {f.one_line()}" for f in verdict.findings]
-    for _, _, what, tally in verdict.tallies:
+    for what, tally in verdict.tallies:
         state = "ok" if not tally.missing else tally.describe_missing()
         lines.append(f"approvals for {what}: {state}")
     if verdict.reviews:

@@ -24,6 +24,7 @@ class Context:
     events: list[Event]
     pull: PullRequestFacts | None  # None: no review data (approval rules fail closed)
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    memo: dict[str, object] = field(default_factory=dict, repr=False)  # per-change results
 
     def __post_init__(self) -> None:
         self.teams: Teams | None = self.base.teams()

@@ -47,7 +47,7 @@ class Verdict:
     events: list[Event]
     findings: list[Finding]
     reviews: list[ReviewVerdict] | None
-    tallies: list[tuple[str, int, str, Tally]]
+    tallies: list[tuple[str, Tally]]  # (what needs approving, who approved it)
 
     @property
     def allowed(self) -> bool:
@@ -81,7 +81,7 @@ class Verdict:
                     "missing": t.missing,
                     "eligible": list(t.eligible),
                 }
-                for _, _, what, t in self.tallies
+                for what, t in self.tallies
             ],
             "reviews": None if self.reviews is None else [r.to_dict() for r in self.reviews],
         }
