@@ -58,6 +58,14 @@ class Repo:
     def read(self, rel: str) -> str:
         return (self.path / rel).read_text(encoding="utf-8")
 
+    def add_origin(self, where: Path, *, push: bool = False) -> Path:
+        """A bare repository as ``origin`` (what write commands push to)."""
+        subprocess.run(["git", "init", "-q", "--bare", str(where)], check=True)
+        self.git("remote", "add", "origin", str(where))
+        if push:
+            self.git("push", "-q", "origin", "main")
+        return where
+
     def commit(self, message: str = "change") -> str:
         self.git("add", "-A")
         self.git("commit", "-q", "--allow-empty", "-m", message)

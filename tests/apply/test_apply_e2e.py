@@ -147,10 +147,7 @@ def test_a_tag_name_taken_by_another_target_is_an_error_naming_both(
 
 def test_push_sends_the_new_tags(applied: Path, tmp_path: Path) -> None:
     repo = copy_of(applied, tmp_path)
-    remote = tmp_path / "remote.git"
-    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
-    repo.git("remote", "add", "origin", str(remote))
-    repo.git("push", "-q", "origin", "main")
+    remote = repo.add_origin(tmp_path / "remote.git", push=True)
     before = repo.git("rev-parse", "main")
     set_stage(repo, "spread-model", "0.1.0", "staging")
     repo.commit("Fast track (#9)")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
-import subprocess
 import time
 from pathlib import Path
 
@@ -111,19 +110,14 @@ def test_conclude_bad_input_exit_2(repo: Repo) -> None:
 def test_open_pr_opens_once_then_updates(
     repo: Repo,
     github: LoopbackGitHub,
+    github_env: dict[str, str],
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     add_experiment(repo)
-    remote = tmp_path / "origin.git"
-    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
-    repo.git("remote", "add", "origin", str(remote))
-    env = {
-        "GITHUB_TOKEN": TOKEN,
-        "GITHUB_REPOSITORY": f"{github.owner}/{github.repo}",
-        "GITHUB_API_URL": github.api_url,
-    }
+    remote = repo.add_origin(tmp_path / "origin.git")
+    env = github_env
 
     first = gfops("experiment", "conclude", NAME, "--open-pr", cwd=repo.path, env=env)
     assert first.code == 0, first.err

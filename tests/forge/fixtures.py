@@ -82,6 +82,16 @@ def github(spec: OpenAPISpec) -> Iterator[LoopbackGitHub]:
 
 
 @pytest.fixture
+def github_env(github: LoopbackGitHub) -> dict[str, str]:
+    """What GitHub Actions would set, pointed at the loopback GitHub."""
+    return {
+        "GITHUB_TOKEN": TOKEN,
+        "GITHUB_REPOSITORY": f"{github.owner}/{github.repo}",
+        "GITHUB_API_URL": github.api_url,
+    }
+
+
+@pytest.fixture
 def sleeps() -> RecordingSleep:
     return RecordingSleep()
 

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from conftest import Repo, gfops
 from factories import manifest
-from forge.loopback import TOKEN, LoopbackGitHub
+from forge.loopback import LoopbackGitHub
 
 from galfriday_gitops.lifecycle.inference import evaluate, read_logs
 from galfriday_gitops.load.state import load_state
@@ -22,16 +22,9 @@ END = dt.datetime(2027, 1, 10, 12, tzinfo=dt.UTC)
 NOW = END.isoformat()
 
 
-def forge_env(repo: Repo, github: LoopbackGitHub, tmp_path: Path) -> dict[str, str]:
-    remote = tmp_path / "origin.git"
-    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
-    repo.git("remote", "add", "origin", str(remote))
-    repo.git("push", "-q", "origin", "main")
-    return {
-        "GITHUB_TOKEN": TOKEN,
-        "GITHUB_REPOSITORY": f"{github.owner}/{github.repo}",
-        "GITHUB_API_URL": github.api_url,
-    }
+def forge_env(repo: Repo, github_env: dict[str, str], tmp_path: Path) -> dict[str, str]:
+    repo.add_origin(tmp_path / "origin.git", push=True)
+    return github_env
 
 
 def write_log(
@@ -131,9 +124,9 @@ def test_deprecate_opens_a_pr_with_end_of_life(repo: Repo) -> None:
 
 
 def test_past_end_of_life_gets_exactly_one_retirement_pr(
-    repo: Repo, github: LoopbackGitHub, tmp_path: Path
+    repo: Repo, github: LoopbackGitHub, github_env: dict[str, str], tmp_path: Path
 ) -> None:
-    env = forge_env(repo, github, tmp_path)
+    env = forge_env(repo, github_env, tmp_path)
     logs = healthy_logs(tmp_path, dt.datetime(2027, 3, 2, tzinfo=dt.UTC))
     argv = ("lifecycle", "--act", "--now", "2027-03-02", "--logs", logs, "--format", "json")
     first = gfops(*argv, cwd=repo.path, env=env)
@@ -193,10 +186,10 @@ def rollback_history(repo: Repo) -> None:
 
 
 def test_error_spike_rolls_back_to_the_last_version_that_met_the_thresholds(
-    repo: Repo, github: LoopbackGitHub, tmp_path: Path
+    repo: Repo, github: LoopbackGitHub, github_env: dict[str, str], tmp_path: Path
 ) -> None:
     rollback_history(repo)
-    env = forge_env(repo, github, tmp_path)
+    env = forge_env(repo, github_env, tmp_path)
     rng = np.random.default_rng(7)
     logs = tmp_path / "logs"
     write_log(logs / "1.3.0.parquet", rng, "1.3.0", 3000, error=0.08)  # now: error spike
@@ -282,7 +275,7 @@ def test_percentiles_and_rates_match_numpy_on_the_raw_records(tmp_path: Path) ->
 
 
 def test_issue_action_opens_one_issue_per_model_and_reuses_it(
-    repo: Repo, github: LoopbackGitHub, tmp_path: Path
+    repo: Repo, github: LoopbackGitHub, github_env: dict[str, str], tmp_path: Path
 ) -> None:
     policy = repo.read("policies/lifecycle.yaml")
     repo.write(
@@ -290,7 +283,7 @@ def test_issue_action_opens_one_issue_per_model_and_reuses_it(
         policy.replace("onCriticalViolation: rollback-pr", "onCriticalViolation: issue"),
     )
     repo.commit("report violations as issues")
-    env = forge_env(repo, github, tmp_path)
+    env = forge_env(repo, github_env, tmp_path)
     logs = tmp_path / "logs"
     write_log(logs / "1.1.0.parquet", np.random.default_rng(5), "1.1.0", 2000, error=0.08)
     for _ in range(2):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import gfops
-from forge.loopback import TOKEN, LoopbackGitHub
+from forge.loopback import LoopbackGitHub
 
 from galfriday_gitops import gitio
 from galfriday_gitops.errors import UserError
@@ -17,14 +17,6 @@ from galfriday_gitops.write.retrain import update_window
 from monitor.conftest import MODEL, DriftRegistry
 
 BRANCH = f"galfriday/retrain/{MODEL}"
-
-
-def _env(github: LoopbackGitHub) -> dict[str, str]:
-    return {
-        "GITHUB_TOKEN": TOKEN,
-        "GITHUB_REPOSITORY": f"{github.owner}/{github.repo}",
-        "GITHUB_API_URL": github.api_url,
-    }
 
 
 def _open_pulls(github: LoopbackGitHub) -> list[dict[str, object]]:
@@ -43,10 +35,10 @@ def _clean(reg: DriftRegistry) -> None:
 
 
 def test_act_opens_one_retraining_pr_then_updates_it(
-    drift_registry: DriftRegistry, github: LoopbackGitHub
+    drift_registry: DriftRegistry, github: LoopbackGitHub, github_env: dict[str, str]
 ) -> None:
     reg = drift_registry
-    first = gfops("drift", "--all", "--act", "--format", "json", cwd=reg.path, env=_env(github))
+    first = gfops("drift", "--all", "--act", "--format", "json", cwd=reg.path, env=github_env)
     assert first.code == 1, first.err
     action = json.loads(first.out)["models"][MODEL]["action"]
     assert action["action"] == "retraining-pr" and action["created"] is True
@@ -58,7 +50,7 @@ def test_act_opens_one_retraining_pr_then_updates_it(
     assert "Drift report" in str(pull["body"]) and "spread_bps" in str(pull["body"])
     _clean(reg)
 
-    second = gfops("drift", "--all", "--act", "--format", "json", cwd=reg.path, env=_env(github))
+    second = gfops("drift", "--all", "--act", "--format", "json", cwd=reg.path, env=github_env)
     assert second.code == 1, second.err
     again = json.loads(second.out)["models"][MODEL]["action"]
     assert again["created"] is False and again["number"] == action["number"]
@@ -88,7 +80,7 @@ def test_act_opens_one_retraining_pr_then_updates_it(
 
 
 def test_act_issue_opens_one_issue_and_reuses_it(
-    drift_registry: DriftRegistry, github: LoopbackGitHub
+    drift_registry: DriftRegistry, github: LoopbackGitHub, github_env: dict[str, str]
 ) -> None:
     reg = drift_registry
     policy = (reg.path / "policies" / "drift.yaml").read_text(encoding="utf-8")
@@ -98,7 +90,7 @@ def test_act_issue_opens_one_issue_and_reuses_it(
         reg.path, "main", {"policies/drift.yaml": issue_policy.encode()}, "drift policy: issue"
     )
     for _ in range(2):
-        res = gfops("drift", "--all", "--act", "--rev", rev, cwd=reg.path, env=_env(github))
+        res = gfops("drift", "--all", "--act", "--rev", rev, cwd=reg.path, env=github_env)
         assert res.code == 1, res.err
     issues = _issues(github)
     assert len(issues) == 1

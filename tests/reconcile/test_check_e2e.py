@@ -109,15 +109,6 @@ def reviews(
     ]
 
 
-def loopback_env(github: LoopbackGitHub) -> dict[str, str]:
-    """What GitHub Actions would set, pointed at the loopback GitHub."""
-    return {
-        "GITHUB_TOKEN": TOKEN,
-        "GITHUB_REPOSITORY": f"{github.owner}/{github.repo}",
-        "GITHUB_API_URL": github.api_url,
-    }
-
-
 def check(repo: Repo, *extra: str, head: str = "HEAD") -> tuple[int, dict[str, Any]]:
     result = gfops(
         "check",
@@ -526,6 +517,7 @@ def test_merge_queue_blocks_the_second_of_two_production_promotions(
 def test_live_api_path_with_an_event_and_a_pr_comment(
     reg: Repo,
     github: LoopbackGitHub,
+    github_env: dict[str, str],
     tmp_path: Path,
     webhook_examples: dict[str, list[dict[str, Any]]],
 ) -> None:
@@ -544,7 +536,7 @@ def test_live_api_path_with_an_event_and_a_pr_comment(
     event["pull_request"]["base"]["sha"] = base
     event["pull_request"]["user"]["login"] = "alice"
     (tmp_path / "event.json").write_text(json.dumps(event))
-    env = loopback_env(github)
+    env = github_env
     for _ in range(2):
         result = gfops(
             "check",
@@ -616,6 +608,7 @@ def test_crafted_file_names_cannot_inject_workflow_commands(reg: Repo) -> None:
 def test_status_is_posted_for_a_pull_request_target_run(
     reg: Repo,
     github: LoopbackGitHub,
+    github_env: dict[str, str],
     tmp_path: Path,
     webhook_examples: dict[str, list[dict[str, Any]]],
 ) -> None:
@@ -631,7 +624,7 @@ def test_status_is_posted_for_a_pull_request_target_run(
     event["pull_request"]["head"]["sha"] = head
     event["pull_request"]["base"]["sha"] = reg.git("rev-parse", "main")
     (tmp_path / "event.json").write_text(json.dumps(event))
-    env = loopback_env(github) | {
+    env = github_env | {
         "GITHUB_EVENT_NAME": "pull_request_target",
         "GITHUB_EVENT_PATH": str(tmp_path / "event.json"),
         "GITHUB_SERVER_URL": "https://github.com",

@@ -106,16 +106,10 @@ def test_bad_requests_exit_2_with_one_clear_line(repo: Repo) -> None:
 
 
 def test_open_pr_opens_one_pull_request_and_updates_it(
-    repo: Repo, github: LoopbackGitHub, tmp_path: Path
+    repo: Repo, github: LoopbackGitHub, github_env: dict[str, str], tmp_path: Path
 ) -> None:
-    remote = tmp_path / "origin.git"
-    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
-    repo.git("remote", "add", "origin", str(remote))
-    env = {
-        "GITHUB_TOKEN": TOKEN,
-        "GITHUB_REPOSITORY": f"{github.owner}/{github.repo}",
-        "GITHUB_API_URL": github.api_url,
-    }
+    remote = repo.add_origin(tmp_path / "origin.git")
+    env = github_env
     argv = ("promote", "price-direction", "1.2.0", "production", "--open-pr")
     first = gfops(*argv, cwd=repo.path, env=env)
     assert first.code == 0, first.err

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from conftest import Repo, gfops
 from factories import manifest
-from forge.loopback import TOKEN, LoopbackGitHub
+from forge.loopback import LoopbackGitHub
 
 from galfriday_gitops.history import production_history_from_manifests
 from galfriday_gitops.load.state import load_state
@@ -100,16 +99,10 @@ def test_refusals(repo: Repo) -> None:
 
 
 def test_open_pr_twice_updates_the_same_pull_request(
-    repo: Repo, github: LoopbackGitHub, tmp_path: Path
+    repo: Repo, github: LoopbackGitHub, github_env: dict[str, str], tmp_path: Path
 ) -> None:
-    remote = tmp_path / "origin.git"
-    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
-    repo.git("remote", "add", "origin", str(remote))
-    env = {
-        "GITHUB_TOKEN": TOKEN,
-        "GITHUB_REPOSITORY": f"{github.owner}/{github.repo}",
-        "GITHUB_API_URL": github.api_url,
-    }
+    repo.add_origin(tmp_path / "origin.git")
+    env = github_env
     argv = ("rollback", "price-direction", "--to", "1.0.0", "--open-pr", "--reason")
     first = gfops(*argv, "error rate 4%", cwd=repo.path, env=env)
     second = gfops(*argv, "error rate 6%", cwd=repo.path, env=env)
