@@ -10,10 +10,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import IDENTITY, gfops
 
 from galfriday_gitops import ArtifactIntegrityError, ModelStage, Registry
 from galfriday_gitops.api import ResolveError
+from tests.support.cli import gfops
+from tests.support.dvc import dvc
+from tests.support.repo import IDENTITY
 
 ARTIFACT_V1 = b'{"weights": [0.25, -1.5], "bias": 0.1}\n'
 ARTIFACT_V2 = b'{"weights": [0.5, -1.0], "bias": 0.2}\n'
@@ -23,10 +25,6 @@ def run(cwd: Path, *argv: str) -> str:
     env = {**os.environ, **IDENTITY}
     proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=True)
     return proc.stdout.strip()
-
-
-def dvc(cwd: Path, *argv: str) -> str:
-    return run(cwd, sys.executable, "-m", "dvc", *argv)
 
 
 @pytest.fixture(scope="module")

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import gzip
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import make_repo
 
 from galfriday_gitops.data import dvc_target, read_table
 from galfriday_gitops.errors import UserError
+from tests.support.dvc import dvc
+from tests.support.repo import make_repo
 
 
 @pytest.fixture
@@ -115,22 +114,18 @@ def test_dvc_target_from_dvc_file_and_lock(tmp_path: Path) -> None:
     assert dvc_target(Path("/elsewhere/x.csv"), tmp_path) is None
 
 
-def _dvc(cwd: Path, *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "dvc", *args], cwd=cwd, check=True, capture_output=True)
-
-
 def test_dvc_tracked_file_is_pulled_from_the_remote(
     tmp_path: Path, frame: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("DVC_NO_ANALYTICS", "1")
     repo = make_repo(tmp_path / "registry", with_examples=False)
     storage = tmp_path / "dvc-storage"
-    _dvc(repo.path, "init", "-q")
-    _dvc(repo.path, "remote", "add", "-d", "local", str(storage))
+    dvc(repo.path, "init", "-q")
+    dvc(repo.path, "remote", "add", "-d", "local", str(storage))
     (repo.path / "data").mkdir()
     path = _write(frame, repo.path / "data" / "outcomes.parquet")
-    _dvc(repo.path, "add", "-q", "data/outcomes.parquet")
-    _dvc(repo.path, "push", "-q")
+    dvc(repo.path, "add", "-q", "data/outcomes.parquet")
+    dvc(repo.path, "push", "-q")
     repo.commit("track outcomes")
     # Gone from the work tree and from the local cache: only the remote has it.
     path.unlink()

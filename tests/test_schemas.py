@@ -12,11 +12,12 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from conftest import ROOT, gfops
 
 from galfriday_gitops.cli.commands.rules import markdown
 from galfriday_gitops.cli.commands.schema import rendered
 from galfriday_gitops.resources import SCHEMA_FILES
+from tests.support.cli import gfops
+from tests.support.repo import ROOT
 
 MODELINE = re.compile(r"^# yaml-language-server: \$schema=(\S+)$", re.MULTILINE)
 

@@ -115,7 +115,7 @@ class Result:
 @dataclass
 class Demo:
     root: Path
-    github: Any = None  # forge.loopback.LoopbackGitHub (imported at run time from tests/)
+    github: Any = None  # tests.support.loopback.LoopbackGitHub (imported at run time)
     extra_env: dict[str, str] = field(default_factory=dict)
     bot_token: str = ""  # the scheduled jobs' identity (galfriday-bot)
 
@@ -474,13 +474,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--keep", action="store_true", help="keep the temp registry")
     args = parser.parse_args(argv)
-    # One loopback GitHub for tests and demo: the tests' server (tests/forge/), which checks
-    # every request and response against GitHub's OpenAPI description. Importing it from
-    # tests/ (rather than writing a second fake here) means what the demo shows is what the
-    # tests check against the API description.
-    sys.path.insert(0, str(PROJECT / "tests"))
-    loopback = importlib.import_module("forge.loopback")
-    openapi = importlib.import_module("forge.openapi")
+    # One loopback GitHub for tests and demo: the tests' server (tests/support/), which
+    # checks every request and response against GitHub's OpenAPI description. Importing it
+    # from tests/ (rather than writing a second fake here) means what the demo shows is what
+    # the tests check against the API description.
+    sys.path.insert(0, str(PROJECT))
+    loopback = importlib.import_module("tests.support.loopback")
+    openapi = importlib.import_module("tests.support.openapi")
 
     if not OPENAPI.is_file() or not WEBHOOKS.is_file():
         print("GitHub's API description is missing: run `make specs` first", file=sys.stderr)

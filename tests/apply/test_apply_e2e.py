@@ -8,7 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from apply.trail import (
+
+from tests.support.cli import GFOPS, gfops
+from tests.support.repo import Repo
+from tests.support.trail import (
     BOT,
     audit_tags,
     copy_of,
@@ -16,7 +19,6 @@ from apply.trail import (
     set_stage,
     tag_record,
 )
-from conftest import Repo, gfops
 
 applied = history_fixture(apply=True)
 unapplied = history_fixture(apply=False)
@@ -113,7 +115,7 @@ def test_gto_show_agrees_with_status(applied: Path, tmp_path: Path) -> None:
 def test_two_concurrent_applies_leave_one_consistent_trail(unapplied: Path, tmp_path: Path) -> None:
     repo = copy_of(unapplied, tmp_path)
     assert audit_tags(repo) == {}
-    cmd = [sys.executable, "-P", "-m", "galfriday_gitops", "apply", "--after", "main"]
+    cmd = [*GFOPS, "apply", "--after", "main"]
     procs = [
         subprocess.Popen(
             cmd, cwd=repo.path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True

@@ -9,7 +9,10 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from apply.trail import (
+from tests.support.cli import gfops
+from tests.support.loopback import LoopbackGitHub
+from tests.support.repo import Repo
+from tests.support.trail import (
     BOT,
     Pusher,
     copy_of,
@@ -20,8 +23,6 @@ from apply.trail import (
     set_stage,
     tag_message,
 )
-from conftest import Repo, gfops
-from forge.loopback import LoopbackGitHub
 
 applied = history_fixture(apply=True)
 

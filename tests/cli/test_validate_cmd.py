@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import Repo, gfops
-from factories import manifest
+
+from tests.support.cli import gfops
+from tests.support.factories import manifest
+from tests.support.repo import Repo
 
 BAD_FILES = {
     "duplicate key": (

@@ -7,13 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from forge.fixtures import _ensure_specs
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.github import ensure_specs
+from tests.support.repo import ROOT
 
 
 def test_demo_tells_the_whole_story(tmp_path: Path) -> None:
-    _ensure_specs()  # the demo's loopback checks traffic against GitHub's description
+    ensure_specs()  # the demo's loopback checks traffic against GitHub's description
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     env = {**os.environ, "TMPDIR": str(scratch)}

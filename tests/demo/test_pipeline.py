@@ -20,8 +20,10 @@ import galfriday_gitops.demo
 from galfriday_gitops.demo.pipeline import ALL_FEATURES, TARGET
 from galfriday_gitops.demo.pipeline.simulate import experiment_outcomes, inference_log
 from galfriday_gitops.demo.pipeline.train import ModelFormatError, fit, load_model
+from tests.support.dvc import dvc, dvc_env
+from tests.support.repo import ROOT
 
-TEMPLATE = Path(__file__).resolve().parents[2]  # the project root is the template registry
+TEMPLATE = ROOT  # the project root is the template registry
 PACKAGE_ROOT = Path(galfriday_gitops.demo.__file__).parents[2]
 OUTPUTS = (
     "build/model/model.json",
@@ -38,21 +40,14 @@ WEAK_FEATURES = ["spread_bps", "ret_5m", "ret_1h", "vol_1h", "session"]
 
 
 def _env() -> dict[str, str]:
-    # The stages run `python -m galfriday_gitops...`: put this interpreter first on PATH and
-    # make the package importable even when it is not installed.
-    env = dict(os.environ)
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PACKAGE_ROOT), env.get("PYTHONPATH")]))
-    env["DVC_NO_ANALYTICS"] = "1"
-    return env
+    # The stages run `python -m galfriday_gitops...` (dvc_env puts this interpreter first on
+    # PATH): make the package importable even when it is not installed.
+    path = os.pathsep.join(filter(None, [str(PACKAGE_ROOT), os.environ.get("PYTHONPATH")]))
+    return dvc_env({"PYTHONPATH": path})
 
 
 def _run(repo: Path, *args: str) -> None:
     subprocess.run(args, cwd=repo, env=_env(), check=True, capture_output=True, text=True)
-
-
-def _dvc(repo: Path, *args: str) -> None:
-    _run(repo, sys.executable, "-m", "dvc", *args)
 
 
 def _md5s(repo: Path) -> dict[str, str]:
@@ -69,10 +64,10 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A git + DVC repository with the template copied in and ``dvc repro`` done."""
     root = tmp_path_factory.mktemp("registry")
     _run(root, "git", "init", "-q")
-    _dvc(root, "init", "-q")
+    dvc(root, "init", "-q", env=_env())
     for name in ("dvc.yaml", "params.yaml"):
         shutil.copy(TEMPLATE / name, root / name)
-    _dvc(root, "repro")
+    dvc(root, "repro", env=_env())
     return root
 
 
@@ -81,7 +76,7 @@ def forced_md5s(repo: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[st
     """Output hashes after ``dvc repro --force`` in a copy of ``repo``."""
     copy = tmp_path_factory.mktemp("forced") / "repo"
     shutil.copytree(repo, copy)
-    _dvc(copy, "repro", "--force")
+    dvc(copy, "repro", "--force", env=_env())
     return _md5s(copy)
 
 
@@ -93,7 +88,7 @@ def weak_metrics(repo: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[s
     params = yaml.safe_load((copy / "params.yaml").read_text())
     params["train"]["features"] = WEAK_FEATURES
     (copy / "params.yaml").write_text(yaml.safe_dump(params))
-    _dvc(copy, "repro")
+    dvc(copy, "repro", env=_env())
     return _metrics(copy)
 
 

@@ -14,9 +14,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import Repo, Result, gfops
 
 from galfriday_gitops.stats.experiment import MetricSpec, analyze_frame
+from tests.support.cli import Result, gfops
+from tests.support.repo import Repo
 
 NAME = "checkout-ab"
 DATA = f"data/experiments/{NAME}/outcomes.parquet"

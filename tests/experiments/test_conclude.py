@@ -11,11 +11,19 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import Repo, gfops
-from experiments.test_cli import DATA, EXPERIMENT_YAML, NAME, add_experiment, in_process, outcomes
-from forge.loopback import TOKEN, LoopbackGitHub
 
 from galfriday_gitops.resources import Experiment, ExperimentOutcome
+from tests.experiments.test_cli import (
+    DATA,
+    EXPERIMENT_YAML,
+    NAME,
+    add_experiment,
+    in_process,
+    outcomes,
+)
+from tests.support.cli import gfops
+from tests.support.loopback import TOKEN, LoopbackGitHub
+from tests.support.repo import Repo
 
 BRANCH = f"galfriday/conclude/{NAME}"
 FILE = f"experiments/{NAME}.yaml"

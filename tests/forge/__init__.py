@@ -1,1 +1,1 @@
-"""Tests of the forge (GitHub) client; a package so its helper modules do not clash."""
+"""Tests of the forge (GitHub) client, its events and commit statuses."""

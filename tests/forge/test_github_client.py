@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from galfriday_gitops.forge import Forge, ForgeError, GitHubError, GitHubForge
-
-from .loopback import (
+from tests.support.github import FETCH_SCRIPT
+from tests.support.loopback import (
     BOT_LOGIN,
     INSTALLATION_TOKEN,
     TOKEN,
@@ -24,9 +24,7 @@ from .loopback import (
     RecordingSleep,
     fake_sha,
 )
-from .openapi import OpenAPISpec, SpecViolation, convert_nullable
-
-FETCH_SCRIPT = Path(__file__).resolve().parents[2] / "tools" / "fetch-github-specs.sh"
+from tests.support.openapi import OpenAPISpec, SpecViolation, convert_nullable
 
 MARKER = "<!-- galfriday-gitops:check -->"
 STATES = ["APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED"]

@@ -12,8 +12,14 @@ from typing import Any
 import pytest
 
 from galfriday_gitops.forge import Forge, ForgeError, GitHubError, GitHubForge
-
-from .loopback import INSTALLATION_TOKEN, TOKEN, Fault, LoopbackGitHub, RecordingSleep, fake_sha
+from tests.support.loopback import (
+    INSTALLATION_TOKEN,
+    TOKEN,
+    Fault,
+    LoopbackGitHub,
+    RecordingSleep,
+    fake_sha,
+)
 
 CONTEXT = "galfriday/reconciler"
 TEMPLATE = "/repos/{owner}/{repo}/statuses/{sha}"

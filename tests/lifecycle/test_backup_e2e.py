@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-from apply.trail import audit_tags, copy_of, history_fixture
-from conftest import Repo, gfops
-from factories import fake_md5
+from tests.support.cli import gfops
+from tests.support.dvc import dvc
+from tests.support.factories import fake_md5
+from tests.support.repo import Repo
+from tests.support.trail import audit_tags, copy_of, history_fixture
 
 applied = history_fixture(apply=True)
 
@@ -19,7 +19,7 @@ def local_remote(repo: Repo, tmp_path: Path, *, with_artifacts: bool) -> Path:
     """A DVC config naming a local remote; the live version's artifact stored in DVC 3 layout."""
     remote = tmp_path / "dvc-remote"
     for args in (["init", "-q"], ["remote", "add", "-q", "-d", "store", str(remote)]):
-        subprocess.run([sys.executable, "-m", "dvc", *args], cwd=repo.path, check=True)
+        dvc(repo.path, *args)
     repo.commit("dvc remote")
     md5 = fake_md5("price-direction", "1.0.0")  # 1.0.0 is in production in this history
     if with_artifacts:

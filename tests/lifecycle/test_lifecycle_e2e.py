@@ -10,13 +10,14 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-from conftest import Repo, gfops
-from factories import manifest
-from forge.loopback import LoopbackGitHub
 
 from galfriday_gitops.lifecycle.inference import evaluate, read_logs
 from galfriday_gitops.load.state import load_state
 from galfriday_gitops.resources import ModelStage
+from tests.support.cli import gfops
+from tests.support.factories import manifest
+from tests.support.loopback import LoopbackGitHub
+from tests.support.repo import Repo
 
 END = dt.datetime(2027, 1, 10, 12, tzinfo=dt.UTC)
 NOW = END.isoformat()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from factories import manifest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -10,6 +9,7 @@ from galfriday_gitops.findings import Finding
 from galfriday_gitops.load.layout import Slot
 from galfriday_gitops.load.state import parse_blob
 from galfriday_gitops.resources import ModelVersion
+from tests.support.factories import manifest
 
 SLOT = Slot("models", frozenset({"ModelVersion"}))
 VALID = manifest("m", "1.0.0").encode()

@@ -6,13 +6,13 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import Repo
-from factories import manifest
 
 from galfriday_gitops.errors import UserError
 from galfriday_gitops.load import state as state_mod
 from galfriday_gitops.load.state import load_state, load_worktree
 from galfriday_gitops.resources import ModelStage
+from tests.support.factories import manifest
+from tests.support.repo import Repo
 
 
 @pytest.fixture

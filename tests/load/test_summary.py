@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Repo
-from factories import manifest
 
 from galfriday_gitops.load import state as state_mod
 from galfriday_gitops.load.state import load_state
 from galfriday_gitops.load.summary import stage_summary
+from tests.support.factories import manifest
+from tests.support.repo import Repo
 
 
 @pytest.fixture

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import IDENTITY, ROOT
+
+from tests.support.repo import IDENTITY, ROOT
 
 MODEL = "price-direction"
 FEATURES = "spread_bps,imbalance_l5,ret_5m,ret_1h,vol_1h,session"

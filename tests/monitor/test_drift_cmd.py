@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import gfops
 
 from galfriday_gitops.cli.main import main
-from monitor.conftest import BASELINE_ACCURACY, MODEL, DriftRegistry
+from tests.monitor.conftest import BASELINE_ACCURACY, MODEL, DriftRegistry
+from tests.support.cli import gfops
 
 N = 3000
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from conftest import gfops
 
 from galfriday_gitops.monitor.drift_run import DriftRun
 from galfriday_gitops.monitor.report import (
@@ -19,7 +18,8 @@ from galfriday_gitops.monitor.report import (
     text_table,
 )
 from galfriday_gitops.stats.drift import analyze
-from monitor.conftest import MODEL, DriftRegistry
+from tests.monitor.conftest import MODEL, DriftRegistry
+from tests.support.cli import gfops
 
 
 class _Page(HTMLParser):

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import gfops
-from forge.loopback import LoopbackGitHub
 
 from galfriday_gitops import gitio
 from galfriday_gitops.errors import UserError
 from galfriday_gitops.write.retrain import update_window
-from monitor.conftest import MODEL, DriftRegistry
+from tests.monitor.conftest import MODEL, DriftRegistry
+from tests.support.cli import gfops
+from tests.support.loopback import LoopbackGitHub
 
 BRANCH = f"galfriday/retrain/{MODEL}"
 

@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Repo, gfops
-from factories import fake_md5, manifest
-from forge.loopback import TOKEN, LoopbackGitHub
+
+from tests.support.cli import gfops
+from tests.support.factories import dvc_file, manifest
+from tests.support.loopback import TOKEN, LoopbackGitHub
+from tests.support.repo import Repo
 
 NOW = "2026-11-24"
 PR = 7
@@ -44,10 +46,8 @@ def reg(repo: Repo) -> Repo:
 
 def track(repo: Repo, version: str) -> None:
     """The .dvc file a registered version's artifact needs."""
-    md5 = fake_md5("price-direction", version)
     repo.write(
-        f"artifacts/price-direction/{version}/model.json.dvc",
-        f"outs:\n- md5: {md5}\n  size: 100\n  path: model.json\n",
+        f"artifacts/price-direction/{version}/model.json.dvc", dvc_file("price-direction", version)
     )
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import Repo
-from factories import fake_md5, manifest
 
 from galfriday_gitops.diff.events import EventKind
 from galfriday_gitops.forge.base import PullCommit, Review
 from galfriday_gitops.resources import ModelStage
 from galfriday_gitops.rules.engine import reconcile
 from galfriday_gitops.rules.reviews import PullRequestFacts, evaluate_reviews
+from tests.support.factories import dvc_file, fake_md5, manifest
+from tests.support.repo import Repo
 
 NOW = dt.datetime(2026, 11, 24, tzinfo=dt.UTC)
 POLICY = """\
@@ -41,11 +41,9 @@ spec:
 """
 
 
-def dvc(repo: Repo, version: str) -> None:
-    repo.write(
-        f"artifacts/m/{version}/model.json.dvc",
-        f"outs:\n- md5: {fake_md5('m', version)}\n  size: 100\n  path: model.json\n",
-    )
+def track(repo: Repo, version: str) -> None:
+    """The .dvc file a registered version's artifact needs."""
+    repo.write(f"artifacts/m/{version}/model.json.dvc", dvc_file("m", version))
 
 
 @pytest.fixture
@@ -54,7 +52,7 @@ def reg(empty_repo: Repo) -> Repo:
     empty_repo.write("policies/teams.yaml", TEAMS)
     for version, stage in (("1.0.0", "production"), ("1.1.0", "staging"), ("0.9.0", "archived")):
         empty_repo.write(f"models/m/{version}.yaml", manifest("m", version, stage))
-        dvc(empty_repo, version)
+        track(empty_repo, version)
     empty_repo.commit("base")
     empty_repo.git("checkout", "-q", "-b", "change")
     return empty_repo
@@ -74,7 +72,7 @@ def test_an_untouched_registry_passes_everything(reg: Repo) -> None:
 
 def test_registration_enters_at_the_initial_stage(reg: Repo) -> None:
     reg.write("models/m/2.0.0.yaml", manifest("m", "2.0.0", "development"))
-    dvc(reg, "2.0.0")
+    track(reg, "2.0.0")
     assert judge(reg) == set()
     reg.write("models/m/2.0.0.yaml", manifest("m", "2.0.0", "staging"))
     assert judge(reg) == {"GF201"}
@@ -241,7 +239,7 @@ def test_experiment_gate_exempts_only_the_first_and_a_return_to_production(
     repo.write("policies/teams.yaml", TEAMS)
     for version in ("1.0.0", "1.1.0"):
         repo.write(f"models/m/{version}.yaml", manifest("m", version, "staging"))
-        dvc(repo, version)
+        track(repo, version)
     repo.commit("two candidates")
     facts = PullRequestFacts(1, "a", "0" * 40)
 

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from pathlib import Path
 
 import pytest
-from factories import manifest
 
 from galfriday_gitops.load.safe_yaml import load
 from galfriday_gitops.write.edit import EditError, set_mapping, set_scalar
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.factories import manifest
+from tests.support.repo import ROOT
 
 
 def changed_lines(before: bytes, after: bytes) -> list[str]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from conftest import Repo, gfops
-from factories import manifest
-from forge.loopback import TOKEN, LoopbackGitHub
-
 from galfriday_gitops.load.state import load_state
 from galfriday_gitops.resources import ModelStage
+from tests.support.cli import gfops
+from tests.support.factories import manifest
+from tests.support.loopback import TOKEN, LoopbackGitHub
+from tests.support.repo import Repo
 
 BRANCH = "galfriday/promote/price-direction-1.3.0-staging"
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import yaml
-from conftest import Repo, gfops
 
 from galfriday_gitops.load.state import load_worktree
+from tests.support.cli import gfops
+from tests.support.dvc import dvc
+from tests.support.repo import Repo
 
 LOCK = """\
 schema: '2.0'
@@ -29,7 +28,7 @@ stages:
 
 
 def test_register_records_what_the_pipeline_trained_on(empty_repo: Repo) -> None:
-    subprocess.run([sys.executable, "-m", "dvc", "init", "-q"], cwd=empty_repo.path, check=True)
+    dvc(empty_repo.path, "init", "-q")
     empty_repo.write("dvc.lock", LOCK)
     empty_repo.write(
         "params.yaml", "data: {start: '2024-01-01', end: '2024-03-31'}\ntrain: {l2: 1.0}\n"

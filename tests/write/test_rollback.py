@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import Repo, gfops
-from factories import manifest
-from forge.loopback import LoopbackGitHub
-
 from galfriday_gitops.history import production_history_from_manifests
 from galfriday_gitops.load.state import load_state
 from galfriday_gitops.resources import ModelStage
+from tests.support.cli import gfops
+from tests.support.factories import manifest
+from tests.support.loopback import LoopbackGitHub
+from tests.support.repo import Repo
 
 BRANCH = "galfriday/rollback/price-direction"
 

@@ -26,22 +26,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import IDENTITY, Repo, gfops, make_repo
-from factories import fake_md5, manifest
-from forge.loopback import LoopbackGitHub
-from forge.openapi import OpenAPISpec
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.cli import gfops
+from tests.support.factories import dvc_file, manifest
+from tests.support.loopback import LoopbackGitHub
+from tests.support.openapi import OpenAPISpec
+from tests.support.repo import IDENTITY, ROOT, Repo, make_repo
+
 BOT = ("galfriday-bot", "bot@galfriday.dev")
 
 
 def register(repo: Repo, name: str, version: str, stage: str = "development") -> None:
     repo.write(f"models/{name}/{version}.yaml", manifest(name=name, version=version, stage=stage))
-    md5 = fake_md5(name, version)
-    repo.write(
-        f"artifacts/{name}/{version}/model.json.dvc",
-        f"outs:\n- md5: {md5}\n  size: 100\n  path: model.json\n",
-    )
+    repo.write(f"artifacts/{name}/{version}/model.json.dvc", dvc_file(name, version))
 
 
 def set_stage(repo: Repo, name: str, version: str, new: str) -> None:

@@ -9,6 +9,11 @@ def fake_md5(name: str, version: str) -> str:
     return hashlib.md5(f"{name}@{version}".encode(), usedforsecurity=False).hexdigest()
 
 
+def dvc_file(name: str, version: str) -> str:
+    """The ``.dvc`` file of a registered version's artifact (``artifacts/<n>/<v>/model.json``)."""
+    return f"outs:\n- md5: {fake_md5(name, version)}\n  size: 100\n  path: model.json\n"
+
+
 def manifest(
     name: str = "price-direction",
     version: str = "1.0.0",

@@ -10,18 +10,23 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from forge.loopback import BOT_LOGIN, INSTALLATION_TOKEN, TOKEN, LoopbackGitHub, RecordingSleep
-from forge.openapi import OpenAPISpec
 from galfriday_gitops.forge import GitHubForge
+from tests.support.loopback import (
+    BOT_LOGIN,
+    INSTALLATION_TOKEN,
+    TOKEN,
+    LoopbackGitHub,
+    RecordingSleep,
+)
+from tests.support.openapi import OpenAPISpec
+from tests.support.repo import ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-FETCH_SCRIPT = REPO_ROOT / "tools" / "fetch-github-specs.sh"
-SPECS = REPO_ROOT / ".cache" / "github-specs" / "node_modules" / "@octokit"
+FETCH_SCRIPT = ROOT / "tools" / "fetch-github-specs.sh"
+SPECS = ROOT / ".cache" / "github-specs" / "node_modules" / "@octokit"
 OPENAPI_PATH = SPECS / "openapi" / "generated" / "api.github.com.json"
 WEBHOOKS_PATH = SPECS / "webhooks-examples" / "api.github.com" / "index.json"
 
@@ -29,7 +34,7 @@ WEBHOOKS_PATH = SPECS / "webhooks-examples" / "api.github.com" / "index.json"
 _fetch_error: list[str] = []
 
 
-def _ensure_specs() -> None:
+def ensure_specs() -> None:
     if OPENAPI_PATH.is_file() and WEBHOOKS_PATH.is_file():
         return
     if _fetch_error:
@@ -48,7 +53,7 @@ def _ensure_specs() -> None:
         output, failed = str(exc), True
     if failed or not (OPENAPI_PATH.is_file() and WEBHOOKS_PATH.is_file()):
         _fetch_error.append(
-            f"GitHub specs unavailable: {FETCH_SCRIPT.relative_to(REPO_ROOT)} failed "
+            f"GitHub specs unavailable: {FETCH_SCRIPT.relative_to(ROOT)} failed "
             f"(needs npm and the npm registry): {output}"
         )
         pytest.fail(_fetch_error[0], pytrace=False)
@@ -56,13 +61,13 @@ def _ensure_specs() -> None:
 
 @pytest.fixture(scope="session")
 def spec() -> OpenAPISpec:
-    _ensure_specs()
+    ensure_specs()
     return OpenAPISpec(OPENAPI_PATH)
 
 
 @pytest.fixture(scope="session")
 def webhook_examples() -> dict[str, list[dict[str, Any]]]:
-    _ensure_specs()
+    ensure_specs()
     definitions = json.loads(WEBHOOKS_PATH.read_text(encoding="utf-8"))
     return {d["name"]: d["examples"] for d in definitions}
 
