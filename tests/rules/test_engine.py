@@ -1,4 +1,4 @@
-"""Rules one by one, through the library on real git repos: each passes and fails."""
+"""Rules one by one, through the reconciler on real git repos: each passes and fails."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ import datetime as dt
 import pytest
 
 from galfriday_gitops.diff.events import EventKind
-from galfriday_gitops.forge.base import PullCommit, Review
-from galfriday_gitops.resources import ModelStage
+from galfriday_gitops.forge.base import Review
 from galfriday_gitops.rules.engine import reconcile
-from galfriday_gitops.rules.reviews import PullRequestFacts, evaluate_reviews
+from galfriday_gitops.rules.reviews import PullRequestFacts
 from tests.support.factories import dvc_file, fake_md5, manifest
 from tests.support.repo import Repo
 
@@ -160,51 +159,6 @@ def test_policy_changes_need_the_owners(reg: Repo) -> None:
     frank = (Review(2, "frank", "User", "APPROVED", head, NOW),)
     verdict = reconcile(reg.path, "main", "change", PullRequestFacts(1, "alice", head, frank), NOW)
     assert "GF213" not in {f.rule for f in verdict.findings}
-
-
-def review(
-    id_: int, login: str, state: str, sha: str = "h", minute: int = 0, kind: str = "User"
-) -> Review:
-    return Review(id_, login, kind, state, sha, dt.datetime(2026, 1, 1, 0, minute, tzinfo=dt.UTC))  # type: ignore[arg-type]
-
-
-def test_review_semantics() -> None:
-    facts = PullRequestFacts(
-        1, "alice", "h",
-        (
-            review(1, "dave", "APPROVED", minute=1),
-            review(2, "dave", "COMMENTED", minute=2),  # a comment does not withdraw an approval
-            review(3, "erin", "APPROVED", minute=1),
-            review(4, "erin", "CHANGES_REQUESTED", minute=3),  # the latest decisive review wins
-            review(5, "carol", "APPROVED", sha="old"),
-            review(6, "bob", "APPROVED"),
-            review(7, "renovate[bot]", "APPROVED", kind="Bot"),
-            review(8, "ghost", "PENDING"),
-        ),
-        (PullCommit("c1", "bob", "bob", None),),
-    )  # fmt: skip
-    verdicts = {v.login: v for v in evaluate_reviews(facts, None)}
-    assert verdicts["dave"].approves and "no team" in verdicts["dave"].reason
-    assert not verdicts["erin"].approves and verdicts["erin"].state == "CHANGES_REQUESTED"
-    assert "stale" in verdicts["carol"].reason
-    assert "wrote a commit" in verdicts["bob"].reason
-    assert "bots" in verdicts["renovate[bot]"].reason
-    assert "ghost" not in verdicts
-
-
-def test_stage_enum_is_the_only_spelling() -> None:
-    assert [s.value for s in ModelStage] == (
-        [
-            "development",
-            "testing",
-            "staging",
-            "canary",
-            "production",
-            "deprecated",
-            "retired",
-            "archived",
-        ]
-    )
 
 
 def test_an_internal_error_blocks_with_gf290(
