@@ -6,7 +6,6 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,7 +27,7 @@ def run(cwd: Path, *argv: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``world/repo``: git + DVC, remote ``world/remote`` (relative, so copies stay whole).
 
     price-direction 1.0.0 in production, 1.1.0 in staging, both registered with gfops.

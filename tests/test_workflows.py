@@ -14,7 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -74,8 +74,8 @@ def _load(path: Path) -> dict[str, Any]:
     return data
 
 
-def _triggers(workflow: dict[str, Any]) -> dict[str, Any]:
-    # YAML 1.1 reads the bare key `on` as the boolean True.
+def _triggers(workflow: Mapping[Any, Any]) -> dict[str, Any]:
+    # YAML 1.1 reads the bare key `on` as the boolean True (so keys are not all strings).
     on = workflow.get("on", workflow.get(True))
     if isinstance(on, str):
         return {on: None}

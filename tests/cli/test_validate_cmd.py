@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -100,7 +101,7 @@ def test_paths_and_revisions(empty_repo: Repo) -> None:
     assert outside.code == 2 and "no such file" in outside.err
 
 
-def test_could_not_run_is_exit_2_without_traceback(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_could_not_run_is_exit_2_without_traceback(tmp_path: Path) -> None:
     result = gfops("-C", str(tmp_path), "status")
     assert result.code == 2
     assert "not inside a git repository" in result.err and "Traceback" not in result.err

@@ -8,11 +8,19 @@ from pathlib import Path
 import pytest
 
 from galfriday_gitops.errors import UserError
+from galfriday_gitops.findings import Finding
 from galfriday_gitops.load import state as state_mod
-from galfriday_gitops.load.state import load_state, load_worktree
-from galfriday_gitops.resources import ModelStage
+from galfriday_gitops.load.layout import Slot
+from galfriday_gitops.load.state import RegistryState, load_state, load_worktree
+from galfriday_gitops.resources import ModelStage, Resource
 from tests.support.factories import manifest
 from tests.support.repo import Repo
+
+
+def stage_of(state: RegistryState, name: str, version: str) -> ModelStage:
+    found = state.get(name, version)
+    assert found is not None, f"{name}@{version} is missing"
+    return found.stage
 
 
 @pytest.fixture
@@ -42,7 +50,8 @@ def test_queries(reg: Repo) -> None:
     assert state.findings == []
     assert state.models() == ["fx-carry", "price-direction"]
     assert [v.version for v in state.versions_of("price-direction")] == ["1.0.0", "1.1.0", "1.10.0"]
-    assert state.latest("price-direction").version == "1.10.0"  # SemVer, not string order
+    latest = state.latest("price-direction")
+    assert latest is not None and latest.version == "1.10.0"  # SemVer, not string order
     assert [v.version for v in state.in_stage("price-direction", ModelStage.PRODUCTION)] == [
         "1.0.0"
     ]
@@ -59,10 +68,10 @@ def test_reads_git_objects_not_the_work_tree(reg: Repo) -> None:
     reg.write("models/price-direction/1.1.0.yaml", manifest(version="1.1.0", stage="production"))
     (reg.path / "models/fx-carry/0.1.0.yaml").unlink()
     committed = load_state(reg.path, "HEAD")
-    assert committed.get("price-direction", "1.1.0").stage is ModelStage.STAGING
+    assert stage_of(committed, "price-direction", "1.1.0") is ModelStage.STAGING
     assert committed.get("fx-carry", "0.1.0") is not None
     on_disk = load_worktree(reg.path)
-    assert on_disk.get("price-direction", "1.1.0").stage is ModelStage.PRODUCTION
+    assert stage_of(on_disk, "price-direction", "1.1.0") is ModelStage.PRODUCTION
     assert on_disk.get("fx-carry", "0.1.0") is None
 
 
@@ -70,9 +79,9 @@ def test_older_revisions_are_loadable(reg: Repo) -> None:
     first = reg.git("rev-parse", "HEAD")
     reg.write("models/price-direction/1.1.0.yaml", manifest(version="1.1.0", stage="production"))
     reg.commit("promote")
-    assert load_state(reg.path, first).get("price-direction", "1.1.0").stage is ModelStage.STAGING
+    assert stage_of(load_state(reg.path, first), "price-direction", "1.1.0") is ModelStage.STAGING
     assert (
-        load_state(reg.path, "HEAD").get("price-direction", "1.1.0").stage is ModelStage.PRODUCTION
+        stage_of(load_state(reg.path, "HEAD"), "price-direction", "1.1.0") is ModelStage.PRODUCTION
     )
     with pytest.raises(UserError, match="unknown revision"):
         load_state(reg.path, "no-such-branch")
@@ -85,12 +94,15 @@ def test_second_load_parses_only_changed_blobs(reg: Repo, monkeypatch: pytest.Mo
     reg.commit("promote")
     parsed: list[bytes] = []
     real = state_mod.parse_blob
-    monkeypatch.setattr(
-        state_mod, "parse_blob", lambda raw, slot: parsed.append(raw) or real(raw, slot)
-    )
+
+    def counting(raw: bytes, slot: Slot) -> tuple[Resource | None, tuple[Finding, ...]]:
+        parsed.append(raw)
+        return real(raw, slot)
+
+    monkeypatch.setattr(state_mod, "parse_blob", counting)
     state = load_state(reg.path, "HEAD")  # a fresh process would use the same disk cache
     assert len(parsed) == 1
-    assert state.get("price-direction", "1.1.0").stage is ModelStage.PRODUCTION
+    assert stage_of(state, "price-direction", "1.1.0") is ModelStage.PRODUCTION
 
 
 def test_cached_invalid_files_still_report(reg: Repo) -> None:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
 import pytest
 
+from galfriday_gitops.gitio import REGISTRY_DIRS
 from galfriday_gitops.load import state as state_mod
+from galfriday_gitops.load.cache import BlobCache
 from galfriday_gitops.load.state import load_state
 from galfriday_gitops.load.summary import stage_summary
 from tests.support.factories import manifest
@@ -30,9 +35,15 @@ def test_same_table_as_a_full_load_and_only_changed_folders_are_read(
     loads: list[tuple[str, ...]] = []
     real = state_mod.load_state
 
-    def spy(*args: object, **kwargs: object) -> state_mod.RegistryState:
-        loads.append(tuple(kwargs.get("paths", ())))  # type: ignore[arg-type]
-        return real(*args, **kwargs)  # type: ignore[arg-type]
+    def spy(
+        repo: Path | str,
+        rev: str = "HEAD",
+        *,
+        blob_cache: BlobCache | None = None,
+        paths: Sequence[str] = REGISTRY_DIRS,
+    ) -> state_mod.RegistryState:
+        loads.append(tuple(paths))
+        return real(repo, rev, blob_cache=blob_cache, paths=paths)
 
     monkeypatch.setattr(state_mod, "load_state", spy)
     _, table, _ = stage_summary(reg.path, "HEAD")

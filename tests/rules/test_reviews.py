@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from galfriday_gitops.forge.base import PullCommit, Review
+from galfriday_gitops.forge.base import PullCommit, Review, ReviewState
 from galfriday_gitops.rules.reviews import PullRequestFacts, evaluate_reviews
 
 
 def review(
-    id_: int, login: str, state: str, sha: str = "h", minute: int = 0, kind: str = "User"
+    id_: int, login: str, state: ReviewState, sha: str = "h", minute: int = 0, kind: str = "User"
 ) -> Review:
-    return Review(id_, login, kind, state, sha, dt.datetime(2026, 1, 1, 0, minute, tzinfo=dt.UTC))  # type: ignore[arg-type]
+    return Review(id_, login, kind, state, sha, dt.datetime(2026, 1, 1, 0, minute, tzinfo=dt.UTC))
 
 
 def test_review_semantics() -> None:

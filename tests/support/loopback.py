@@ -142,7 +142,7 @@ class LoopbackGitHub:
         self, login: str, *, user_type: str = "User", token: str | None = None
     ) -> dict[str, Any]:
         """A simple-user object; with ``token``, that token authenticates as this user."""
-        user = self.spec.example("simple-user")
+        user: dict[str, Any] = self.spec.example("simple-user")
         user_id = next(self._ids)
         user.update(
             login=login,
@@ -182,7 +182,7 @@ class LoopbackGitHub:
         body: str | None = "Promote model",
         title: str = "Promote model",
     ) -> dict[str, Any]:
-        pull = self.spec.example("pull-request")
+        pull: dict[str, Any] = self.spec.example("pull-request")
         full = f"{self.owner}/{self.repo}"
         pull.update(
             number=number,
@@ -226,7 +226,7 @@ class LoopbackGitHub:
         user_type: str = "User",
     ) -> dict[str, Any]:
         """A review; ``user=None`` is a deleted account (GitHub sends ``"user": null``)."""
-        review = self.spec.example("pull-request-review-items")[0]
+        review: dict[str, Any] = self.spec.example("pull-request-review-items")[0]
         review_id = next(self._ids)
         if user is not None and user not in self.users:
             self.add_user(user, user_type=user_type)
@@ -246,7 +246,7 @@ class LoopbackGitHub:
     def add_commit(
         self, pr: int, *, author: str | None = "octocat", committer: str | None = "web-flow"
     ) -> dict[str, Any]:
-        entry = self.spec.example("commit-items")[0]
+        entry: dict[str, Any] = self.spec.example("commit-items")[0]
         sha = fake_sha(pr, len(self.commits[pr]))
         entry.update(
             sha=sha,
@@ -268,7 +268,7 @@ class LoopbackGitHub:
         is_pull: bool = False,
         labels: list[str] | None = None,
     ) -> dict[str, Any]:
-        issue = self.spec.example("issue")
+        issue: dict[str, Any] = self.spec.example("issue")
         full = f"{self.owner}/{self.repo}"
         issue.update(
             id=next(self._ids),
@@ -297,12 +297,12 @@ class LoopbackGitHub:
         return self._add_issue_entry(number, title, "", author, labels=labels)
 
     def _label(self, name: str) -> dict[str, Any]:
-        label = self.spec.example("label-items")[0]
+        label: dict[str, Any] = self.spec.example("label-items")[0]
         label.update(id=next(self._ids), name=name, url=f"https://api.github.com/labels/{name}")
         return self._validated("label", label)
 
     def add_comment(self, issue: int, author: str | None, body: str) -> dict[str, Any]:
-        comment = self.spec.example("issue-comment")
+        comment: dict[str, Any] = self.spec.example("issue-comment")
         comment_id = next(self._ids)
         comment.update(id=comment_id, body=body, user=self._user(author))
         self.comments[issue].append(self._validated("issue-comment", comment))
@@ -390,7 +390,7 @@ class LoopbackGitHub:
             return self._send(op, 404, _not_found())
         with self._lock:
             status, body = handler(ctx)
-            extra = {}
+            extra: dict[str, str] = {}
             if isinstance(body, list) and method == "GET" and status == 200:
                 body, extra = self._page(body, url.path, ctx.query)
         return self._send(op, status, body, extra)

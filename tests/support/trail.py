@@ -24,6 +24,7 @@ import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -169,9 +170,12 @@ def audit_tags(repo: Repo) -> dict[str, str]:
     return dict(line.rsplit(" ", 1) for line in out.splitlines() if line)
 
 
-def tag_record(repo: Repo, name: str) -> dict[str, object]:
+def tag_record(repo: Repo, name: str) -> dict[str, Any]:
+    """The JSON record in an audit tag's message."""
     body = repo.git("for-each-ref", "--format=%(contents:body)", f"refs/tags/{name}")
-    return json.loads(body.split("--- galfriday-audit/v1 ---", 1)[1])  # type: ignore[no-any-return]
+    record = json.loads(body.split("--- galfriday-audit/v1 ---", 1)[1])
+    assert isinstance(record, dict), record
+    return record
 
 
 def recreate(repo: Repo, name: str, message: str, *, sign_with: Path | None = None) -> None:

@@ -50,7 +50,8 @@ def test_register_records_what_the_pipeline_trained_on(empty_repo: Repo) -> None
         "dvc.stage": "train",
         "dvc.dep.data/prepared/train.parquet": "9d4b164ce7fc278ba75f98f6ba1bb499",
     }
-    assert str(training.data_window.start) == "2024-01-01"  # type: ignore[union-attr]
+    assert training.data_window is not None
+    assert str(training.data_window.start) == "2024-01-01"
     assert version.spec.hyperparameters == {"l2": 1.0}
     tracked = yaml.safe_load((empty_repo.path / "artifacts/m/1.0.0/model.json.dvc").read_text())
     assert tracked["outs"][0]["md5"] == version.spec.artifacts[0].md5
