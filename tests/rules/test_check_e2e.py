@@ -596,13 +596,40 @@ def test_a_conflicting_branch_cannot_be_judged(reg: Repo) -> None:
     )
 
 
+EVIL_NAME = "models/price-direction/x\n::add-mask::oops.yaml"
+# How each format prints that name: the newline escaped, so no output line can start with
+# an attacker's workflow command (the github format percent-encodes its properties).
+ESCAPED_NAME = {
+    "text": "models/price-direction/x\\x0a::add-mask::oops.yaml",
+    "github": "models/price-direction/x%0A%3A%3Aadd-mask%3A%3Aoops.yaml",
+    "markdown": "models/price-direction/x\\x0a::add-mask::oops.yaml",
+}
+# The finding (GF113: the file name is no version) as each format prints it.
+FINDING_LINE = {
+    "text": ESCAPED_NAME["text"] + ":1:1: GF113 ",
+    "github": f"::error file={ESCAPED_NAME['github']},line=1,col=1,title=GF113 invalid-semver::",
+    "markdown": f"| GF113 invalid-semver | `{ESCAPED_NAME['markdown']}:1` |",
+}
+
+
+def injects_a_workflow_command(out: str) -> bool:
+    """A line GitHub Actions would run as the attacker's ``::add-mask::`` command."""
+    return any(line.startswith("::add-mask") for line in out.splitlines())
+
+
 def test_crafted_file_names_cannot_inject_workflow_commands(reg: Repo) -> None:
     reg.git("checkout", "-q", "-b", "evil", "main")
-    reg.write("models/price-direction/x\n::add-mask::oops.yaml", "a: 1\n")
+    reg.write(EVIL_NAME, "a: 1\n")
     reg.commit("evil name")
-    for fmt in ("text", "github", "markdown"):
-        out = gfops("check", "--base", "main", "--head", "HEAD", "--format", fmt, cwd=reg.path).out
-        assert not any(line.startswith("::add-mask") for line in out.splitlines()), fmt
+    for fmt, escaped in ESCAPED_NAME.items():
+        result = gfops("check", "--base", "main", "--head", "HEAD", "--format", fmt, cwd=reg.path)
+        assert result.code == 1, (fmt, result.err)  # judged and blocked, not crashed
+        lines = [line.lstrip() for line in result.out.splitlines()]
+        assert any(line.startswith(FINDING_LINE[fmt]) for line in lines), (fmt, result.out)
+        assert not injects_a_workflow_command(result.out), fmt
+        # Positive control: the same report with the name printed unescaped is caught.
+        unescaped = result.out.replace(escaped, EVIL_NAME)
+        assert unescaped != result.out and injects_a_workflow_command(unescaped), fmt
 
 
 def test_status_is_posted_for_a_pull_request_target_run(
