@@ -61,7 +61,7 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
         args,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=120,  # hang guard: each tool run takes < 0.5 s on a quiet machine
         check=False,
         cwd=ROOT,
         env={**os.environ, **OFFLINE},

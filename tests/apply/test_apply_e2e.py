@@ -122,6 +122,7 @@ def test_two_concurrent_applies_leave_one_consistent_trail(unapplied: Path, tmp_
         )
         for _ in range(2)
     ]
+    # Hang guard (a deadlock between the two would hang): both finish in ~1.5 s when quiet.
     outs = [p.communicate(timeout=60) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], [e for _, e in outs]
     assert set(audit_tags(repo)) == EXPECTED_TAGS

@@ -376,6 +376,7 @@ def test_request_timeout_is_an_error(github: LoopbackGitHub, sleeps: RecordingSl
     silent.listen(1)  # accepts the connection, never answers
     try:
         port = silent.getsockname()[1]
+        # The timeout is what this test exercises (the server never answers), not a guard.
         client = GitHubForge(
             "o/r", TOKEN, f"http://127.0.0.1:{port}", timeout=0.2, max_retries=1, sleep=sleeps
         )
@@ -594,6 +595,7 @@ def test_nullable_conversion() -> None:
 
 
 def test_fetch_script_is_idempotent(spec: OpenAPISpec) -> None:
+    # Hang guard: with the specs in place the script returns in 0.01 s.
     result = subprocess.run(
         ["bash", str(FETCH_SCRIPT)], capture_output=True, text=True, timeout=60, check=False
     )
@@ -616,7 +618,7 @@ def test_fetch_script_fails_loudly(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         env=env,
-        timeout=60,
+        timeout=60,  # hang guard: the failing npm stops the script in 0.01 s
         check=False,
     )
     assert result.returncode != 0

@@ -44,7 +44,7 @@ def ensure_specs() -> None:
             ["bash", str(FETCH_SCRIPT)],
             capture_output=True,
             text=True,
-            timeout=300,
+            timeout=300,  # hang guard: a fresh fetch took 3.5 s (npm cache warm)
             check=False,
         )
         output = (result.stderr or result.stdout).strip()
@@ -104,5 +104,9 @@ def sleeps() -> RecordingSleep:
 @pytest.fixture
 def client(github: LoopbackGitHub, sleeps: RecordingSleep) -> GitHubForge:
     return GitHubForge(
-        f"{github.owner}/{github.repo}", TOKEN, github.api_url, timeout=5.0, sleep=sleeps
+        f"{github.owner}/{github.repo}",
+        TOKEN,
+        github.api_url,
+        timeout=5.0,  # hang guard per request: the loopback answers in milliseconds
+        sleep=sleeps,
     )

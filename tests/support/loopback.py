@@ -128,7 +128,7 @@ class LoopbackGitHub:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
-        self._thread.join(timeout=5)
+        self._thread.join(timeout=5)  # hang guard: the server thread ends in milliseconds
 
     # ------------------------------------------------------------- canned objects
 
