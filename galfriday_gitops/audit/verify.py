@@ -23,10 +23,10 @@ from galfriday_gitops.apply.apply import Planned, automation, parse_identity
 from galfriday_gitops.apply.message import AuditRecord, AuditTag, Identity
 from galfriday_gitops.apply.tags import TagAction
 from galfriday_gitops.audit.history import Change, CommitChanges, walk
+from galfriday_gitops.catalogue import rule
 from galfriday_gitops.diff.events import EventKind
 from galfriday_gitops.findings import Finding
 from galfriday_gitops.resources import Automation
-from galfriday_gitops.rules.catalogue import rule
 
 
 def _ref(tag: AuditTag) -> str:

@@ -13,8 +13,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from galfriday_gitops.catalogue import rule
 from galfriday_gitops.findings import Finding
-from galfriday_gitops.rules.catalogue import rule
 from galfriday_gitops.semver import is_semver
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")

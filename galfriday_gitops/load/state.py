@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from galfriday_gitops import gitio
+from galfriday_gitops.catalogue import rule
 from galfriday_gitops.errors import UserError
 from galfriday_gitops.findings import Finding
 from galfriday_gitops.load import cache as cache_mod
@@ -39,7 +40,6 @@ from galfriday_gitops.resources import (
     StagePolicy,
     Teams,
 )
-from galfriday_gitops.rules.catalogue import rule
 from galfriday_gitops.semver import Version
 
 R = TypeVar("R", bound=Resource)

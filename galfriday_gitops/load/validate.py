@@ -14,10 +14,10 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
+from galfriday_gitops.catalogue import rule
 from galfriday_gitops.findings import Finding
 from galfriday_gitops.load.safe_yaml import Document, Path
 from galfriday_gitops.resources import API_VERSION, KINDS, ModelStage, Resource
-from galfriday_gitops.rules.catalogue import rule
 
 _STAGES = [s.value for s in ModelStage]
 _SEMVER_FIELDS = frozenset({"version", "parent", "control", "treatment", "replacement", "winner"})

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from galfriday_gitops.catalogue import RULES
 from galfriday_gitops.findings import Severity
-from galfriday_gitops.rules.catalogue import RULES
 from galfriday_gitops.rules.engine import Verdict
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}

@@ -7,8 +7,8 @@ reason it counted or not.
 
 from __future__ import annotations
 
+from galfriday_gitops.catalogue import RULES
 from galfriday_gitops.findings import printable
-from galfriday_gitops.rules.catalogue import RULES
 from galfriday_gitops.rules.engine import Verdict
 
 MARKER = "<!-- galfriday-gitops:check -->"

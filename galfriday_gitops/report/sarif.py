@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from galfriday_gitops.catalogue import RULES
 from galfriday_gitops.findings import Severity
-from galfriday_gitops.rules.catalogue import RULES
 from galfriday_gitops.rules.engine import Verdict
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

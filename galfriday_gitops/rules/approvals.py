@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import cast
 
+from galfriday_gitops.catalogue import rule
 from galfriday_gitops.diff.events import Event, EventKind
 from galfriday_gitops.findings import Finding
 from galfriday_gitops.resources import Approvals
-from galfriday_gitops.rules.catalogue import rule
 from galfriday_gitops.rules.context import Context
 from galfriday_gitops.rules.reviews import Tally, tally
 from galfriday_gitops.rules.stages import entering

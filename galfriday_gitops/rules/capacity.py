@@ -4,10 +4,10 @@ pull requests that are each fine alone from both landing through a merge queue."
 
 from __future__ import annotations
 
+from galfriday_gitops.catalogue import rule
 from galfriday_gitops.diff.events import EventKind
 from galfriday_gitops.findings import Finding
 from galfriday_gitops.resources import ModelStage
-from galfriday_gitops.rules.catalogue import rule
 from galfriday_gitops.rules.context import Context
 
 

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from galfriday_gitops import gitio
+from galfriday_gitops.catalogue import RULES
 from galfriday_gitops.diff.events import Event, diff
 from galfriday_gitops.findings import Finding, Severity
 from galfriday_gitops.load.state import load_state, open_cache
 from galfriday_gitops.rules import approvals, capacity, stages, versions
-from galfriday_gitops.rules.catalogue import RULES
 from galfriday_gitops.rules.context import Context
 from galfriday_gitops.rules.reviews import PullRequestFacts, ReviewVerdict, Tally
 

@@ -7,10 +7,10 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
+from galfriday_gitops.catalogue import rule
 from galfriday_gitops.diff.events import Event, EventKind
 from galfriday_gitops.findings import Finding
 from galfriday_gitops.resources import ExperimentStatus, ModelStage, ModelVersion
-from galfriday_gitops.rules.catalogue import rule
 from galfriday_gitops.rules.context import Context
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from galfriday_gitops import gitio
+from galfriday_gitops.catalogue import rule
 from galfriday_gitops.diff.events import EventKind
 from galfriday_gitops.findings import Finding
 from galfriday_gitops.load.safe_yaml import YamlError, load
 from galfriday_gitops.resources import MUTABLE_VERSION_FIELDS, ModelStage
-from galfriday_gitops.rules.catalogue import rule
 from galfriday_gitops.rules.context import Context
 
 

@@ -55,12 +55,12 @@ def _event_name(payload: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from galfriday_gitops.catalogue import rule
     from galfriday_gitops.findings import printable
     from galfriday_gitops.forge.base import ForgeError
     from galfriday_gitops.forge.events import EVENT_NAMES, ForgeEvent, load_event
     from galfriday_gitops.forge.github import GitHubForge, parse_pull_commits, parse_reviews
     from galfriday_gitops.report import github, markdown, sarif, text
-    from galfriday_gitops.rules.catalogue import rule
     from galfriday_gitops.rules.engine import reconcile
     from galfriday_gitops.rules.reviews import PullRequestFacts, facts_from_forge
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from galfriday_gitops.rules.catalogue import RULES
+from galfriday_gitops.catalogue import RULES
 
 HELP = "list every rule id the toolkit reports"
 

@@ -7,10 +7,10 @@ import sys
 from pathlib import Path
 
 from galfriday_gitops import gitio
+from galfriday_gitops.catalogue import rule
 from galfriday_gitops.cli.output import add_format, print_json
 from galfriday_gitops.errors import UserError
 from galfriday_gitops.findings import Finding, blocking
-from galfriday_gitops.rules.catalogue import rule
 
 HELP = "validate manifests, policies and experiments (exit 0 valid, 1 invalid, 2 could not run)"
 
