@@ -35,6 +35,7 @@ from galfriday_gitops.apply.message import (
     read_audit_tags,
 )
 from galfriday_gitops.apply.tags import TagAction, TagName
+from galfriday_gitops.catalogue import Phase, phase_of
 from galfriday_gitops.diff.events import Event, EventKind, diff
 from galfriday_gitops.errors import UserError
 from galfriday_gitops.load.state import RegistryState, load_state
@@ -200,8 +201,8 @@ def judge_commit(
     findings = judge(ctx)
     tallies = approvals.tallies(ctx)
     verdict = Verdict(base.rev or "", entry.sha, events, findings, ctx.reviews, tallies)
-    # Only the reconciler's own rules: the audit rules (GF300+) judge tags, not commits.
-    rules = {k: v for k, v in verdict.rule_status().items() if k < "GF300"}
+    # Only the gate rules, each by id (the record has never carried the "schema" summary).
+    rules = {k: v for k, v in verdict.rule_status().items() if phase_of(k) is Phase.GATE}
     return Judgement(
         pr=pr_number(entry.subject),
         verdict="allowed" if verdict.allowed else "blocked",

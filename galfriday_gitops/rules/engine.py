@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from galfriday_gitops import gitio
-from galfriday_gitops.catalogue import RULES
+from galfriday_gitops.catalogue import RULES, Phase, in_phase, phase_of
 from galfriday_gitops.diff.events import Event, diff
 from galfriday_gitops.findings import Finding, Severity
 from galfriday_gitops.load.state import load_state, open_cache
@@ -54,12 +54,15 @@ class Verdict:
         return not any(f.severity is Severity.ERROR for f in self.findings)
 
     def rule_status(self) -> dict[str, str]:
-        """Each rule: failed (with findings) or passed; loading rules folded into 'schema'."""
+        """Each gate rule: failed (with findings) or passed; load rules folded into 'schema'.
+
+        Audit rules are not the reconciler's: they judge the trail on main, not a change.
+        """
         failed = {f.rule for f in self.findings}
-        status = {"schema": "failed" if any(r < "GF200" for r in failed) else "passed"}
-        for rule_id in RULES:
-            if "GF200" <= rule_id < "GF300":  # GF3xx are audit rules, not reconciler rules
-                status[rule_id] = "failed" if rule_id in failed else "passed"
+        load_failed = any(phase_of(r) is Phase.LOAD for r in failed)
+        status = {"schema": "failed" if load_failed else "passed"}
+        for r in in_phase(Phase.GATE):
+            status[r.id] = "failed" if r.id in failed else "passed"
         return status
 
     def to_dict(self) -> dict[str, Any]:
