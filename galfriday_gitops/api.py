@@ -39,6 +39,7 @@ from pathlib import Path
 
 from galfriday_gitops import gitio
 from galfriday_gitops.load.state import RegistryState, load_state
+from galfriday_gitops.paths import model_dir
 from galfriday_gitops.resources import ModelStage, ModelVersion
 
 __all__ = [
@@ -235,7 +236,7 @@ class Registry:
         if name not in self._state.models():
             known = ", ".join(self._state.models()) or "none"
             raise ResolveError(f"no model {name!r} at {self._at}; models: {known}")
-        broken = [f for f in self._state.findings if f.file.startswith(f"models/{name}/")]
+        broken = [f for f in self._state.findings if f.file.startswith(model_dir(name) + "/")]
         if broken:  # a broken manifest could hide the version that really holds a stage
             first = broken[0]
             raise RegistryError(

@@ -18,8 +18,6 @@ from pathlib import Path
 
 from galfriday_gitops.errors import UserError
 
-REGISTRY_DIRS = ("models", "policies", "experiments")
-
 MODE_SYMLINK = "120000"
 MODE_SUBMODULE = "160000"
 
@@ -107,7 +105,7 @@ def _tree_entries(out: bytes) -> list[TreeEntry]:
     return entries
 
 
-def ls_tree(repo: Path | str, commit: str, paths: Sequence[str] = REGISTRY_DIRS) -> list[TreeEntry]:
+def ls_tree(repo: Path | str, commit: str, paths: Sequence[str]) -> list[TreeEntry]:
     """Every entry below ``paths`` at ``commit`` (recursive; submodules show as commits)."""
     return _tree_entries(git(repo, "ls-tree", "-r", "-z", "--full-tree", commit, "--", *paths))
 

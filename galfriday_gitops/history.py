@@ -12,6 +12,7 @@ from pathlib import Path
 
 from galfriday_gitops import gitio
 from galfriday_gitops.load.state import load_state
+from galfriday_gitops.paths import model_dir
 from galfriday_gitops.resources import ModelStage
 
 
@@ -36,7 +37,13 @@ def production_history_from_manifests(
     """
     commit = gitio.rev_parse(repo, rev)
     log = gitio.git_text(
-        repo, "log", "--first-parent", "--format=%H%x09%cI%x09%s", commit, "--", f"models/{name}/"
+        repo,
+        "log",
+        "--first-parent",
+        "--format=%H%x09%cI%x09%s",
+        commit,
+        "--",
+        model_dir(name) + "/",
     )
     periods: list[ProductionPeriod] = []
     for line in reversed(log.splitlines()):

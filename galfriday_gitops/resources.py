@@ -25,12 +25,10 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
+from galfriday_gitops import paths
 from galfriday_gitops.semver import SEMVER_PATTERN, is_semver
 
 API_VERSION = "galfriday/v1"
-
-NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
-_NAME = re.compile(NAME_PATTERN)
 
 
 class ModelStage(StrEnum):
@@ -52,7 +50,7 @@ class ModelStage(StrEnum):
 
 
 def _check_name(value: str) -> str:
-    if not _NAME.match(value):
+    if not paths.is_name(value):
         raise PydanticCustomError(
             "gf_name",
             "{value!r} is not a valid name: use 1-64 characters from [a-z0-9._-], "
@@ -233,7 +231,7 @@ class ModelVersion(Base):
 
     @model_validator(mode="after")
     def _artifacts_in_version_folder(self) -> ModelVersion:
-        prefix = f"artifacts/{self.metadata.name}/{self.metadata.version}/"
+        prefix = paths.artifact_dir(self.metadata.name, self.metadata.version) + "/"
         for artifact in self.spec.artifacts:
             if not artifact.path.startswith(prefix) or "*" in artifact.path:
                 raise PydanticCustomError(

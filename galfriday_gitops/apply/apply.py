@@ -39,6 +39,7 @@ from galfriday_gitops.catalogue import Phase, phase_of
 from galfriday_gitops.diff.events import Event, EventKind, diff
 from galfriday_gitops.errors import UserError
 from galfriday_gitops.load.state import RegistryState, load_state
+from galfriday_gitops.paths import MODELS, split_manifest_path
 from galfriday_gitops.resources import Teams
 from galfriday_gitops.rules import approvals
 from galfriday_gitops.rules.context import Context
@@ -103,9 +104,10 @@ class Planned:
 
 
 def _model_version(path: str) -> tuple[str, str]:
-    """``models/<name>/<version>.yaml`` -> (name, version)."""
-    _, name, file = path.split("/", 2)
-    return name, file.removesuffix(".yaml")
+    """(name, version) of a renamed version's old manifest path."""
+    found = split_manifest_path(path)
+    assert found is not None, path  # only manifests are renamed (diff)
+    return found
 
 
 class Registrations:
@@ -373,7 +375,7 @@ def apply(
     first-parent history). Safe to repeat: facts already tagged are left alone."""
     after_sha = gitio.rev_parse(repo, after)
     before_sha = None if before is None or set(before) <= {"0"} else gitio.rev_parse(repo, before)
-    entries = gitio.first_parent_log(repo, after_sha, exclude=before_sha, paths=("models",))
+    entries = gitio.first_parent_log(repo, after_sha, exclude=before_sha, paths=(MODELS,))
     trail = _Trail(read_audit_tags(repo))
     regs = Registrations(repo)
     result = ApplyResult()

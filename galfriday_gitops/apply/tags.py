@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from galfriday_gitops.paths import NAME
 from galfriday_gitops.semver import SEMVER_PATTERN
 
 
@@ -31,11 +32,10 @@ class TagAction(StrEnum):
     UNASSIGN = "unassign"
 
 
-_NAME = r"[a-z0-9][a-z0-9._-]{0,63}"
 _STAGE = r"[a-z][a-z0-9_-]*"
 _SEMVER = SEMVER_PATTERN.removeprefix("^").removesuffix("$")
 _TAG = re.compile(
-    rf"^(?P<model>{_NAME})"
+    rf"^(?P<model>{NAME})"
     rf"(?:@v(?P<version>{_SEMVER})|#(?P<stage>{_STAGE}))"
     r"(?P<cancel>!?)(?:#(?P<counter>[1-9][0-9]*))?$"
 )

@@ -18,6 +18,7 @@ from galfriday_gitops.apply.apply import Planned, Registrations, commit_events, 
 from galfriday_gitops.apply.message import AuditTag, read_audit_tags
 from galfriday_gitops.diff.events import Event, EventKind
 from galfriday_gitops.load.state import RegistryState
+from galfriday_gitops.paths import MODELS, POLICIES, model_dir
 
 
 def iso(seconds: int) -> str:
@@ -101,7 +102,7 @@ class CommitChanges:
 
 
 def walk(
-    repo: Path | str, rev: str, *, paths: Sequence[str] = ("models",)
+    repo: Path | str, rev: str, *, paths: Sequence[str] = (MODELS,)
 ) -> tuple[list[CommitChanges], list[AuditTag]]:
     """Every first-parent commit of ``rev`` touching ``paths``, with its audited changes
     joined to the audit tags (matched by the fact they record), and all audit tags."""
@@ -129,7 +130,7 @@ def walk(
 
 def timeline(repo: Path | str, rev: str, model: str | None = None) -> list[Change]:
     """The audited changes on ``rev``, oldest first (of one model, when given)."""
-    paths = (f"models/{model}",) if model else ("models",)
+    paths = (model_dir(model),) if model else (MODELS,)
     commits, _ = walk(repo, rev, paths=paths)
     changes = [c for cc in commits for c in cc.changes]
     if model is not None:
@@ -159,13 +160,13 @@ class PolicyChange:
 def policy_changes(repo: Path | str, rev: str) -> list[PolicyChange]:
     """Commits on ``rev``'s first-parent line that changed ``policies/``."""
     out = []
-    for entry in gitio.first_parent_log(repo, gitio.rev_parse(repo, rev), paths=("policies",)):
+    for entry in gitio.first_parent_log(repo, gitio.rev_parse(repo, rev), paths=(POLICIES,)):
         _, _, events = commit_events(repo, entry)
         guarded = [
             e
             for e in events
             if e.kind in (EventKind.POLICY_CHANGED, EventKind.TEAMS_CHANGED)
-            and e.path.startswith("policies/")
+            and e.path.startswith(POLICIES + "/")
         ]
         if guarded:
             paths = tuple(sorted({e.path for e in guarded}))

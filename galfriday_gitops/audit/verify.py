@@ -26,6 +26,7 @@ from galfriday_gitops.audit.history import Change, CommitChanges, walk
 from galfriday_gitops.catalogue import rule
 from galfriday_gitops.diff.events import EventKind
 from galfriday_gitops.findings import Finding
+from galfriday_gitops.paths import POLICIES
 from galfriday_gitops.resources import Automation
 
 
@@ -41,7 +42,7 @@ def signers_path(auto: Automation) -> str:
     """The allowed-signers file: a path under ``policies/`` (given with or without it)."""
     assert auto.allowed_signers is not None
     name = auto.allowed_signers
-    return name if name.startswith("policies/") else f"policies/{name}"
+    return name if name.startswith(POLICIES + "/") else f"{POLICIES}/{name}"
 
 
 def _describe(change: Change) -> str:

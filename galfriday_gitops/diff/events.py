@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from galfriday_gitops.load.state import RegistryState
+from galfriday_gitops.paths import EXPERIMENTS, POLICIES
 from galfriday_gitops.resources import Experiment, ModelStage, ModelVersion, Teams
 
 
@@ -103,7 +104,7 @@ def diff(base: RegistryState, head: RegistryState, extra_paths: Sequence[str] = 
         old_res = old.resource if old else None
         new_res = new.resource if new else None
         folder = path.split("/", 1)[0]
-        if folder == "policies":
+        if folder == POLICIES:
             kind = (
                 EventKind.TEAMS_CHANGED
                 if isinstance(new_res, Teams) or isinstance(old_res, Teams)
@@ -111,7 +112,7 @@ def diff(base: RegistryState, head: RegistryState, extra_paths: Sequence[str] = 
             )
             events.append(Event(kind, path))
             continue
-        if folder == "experiments":
+        if folder == EXPERIMENTS:
             name = new_res.metadata.name if isinstance(new_res, Experiment) else None
             events.append(Event(EventKind.EXPERIMENT_CHANGED, path, name=name))
             continue
@@ -179,6 +180,6 @@ def diff(base: RegistryState, head: RegistryState, extra_paths: Sequence[str] = 
     for path in extra_paths:
         if path.startswith(".github/"):
             events.append(Event(EventKind.WORKFLOW_CHANGED, path))
-        elif path.startswith("policies/") and path not in base.entries | head.entries:
+        elif path.startswith(POLICIES + "/") and path not in base.entries | head.entries:
             events.append(Event(EventKind.POLICY_CHANGED, path))  # e.g. allowed_signers
     return events

@@ -22,7 +22,14 @@ from galfriday_gitops.findings import Finding
 if TYPE_CHECKING:  # resources (pydantic) load lazily: a warm `status` never needs them
     from galfriday_gitops.resources import Resource
 
-_SOURCES = ("resources.py", "load/safe_yaml.py", "load/validate.py", "semver.py")
+_SOURCES = (
+    "resources.py",
+    "load/safe_yaml.py",
+    "load/validate.py",
+    "semver.py",
+    "paths.py",
+    "catalogue.py",
+)
 
 
 def _fingerprint() -> str:

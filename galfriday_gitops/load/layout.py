@@ -9,15 +9,13 @@ Markdown files are ignored anywhere; other files under ``policies/`` are allowed
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from galfriday_gitops import paths
 from galfriday_gitops.catalogue import rule
 from galfriday_gitops.findings import Finding
 from galfriday_gitops.semver import is_semver
-
-_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
 POLICY_KINDS = frozenset({"StagePolicy", "Teams", "DriftPolicy", "LifecyclePolicy"})
 
@@ -36,31 +34,32 @@ def classify(path: str) -> Slot | Finding | None:
     if parts[-1].endswith(".md"):
         return None
     top = parts[0]
-    if top == "models":
-        if len(parts) != 3 or not parts[2].endswith(".yaml"):
+    if top == paths.MODELS:
+        found = paths.split_manifest_path(path)
+        if found is None:
             return rule("GF121").finding(
                 path, 1, "expected models/<name>/<version>.yaml (one manifest per version)"
             )
-        name, version = parts[1], parts[2].removesuffix(".yaml")
-        if not _NAME.match(name):
+        name, version = found
+        if not paths.is_name(name):
             return rule("GF112").finding(path, 1, f"model folder {name!r} is not a valid name")
         if not is_semver(version):
             return rule("GF113").finding(
                 path, 1, f"file name {version!r} is not a SemVer version (e.g. 1.2.0.yaml)"
             )
-        return Slot("models", frozenset({"ModelVersion"}))
-    if top == "policies":
+        return Slot(paths.MODELS, frozenset({"ModelVersion"}))
+    if top == paths.POLICIES:
         if len(parts) != 2:
             return rule("GF121").finding(path, 1, "policies/ holds files, not folders")
         if parts[1].endswith(".yml"):
             return rule("GF121").finding(path, 1, "use the .yaml extension")
         if not parts[1].endswith(".yaml"):
             return None
-        return Slot("policies", POLICY_KINDS)
-    if top == "experiments":
-        if len(parts) != 2 or not parts[1].endswith(".yaml"):
+        return Slot(paths.POLICIES, POLICY_KINDS)
+    if top == paths.EXPERIMENTS:
+        if paths.split_experiment_path(path) is None:
             return rule("GF121").finding(path, 1, "expected experiments/<name>.yaml")
-        return Slot("experiments", frozenset({"Experiment"}))
+        return Slot(paths.EXPERIMENTS, frozenset({"Experiment"}))
     return None
 
 
@@ -71,24 +70,20 @@ def check_placement(
 
     ``name_line`` finds the line of metadata.name lazily: only a mismatch needs it.
     """
-    parts = path.split("/")
     if kind == "ModelVersion":
-        folder, stem = parts[1], parts[2].removesuffix(".yaml")
-        if (name, version) != (folder, stem):
+        if path != paths.manifest_path(name, version):
             return [
                 rule("GF120").finding(
                     path,
                     name_line(),
-                    f"metadata says {name}@{version} but the file is models/{folder}/{stem}.yaml",
-                    hint=f"move it to models/{name}/{version}.yaml",
+                    f"metadata says {name}@{version} but the file is {path}",
+                    hint=f"move it to {paths.manifest_path(name, version)}",
                 )
             ]
-    elif parts[0] == "experiments":
-        stem = parts[1].removesuffix(".yaml")
-        if name != stem:
-            return [
-                rule("GF120").finding(
-                    path, name_line(), f"metadata.name {name!r} differs from the file name {stem!r}"
-                )
-            ]
+    elif (stem := paths.split_experiment_path(path)) is not None and name != stem:
+        return [
+            rule("GF120").finding(
+                path, name_line(), f"metadata.name {name!r} differs from the file name {stem!r}"
+            )
+        ]
     return []

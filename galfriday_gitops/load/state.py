@@ -30,6 +30,7 @@ from galfriday_gitops.load.layout import Slot, check_placement, classify
 from galfriday_gitops.load.safe_yaml import Document, YamlError, load
 from galfriday_gitops.load.safe_yaml import Path as DocPath
 from galfriday_gitops.load.validate import to_resource
+from galfriday_gitops.paths import REGISTRY_DIRS
 from galfriday_gitops.resources import (
     DriftPolicy,
     Experiment,
@@ -385,7 +386,7 @@ def load_state(
     rev: str = "HEAD",
     *,
     blob_cache: cache_mod.BlobCache | None = None,
-    paths: Sequence[str] = gitio.REGISTRY_DIRS,
+    paths: Sequence[str] = REGISTRY_DIRS,
 ) -> RegistryState:
     """The registry as committed at ``rev``, read from git objects (never the work tree).
 
@@ -439,7 +440,7 @@ def _walk_registry(root: Path, only: list[Path] | None) -> tuple[list[str], list
     """Registry files in the work tree; symlinks and submodules are findings, not followed."""
     files: list[str] = []
     findings: list[Finding] = []
-    for top in gitio.REGISTRY_DIRS:
+    for top in REGISTRY_DIRS:
         base = root / top
         if base.is_symlink():
             findings.append(

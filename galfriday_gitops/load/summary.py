@@ -15,6 +15,7 @@ from pathlib import Path
 
 from galfriday_gitops import gitio
 from galfriday_gitops.load.cache import BlobCache, default_path
+from galfriday_gitops.paths import EXPERIMENTS, MODELS, POLICIES, REGISTRY_DIRS
 
 Table = dict[str, dict[str, list[str]]]
 
@@ -24,10 +25,10 @@ def _units(repo: Path, commit: str) -> tuple[dict[str, str], int]:
     number of entries that are not folders where folders belong (each one an error)."""
     units: dict[str, str] = {}
     stray = 0
-    for item in gitio.ls_tree_shallow(repo, commit, ["models/", "policies", "experiments"]):
+    for item in gitio.ls_tree_shallow(repo, commit, [MODELS + "/", POLICIES, EXPERIMENTS]):
         if item.type == "tree":
             units[item.path] = item.oid
-        elif item.path in gitio.REGISTRY_DIRS or not item.path.endswith(".md"):
+        elif item.path in REGISTRY_DIRS or not item.path.endswith(".md"):
             stray += 1  # a registry folder that is a symlink, or a stray entry in models/
     return units, stray
 
@@ -50,7 +51,7 @@ def stage_summary(repo: Path, rev: str) -> tuple[str, Table, int]:
         state = load_state(repo, commit, blob_cache=cache, paths=missing)
         table = state.stage_table()
         for folder in missing:
-            name = folder.removeprefix("models/") if folder.startswith("models/") else None
+            name = folder.removeprefix(MODELS + "/") if folder.startswith(MODELS + "/") else None
             bad = sum(
                 1 for f in state.findings if f.file.startswith(folder + "/") or f.file == folder
             )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from galfriday_gitops.catalogue import rule
 from galfriday_gitops.diff.events import EventKind
 from galfriday_gitops.findings import Finding
+from galfriday_gitops.paths import manifest_path
 from galfriday_gitops.resources import ModelStage
 from galfriday_gitops.rules.context import Context
 
@@ -29,8 +30,8 @@ def check_capacity(ctx: Context) -> list[Finding]:
             rules = ctx.stage_rules(probe, stage) if probe else None
             if rules is None or rules.capacity is None or len(versions) <= rules.capacity:
                 continue
-            paths = [f"models/{name}/{v}.yaml" for v in versions]
-            path = next((p for p in paths if p in changed), paths[-1])
+            candidates = [manifest_path(name, v) for v in versions]
+            path = next((p for p in candidates if p in changed), candidates[-1])
             findings.append(
                 rule("GF206").finding(
                     path,

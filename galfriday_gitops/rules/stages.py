@@ -10,6 +10,7 @@ from typing import Any
 from galfriday_gitops.catalogue import rule
 from galfriday_gitops.diff.events import Event, EventKind
 from galfriday_gitops.findings import Finding
+from galfriday_gitops.paths import POLICIES
 from galfriday_gitops.resources import ExperimentStatus, ModelStage, ModelVersion
 from galfriday_gitops.rules.context import Context
 
@@ -25,8 +26,8 @@ def entering(ctx: Context) -> Iterator[tuple[Event, ModelVersion, ModelStage]]:
 
 def check_policy_applies(ctx: Context) -> list[Finding]:
     findings = []
-    if ctx.base.findings and any(f.file.startswith("policies/") for f in ctx.base.findings):
-        bad = sorted({f.file for f in ctx.base.findings if f.file.startswith("policies/")})
+    if ctx.base.findings and any(f.file.startswith(POLICIES + "/") for f in ctx.base.findings):
+        bad = sorted({f.file for f in ctx.base.findings if f.file.startswith(POLICIES + "/")})
         findings.append(
             rule("GF214").finding(
                 bad[0],

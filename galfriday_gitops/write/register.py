@@ -24,6 +24,7 @@ from galfriday_gitops import dvcio, gitio
 from galfriday_gitops.errors import UserError
 from galfriday_gitops.fsutil import atomic_write
 from galfriday_gitops.load.state import load_worktree
+from galfriday_gitops.paths import artifact_dir, manifest_path
 from galfriday_gitops.resources import API_VERSION, ModelStage, ModelVersion
 from galfriday_gitops.semver import Bump, Version, is_semver
 from galfriday_gitops.write.manifest import render
@@ -144,9 +145,9 @@ def register(repo: Path, reg: Registration, *, stage: ModelStage | None = None) 
     state = load_worktree(root)
     existing = [v.version for v in state.versions_of(reg.name)]
     version = next_version(existing, version=reg.version, bump=reg.bump)
-    manifest_path = root / "models" / reg.name / f"{version}.yaml"
-    if manifest_path.exists():
-        raise UserError(f"{manifest_path.relative_to(root)} already exists")
+    manifest_file = root / manifest_path(reg.name, version)
+    if manifest_file.exists():
+        raise UserError(f"{manifest_file.relative_to(root)} already exists")
     if stage is None:
         policies = state.stage_policies()
         stage = policies[0].spec.initial_stage if policies else ModelStage.DEVELOPMENT
@@ -154,7 +155,7 @@ def register(repo: Path, reg: Registration, *, stage: ModelStage | None = None) 
     if parent is None and existing:
         live = state.latest(reg.name, ModelStage.PRODUCTION)
         parent = live.version if live else None
-    target = root / "artifacts" / reg.name / version / source.name
+    target = root / artifact_dir(reg.name, version) / source.name
     draft: dict[str, Any] = {
         "apiVersion": API_VERSION,
         "kind": "ModelVersion",
@@ -195,5 +196,5 @@ def register(repo: Path, reg: Registration, *, stage: ModelStage | None = None) 
         {"path": target.relative_to(root).as_posix(), "md5": tracked.md5, "size": tracked.size}
     ]
     manifest = ModelVersion.model_validate(draft)
-    atomic_write(manifest_path, render(manifest))
-    return manifest_path
+    atomic_write(manifest_file, render(manifest))
+    return manifest_file

@@ -39,7 +39,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -56,7 +55,8 @@ from galfriday_gitops import dvcio, gitio
 from galfriday_gitops.errors import UserError
 from galfriday_gitops.forge.base import Forge, PullRequest
 from galfriday_gitops.load.state import load_state
-from galfriday_gitops.resources import NAME_PATTERN, ModelStage
+from galfriday_gitops.paths import is_name
+from galfriday_gitops.resources import ModelStage
 from galfriday_gitops.write.propose import propose
 from galfriday_gitops.write.register import Registration, register
 
@@ -233,7 +233,7 @@ def retrain(
 ) -> RetrainResult:
     """Retrain ``req.name`` in a temporary worktree of ``req.base`` and propose it."""
     say = log or (lambda _msg: None)
-    if not re.match(NAME_PATTERN, req.name):
+    if not is_name(req.name):
         raise UserError(f"{req.name!r} is not a valid model name")
     reason = req.reason.strip()
     if not reason or len(reason) > MAX_REASON:

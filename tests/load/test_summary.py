@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from galfriday_gitops.gitio import REGISTRY_DIRS
 from galfriday_gitops.load import state as state_mod
 from galfriday_gitops.load.cache import BlobCache
 from galfriday_gitops.load.state import load_state
 from galfriday_gitops.load.summary import stage_summary
+from galfriday_gitops.paths import REGISTRY_DIRS
 from tests.support.factories import manifest
 from tests.support.repo import Repo
 

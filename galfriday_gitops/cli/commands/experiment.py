@@ -407,7 +407,7 @@ def _run_conclude(args: argparse.Namespace) -> int:
     from galfriday_gitops.data import read_table
     from galfriday_gitops.experiments.spec import outcome_of
     from galfriday_gitops.forge.base import ForgeError
-    from galfriday_gitops.resources import NAME_PATTERN
+    from galfriday_gitops.paths import NAME_PATTERN
     from galfriday_gitops.stats.experiment import render_markdown, render_text
     from galfriday_gitops.write.propose import propose
 

@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from galfriday_gitops.audit.history import timeline
-    from galfriday_gitops.resources import NAME_PATTERN
+    from galfriday_gitops.paths import NAME_PATTERN
 
     if not re.match(NAME_PATTERN, args.name):
         raise UserError(f"{args.name!r} is not a model name ([a-z0-9][a-z0-9._-]*)")

@@ -11,6 +11,7 @@ from galfriday_gitops.catalogue import rule
 from galfriday_gitops.cli.output import add_format, print_json
 from galfriday_gitops.errors import UserError
 from galfriday_gitops.findings import Finding, blocking
+from galfriday_gitops.paths import REGISTRY_DIRS
 
 HELP = "validate manifests, policies and experiments (exit 0 valid, 1 invalid, 2 could not run)"
 
@@ -30,7 +31,7 @@ def _outside_registry(root: Path, paths: list[Path]) -> list[Finding]:
             rel = p.absolute().relative_to(root)
         except ValueError:
             raise UserError(f"{p} is outside the repository {root}") from None
-        if rel.parts and rel.parts[0] not in gitio.REGISTRY_DIRS:
+        if rel.parts and rel.parts[0] not in REGISTRY_DIRS:
             findings.append(
                 rule("GF121").finding(
                     rel.as_posix(), 1, "not in a registry folder (models/, policies/, experiments/)"
