@@ -17,7 +17,7 @@ Bump = Literal["major", "minor", "patch"]
 
 
 def is_semver(text: str) -> bool:
-    return len(text) <= 64 and _SEMVER.match(text) is not None
+    return len(text) <= 64 and _SEMVER.fullmatch(text) is not None  # "$" allows a final "\n"
 
 
 @total_ordering
@@ -27,7 +27,7 @@ class Version:
     __slots__ = ("build", "major", "minor", "patch", "prerelease", "text")
 
     def __init__(self, text: str) -> None:
-        m = _SEMVER.match(text)
+        m = _SEMVER.fullmatch(text)
         if m is None or len(text) > 64:
             raise ValueError(f"{text!r} is not a SemVer version (MAJOR.MINOR.PATCH, e.g. 1.2.0)")
         self.text = text
