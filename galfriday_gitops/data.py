@@ -24,7 +24,7 @@ from galfriday_gitops.errors import UserError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["TableFormat", "dvc_target", "find_dvc_root", "read_table", "table_format"]
+__all__ = ["TableFormat", "read_table", "table_format"]
 
 
 class TableFormat(enum.Enum):
@@ -52,72 +52,6 @@ def table_format(path: Path) -> TableFormat:
             return _SUFFIXES[suffix]
     known = ", ".join(sorted(_SUFFIXES))
     raise UserError(f"{path}: unknown table format (expected one of {known})")
-
-
-def find_dvc_root(start: Path) -> Path | None:
-    """The nearest directory at or above ``start`` that holds a ``.dvc/`` folder."""
-    here = start.absolute()
-    for candidate in (here, *here.parents):
-        if (candidate / ".dvc").is_dir():
-            return candidate
-    return None
-
-
-def _lock_outputs(root: Path) -> list[str]:
-    """Output paths recorded in ``dvc.lock`` (relative to ``root``), or [] without one."""
-    import yaml
-
-    lock = root / "dvc.lock"
-    try:
-        data = yaml.safe_load(lock.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return []
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise UserError(f"{lock}: unreadable ({exc.__class__.__name__})") from None
-    stages = data.get("stages") if isinstance(data, dict) else None
-    outs: list[str] = []
-    for stage in (stages or {}).values():
-        for out in stage.get("outs", []) if isinstance(stage, dict) else []:
-            if isinstance(out, dict) and isinstance(out.get("path"), str):
-                outs.append(out["path"].rstrip("/"))
-    return outs
-
-
-def dvc_target(path: Path, root: Path) -> str | None:
-    """What to ``dvc pull`` to materialise ``path``, or None when DVC does not track it.
-
-    ``<path>.dvc`` beside the file wins; otherwise a ``dvc.lock`` output equal to the path
-    or a directory output containing it (DVC pulls single files out of tracked folders).
-    """
-    absolute = path.absolute()
-    try:
-        rel = absolute.relative_to(root.absolute()).as_posix()
-    except ValueError:
-        return None
-    if absolute.with_name(absolute.name + ".dvc").is_file():
-        return rel + ".dvc"
-    for out in _lock_outputs(root):
-        if rel == out or rel.startswith(out + "/"):
-            return rel
-    return None
-
-
-def _fetch(path: Path, repo: Path | None) -> None:
-    """``dvc pull`` ``path`` if DVC tracks it; a UserError saying why not otherwise."""
-    from galfriday_gitops import dvcio
-
-    root = repo if repo is not None else find_dvc_root(path.parent)
-    if root is None or not (root / ".dvc").is_dir():
-        raise UserError(f"{path}: no such file")
-    target = dvc_target(path, root)
-    if target is None:
-        raise UserError(f"{path}: no such file (and neither a .dvc file nor a DVC pipeline output)")
-    try:
-        dvcio.dvc(root, "pull", "--quiet", target)
-    except UserError as exc:
-        raise UserError(f"{path}: missing, and fetching it through DVC failed: {exc}") from None
-    if not path.is_file():
-        raise UserError(f"{path}: still missing after dvc pull {target}")
 
 
 def _available_columns(path: Path, fmt: TableFormat) -> list[str]:
@@ -149,7 +83,9 @@ def read_table(
     if path.is_dir():
         raise UserError(f"{path}: is a directory, expected a {fmt.value} file")
     if not path.exists():
-        _fetch(path, repo)
+        from galfriday_gitops.dvcio import pull_if_missing
+
+        pull_if_missing(path, repo)
 
     import pandas as pd
     import pyarrow as pa

@@ -1,4 +1,5 @@
-"""Every DVC call goes through here: the ``dvc`` CLI of this interpreter, as a subprocess.
+"""Every DVC call goes through here: the ``dvc`` CLI of this interpreter, as a subprocess,
+and the reading of DVC's own files (``.dvc`` files, ``dvc.lock``).
 
 A subprocess keeps ``import dvc`` (0.5 s) out of every command that does not need it,
 and DVC's own errors come back as one readable line.
@@ -7,55 +8,236 @@ and DVC's own errors come back as one readable line.
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-import yaml
+from typing import Any
 
 from galfriday_gitops.errors import UserError
+from galfriday_gitops.load.safe_yaml import YamlError, load
 
 
-@dataclass(frozen=True, slots=True)
-class Tracked:
-    """What a ``.dvc`` file says about the one output it tracks."""
-
-    md5: str
-    size: int
-    path: str
+class DvcError(UserError):
+    """DVC failed, or one of its files is unreadable (one line, exit code 2)."""
 
 
-def dvc(repo: Path, *args: str) -> str:
+# ---------------------------------------------------------------- running DVC
+
+
+def env() -> dict[str, str]:
+    """The environment of every DVC call.
+
+    No usage analytics sent from CI or a user's machine; this interpreter first on PATH,
+    because ``dvc.yaml`` stages run ``python -m galfriday_gitops...`` and must get this
+    installation, not whichever ``python`` comes first.
+    """
+    out = dict(os.environ)
+    out["DVC_NO_ANALYTICS"] = "1"
+    out["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{out.get('PATH', '')}"
+    return out
+
+
+def dvc(cwd: Path, *args: str) -> str:
+    """Run ``dvc ARGS`` in ``cwd``; its stdout, or DvcError with DVC's last line."""
     proc = subprocess.run(
         [sys.executable, "-m", "dvc", *args],
-        cwd=repo,
+        cwd=cwd,
         capture_output=True,
         text=True,
+        env=env(),
         check=False,
     )
     if proc.returncode != 0:
         lines = [ln for ln in (proc.stderr or proc.stdout).strip().splitlines() if ln.strip()]
-        raise UserError(f"dvc {args[0]} failed: {lines[-1] if lines else proc.returncode}")
+        raise DvcError(f"dvc {args[0]} failed: {lines[-1] if lines else proc.returncode}")
     return proc.stdout
 
 
-def read_dvc_file(path: Path) -> Tracked:
-    """Parse a single-output ``.dvc`` file (plain YAML written by DVC)."""
+# ---------------------------------------------------------------- DVC's files
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """One entry of a ``.dvc`` file's ``outs``, or of a ``dvc.lock`` stage's deps/outs."""
+
+    path: str
+    md5: str | None = None  # ends in ".dir" for a directory
+    size: int | None = None
+    nfiles: int | None = None  # directories only
+
+
+@dataclass(frozen=True, slots=True)
+class DvcFile:
+    """What a ``.dvc`` file tracks: every entry of its ``outs``, in order."""
+
+    outs: tuple[Output, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LockStage:
+    """One stage of ``dvc.lock``: what it read and what it wrote, with their hashes."""
+
+    name: str
+    deps: tuple[Output, ...]
+    outs: tuple[Output, ...]
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+_FIELDS: dict[str, Callable[[Any], bool]] = {
+    "md5": lambda v: isinstance(v, str),
+    "size": _is_int,
+    "nfiles": _is_int,
+}
+
+
+def _output(entry: Any, where: str, *, strict: bool) -> Output:
+    """One entry; ``strict``: a hash or size of the wrong type is an error, else unknown."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
+        raise DvcError(f"{where}: an entry without a path")
+    fields: dict[str, Any] = {}
+    for key, valid in _FIELDS.items():
+        value = entry.get(key)
+        if value is None or valid(value):
+            fields[key] = value
+        elif strict:
+            raise DvcError(f"{where}: {key} of {entry['path']} has the wrong type")
+    return Output(entry["path"], **fields)
+
+
+def _outputs(entries: Any, where: str, *, strict: bool) -> tuple[Output, ...]:
+    if entries is None:
+        return ()
+    if not isinstance(entries, list):
+        raise DvcError(f"{where}: expected a list of entries")
+    return tuple(_output(e, where, strict=strict) for e in entries)
+
+
+def parse_dvc_file(raw: bytes, where: str = ".dvc file") -> DvcFile:
+    """Parse the bytes of a ``.dvc`` file (with the loader's limits: it may come from a
+    pull request); DvcError naming ``where`` when it is not one."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        out = data["outs"][0]
-        return Tracked(md5=str(out["md5"]), size=int(out["size"]), path=str(out["path"]))
+        data = load(raw, with_positions=False).data
+    except YamlError as exc:
+        raise DvcError(f"{where}:{exc.line}: {exc.message}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("outs"), list):
+        raise DvcError(f"{where}: not a .dvc file (no outs list)")
+    return DvcFile(_outputs(data["outs"], where, strict=True))
+
+
+def read_dvc_file(path: Path) -> DvcFile:
+    """Parse a ``.dvc`` file of the work tree."""
+    try:
+        raw = path.read_bytes()
     except FileNotFoundError:
-        raise UserError(f"{path}: no such .dvc file") from None
-    except (yaml.YAMLError, KeyError, IndexError, TypeError, ValueError):
-        raise UserError(f"{path}: not a single-output .dvc file (outs[0].md5/size)") from None
+        raise DvcError(f"{path}: no such .dvc file") from None
+    except OSError as exc:
+        raise DvcError(f"{path}: unreadable ({exc.strerror})") from None
+    return parse_dvc_file(raw, str(path))
 
 
-def add(repo: Path, path: Path) -> Tracked:
-    """``dvc add`` one file; returns what its new ``.dvc`` file records."""
+def read_lock(root: Path) -> list[LockStage]:
+    """The stages recorded in ``root/dvc.lock`` ([] without one); DvcError if unreadable.
+
+    A pipeline's lock file can outgrow the loader's 256 KiB limit for registry files, and
+    DVC itself reads it from this work tree, so the stock safe loader reads it here. Only
+    paths are needed to find what to pull: a hash of the wrong type is read as unknown.
+    """
+    import yaml
+
+    lock = root / "dvc.lock"
+    try:
+        data = yaml.safe_load(lock.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise DvcError(f"{lock}: unreadable ({exc.__class__.__name__})") from None
+    stages = data.get("stages") if isinstance(data, dict) else None
+    if not isinstance(stages, dict):
+        return []
+    out = []
+    for name, stage in stages.items():
+        if isinstance(stage, dict):
+            where = f"{lock}: stage {name}"
+            deps = _outputs(stage.get("deps"), where, strict=False)
+            outs = _outputs(stage.get("outs"), where, strict=False)
+            out.append(LockStage(str(name), deps, outs))
+    return out
+
+
+def lock_outputs(root: Path) -> list[str]:
+    """Every output path recorded in ``dvc.lock`` (relative to ``root``, no trailing /)."""
+    return [o.path.rstrip("/") for stage in read_lock(root) for o in stage.outs]
+
+
+# ---------------------------------------------------------------- work-tree files
+
+
+def find_dvc_root(start: Path) -> Path | None:
+    """The nearest directory at or above ``start`` that holds a ``.dvc/`` folder."""
+    here = start.absolute()
+    for candidate in (here, *here.parents):
+        if (candidate / ".dvc").is_dir():
+            return candidate
+    return None
+
+
+def dvc_target(path: Path, root: Path) -> str | None:
+    """What to ``dvc pull`` to materialise ``path``, or None when DVC does not track it.
+
+    ``<path>.dvc`` beside the file wins; otherwise a ``dvc.lock`` output equal to the path
+    or a directory output containing it (DVC pulls single files out of tracked folders).
+    """
+    absolute = path.absolute()
+    try:
+        rel = absolute.relative_to(root.absolute()).as_posix()
+    except ValueError:
+        return None
+    if absolute.with_name(absolute.name + ".dvc").is_file():
+        return rel + ".dvc"
+    for out in lock_outputs(root):
+        if rel == out or rel.startswith(out + "/"):
+            return rel
+    return None
+
+
+def pull_if_missing(path: Path, repo: Path | None = None) -> None:
+    """Make sure ``path`` (a file or folder) exists: ``dvc pull`` it when DVC tracks it.
+
+    ``repo`` is the DVC project root; by default (or when it has no ``.dvc/``) the nearest
+    folder above ``path`` with one. DvcError, one line, says why the path is not there.
+    """
+    if path.exists():
+        return
+    root = repo if repo is not None and (repo / ".dvc").is_dir() else find_dvc_root(path.parent)
+    if root is None:
+        raise DvcError(f"{path}: no such file or folder")
+    target = dvc_target(path, root)
+    if target is None:
+        raise DvcError(
+            f"{path}: no such file or folder (and neither a .dvc file nor a DVC pipeline output)"
+        )
+    try:
+        dvc(root, "pull", "--quiet", target)
+    except DvcError as exc:
+        raise DvcError(f"{path}: missing, and fetching it through DVC failed: {exc}") from None
+    if not path.exists():
+        raise DvcError(f"{path}: still missing after dvc pull {target}")
+
+
+def add(repo: Path, path: Path) -> Output:
+    """``dvc add`` one file; returns the one output its new ``.dvc`` file records."""
     dvc(repo, "add", "--quiet", str(path.relative_to(repo)))
-    return read_dvc_file(path.with_name(path.name + ".dvc"))
+    dvc_file = path.with_name(path.name + ".dvc")
+    outs = read_dvc_file(dvc_file).outs
+    if len(outs) != 1 or outs[0].md5 is None or outs[0].size is None:
+        raise DvcError(f"{dvc_file}: expected one output with md5 and size")
+    return outs[0]
 
 
 def push(repo: Path, targets: list[Path]) -> None:
@@ -65,7 +247,7 @@ def push(repo: Path, targets: list[Path]) -> None:
 def has_remote(repo: Path) -> bool:
     try:
         return bool(dvc(repo, "remote", "list").strip())
-    except UserError:
+    except DvcError:
         return False
 
 

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from galfriday_gitops.data import dvc_target, read_table
+from galfriday_gitops.data import read_table
+from galfriday_gitops.dvcio import dvc_target
 from galfriday_gitops.errors import UserError
 from tests.support.dvc import dvc
 from tests.support.repo import make_repo

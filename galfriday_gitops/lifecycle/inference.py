@@ -109,7 +109,9 @@ def _to_ns(when: dt.datetime) -> int:
 def log_files(path: Path, *, repo: Path | None = None) -> list[Path]:
     """The log files at ``path`` (a file, or a folder read recursively); DVC-fetched if absent."""
     if not path.exists():
-        _fetch(path, repo)
+        from galfriday_gitops.dvcio import pull_if_missing
+
+        pull_if_missing(path, repo)
     if path.is_file():
         if not path.name.lower().endswith(SUFFIXES):
             raise UserError(f"{path}: not an inference log (expected {', '.join(SUFFIXES)})")
@@ -118,23 +120,6 @@ def log_files(path: Path, *, repo: Path | None = None) -> list[Path]:
     if not files:
         raise UserError(f"{path}: no inference logs ({', '.join(SUFFIXES)}) in this folder")
     return files
-
-
-def _fetch(path: Path, repo: Path | None) -> None:
-    """``dvc pull`` a log file or folder that DVC tracks; a one-line error otherwise."""
-    from galfriday_gitops import dvcio
-    from galfriday_gitops.data import dvc_target, find_dvc_root
-
-    root = repo if repo is not None and (repo / ".dvc").is_dir() else find_dvc_root(path.parent)
-    target = dvc_target(path, root) if root is not None else None
-    if root is None or target is None:
-        raise UserError(f"{path}: no such file or folder (and DVC does not track it)")
-    try:
-        dvcio.dvc(root, "pull", "--quiet", target)
-    except UserError as exc:
-        raise UserError(f"{path}: missing, and fetching it through DVC failed: {exc}") from None
-    if not path.exists():
-        raise UserError(f"{path}: still missing after dvc pull {target}")
 
 
 def _read_table(path: Path) -> Any:

@@ -109,20 +109,15 @@ def _pipeline_inputs(root: Path, source: Path) -> dict[str, Any]:
     Recorded in ``spec.training.params`` as ``dvc.stage`` and ``dvc.dep.<path>``, so a
     version names the exact data it was trained on, not only the data window.
     """
-    lock_file = root / "dvc.lock"
     try:
         rel = source.resolve().relative_to(root.resolve()).as_posix()
-        lock = yaml.safe_load(lock_file.read_text(encoding="utf-8")) if lock_file.exists() else {}
-    except (ValueError, OSError, yaml.YAMLError):
+        stages = dvcio.read_lock(root)
+    except (ValueError, dvcio.DvcError):  # lineage is extra: a broken lock file is DVC's to report
         return {}
-    stages = lock.get("stages", {}) if isinstance(lock, dict) else {}
-    for name, stage in stages.items() if isinstance(stages, dict) else ():
-        outs = [o.get("path") for o in stage.get("outs", []) if isinstance(o, dict)]
-        if rel in outs:
-            inputs: dict[str, Any] = {"dvc.stage": str(name)}
-            for dep in stage.get("deps", []):
-                if isinstance(dep, dict) and isinstance(dep.get("md5"), str):
-                    inputs[f"dvc.dep.{dep['path']}"] = dep["md5"]
+    for stage in stages:
+        if rel in (o.path for o in stage.outs):
+            inputs: dict[str, Any] = {"dvc.stage": stage.name}
+            inputs |= {f"dvc.dep.{d.path}": d.md5 for d in stage.deps if d.md5 is not None}
             return inputs
     return {}
 

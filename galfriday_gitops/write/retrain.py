@@ -38,10 +38,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -99,29 +96,6 @@ def branch_for(name: str) -> str:
     return BRANCH_PREFIX + name
 
 
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    # dvc.yaml stages run `python -m galfriday_gitops...`: make that this interpreter.
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    env.setdefault("DVC_NO_ANALYTICS", "1")
-    return env
-
-
-def _dvc(cwd: Path, *args: str) -> str:
-    proc = subprocess.run(
-        [sys.executable, "-m", "dvc", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env=_env(),
-        check=False,
-    )
-    if proc.returncode != 0:
-        lines = [ln for ln in (proc.stderr or proc.stdout).strip().splitlines() if ln.strip()]
-        raise UserError(f"dvc {args[0]} failed: {lines[-1] if lines else proc.returncode}")
-    return proc.stdout
-
-
 @contextmanager
 def temporary_worktree(root: Path, commit: str) -> Iterator[Path]:
     """A detached ``git worktree`` of ``commit`` in a temp dir, removed on exit."""
@@ -141,9 +115,9 @@ def _share_dvc_config(root: Path, wt: Path) -> None:
     local = root / ".dvc" / "config.local"
     if local.is_file():  # remotes or credentials kept out of git live here
         shutil.copyfile(local, wt / ".dvc" / "config.local")
-    cache = _dvc(root, "cache", "dir").strip()
+    cache = dvcio.dvc(root, "cache", "dir").strip()
     if cache:
-        _dvc(wt, "config", "--local", "cache.dir", cache)
+        dvcio.dvc(wt, "config", "--local", "cache.dir", cache)
 
 
 def _as_date(value: Any, what: str) -> dt.date:
@@ -256,7 +230,7 @@ def retrain(
         model_file, metrics_file = _pipeline_paths(wt, req.name)
         _share_dvc_config(root, wt)
         say(f"dvc repro on {start}..{end}")
-        _dvc(wt, "repro", "--quiet")
+        dvcio.dvc(wt, "repro", "--quiet")
         if not model_file.is_file():
             raise UserError(f"dvc repro did not produce {model_file.relative_to(wt)}")
         manifest = register(
@@ -280,7 +254,7 @@ def retrain(
         version = manifest.stem
         say(f"registered {req.name} {version} (development)")
         if dvcio.has_remote(wt):
-            _dvc(wt, "push", "--quiet", "dvc.yaml")  # the pipeline outputs dvc.lock names
+            dvcio.dvc(wt, "push", "--quiet", "dvc.yaml")  # the pipeline outputs dvc.lock names
         files = _changed_files(wt)
     parent = production.version if production else None
     title = f"Retrain {req.name}: {version} on {start}..{end}"
