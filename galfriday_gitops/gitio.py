@@ -269,6 +269,7 @@ class LogEntry:
     parents: tuple[str, ...]
     time: int  # committer date, Unix seconds
     subject: str
+    date: str  # committer date, ISO 8601 with the committer's offset
 
     @property
     def first_parent(self) -> str | None:
@@ -286,16 +287,16 @@ def first_parent_log(
         "log",
         "--first-parent",
         "--reverse",
-        "--format=%H%x00%P%x00%ct%x00%s%x00",
+        "--format=%H%x00%P%x00%ct%x00%s%x00%cI%x00",
         *spec,
         "--",
         *paths,
     )
     fields = out.decode("utf-8", "replace").split("\0")
     entries = []
-    for i in range(0, len(fields) - 1, 4):
-        sha, parents, time, subject = fields[i : i + 4]
-        entries.append(LogEntry(sha.strip(), tuple(parents.split()), int(time), subject))
+    for i in range(0, len(fields) - 1, 5):
+        sha, parents, time, subject, date = fields[i : i + 5]
+        entries.append(LogEntry(sha.strip(), tuple(parents.split()), int(time), subject, date))
     return entries
 
 

@@ -54,7 +54,7 @@ KNOWN_LAYER_BREACHES = {
     "cli.commands.lifecycle -> cli.commands.promote",
     "cli.commands.rollback -> cli.commands.promote",
     "monitor.drift_run -> demo.pipeline.train",
-    "rules.stages -> history",
+    "rules.stages -> load.history",
     "rules.versions -> gitio",
     "rules.versions -> load.safe_yaml",
 }
@@ -175,7 +175,7 @@ def _layer_breaches() -> set[str]:
                 or (
                     src.startswith("rules.")
                     and src != "rules.engine"
-                    and (dst in {"gitio", "dvcio", "history"} or dst.startswith("load.safe"))
+                    and (dst in {"gitio", "dvcio", "load.history"} or dst.startswith("load.safe"))
                 )
             ):
                 out.add(edge)

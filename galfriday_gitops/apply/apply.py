@@ -38,7 +38,8 @@ from galfriday_gitops.apply.tags import TagAction, TagName
 from galfriday_gitops.catalogue import Phase, phase_of
 from galfriday_gitops.diff.events import Event, EventKind, diff
 from galfriday_gitops.errors import UserError
-from galfriday_gitops.load.state import RegistryState, load_state
+from galfriday_gitops.load.history import History
+from galfriday_gitops.load.state import RegistryState
 from galfriday_gitops.paths import MODELS, split_manifest_path
 from galfriday_gitops.resources import Teams
 from galfriday_gitops.rules import approvals
@@ -161,15 +162,16 @@ def plan(
 
 
 def commit_events(
-    repo: Path | str, entry: gitio.LogEntry
+    repo: Path | str, entry: gitio.LogEntry, history: History | None = None
 ) -> tuple[RegistryState, RegistryState, list[Event]]:
-    """Both states of a first-parent commit and the events between them."""
-    head = load_state(repo, entry.sha)
+    """Both states of a first-parent commit and the events between them (``history``:
+    the walk's loader, whose states and blob cache the next commit reuses)."""
+    history = history or History(repo)
+    head = history.state(entry.sha)
+    base = history.parent_state(entry)
     parent = entry.first_parent
-    if parent is None:
-        return RegistryState(None, {}), head, diff(RegistryState(None, {}), head)
-    base = load_state(repo, parent)
-    return base, head, diff(base, head, gitio.changed_paths(repo, parent, entry.sha))
+    extra = gitio.changed_paths(repo, parent, entry.sha) if parent is not None else []
+    return base, head, diff(base, head, extra)
 
 
 # ---------------------------------------------------------------- judging

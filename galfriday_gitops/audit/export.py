@@ -13,7 +13,13 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from galfriday_gitops.audit.history import Change, PolicyChange, iso, policy_changes, walk
+from galfriday_gitops.audit.history import (
+    Change,
+    PolicyChange,
+    audited_commits,
+    iso,
+    policy_changes,
+)
 from galfriday_gitops.diff.events import EventKind
 from galfriday_gitops.errors import UserError
 
@@ -50,7 +56,7 @@ def parse_date(text: str, *, end: bool = False) -> int:
 def collect(
     repo: Path | str, rev: str, since: int, until: int
 ) -> tuple[list[Change], list[PolicyChange]]:
-    commits, _ = walk(repo, rev)
+    commits, _ = audited_commits(repo, rev)
     changes = [c for cc in commits if since <= cc.entry.time <= until for c in cc.changes]
     policies = [p for p in policy_changes(repo, rev) if since <= p.entry.time <= until]
     return changes, policies

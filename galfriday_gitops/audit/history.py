@@ -1,6 +1,7 @@
 """The timeline of a registry: every audited change on main, joined with its tags.
 
-Changes come from git (main's first-parent history, diffed commit by commit exactly as
+Changes come from git (main's first-parent history, walked by
+:class:`~galfriday_gitops.load.history.History` and diffed commit by commit exactly as
 ``gfops apply`` does), approvals and PRs from the audit tags that record them. A change
 without its tags still shows up (``tags`` empty): the history never hides a gap.
 """
@@ -17,6 +18,7 @@ from galfriday_gitops import gitio
 from galfriday_gitops.apply.apply import Planned, Registrations, commit_events, plan, pr_number
 from galfriday_gitops.apply.message import AuditTag, read_audit_tags
 from galfriday_gitops.diff.events import Event, EventKind
+from galfriday_gitops.load.history import History
 from galfriday_gitops.load.state import RegistryState
 from galfriday_gitops.paths import MODELS, POLICIES, model_dir
 
@@ -101,17 +103,18 @@ class CommitChanges:
     changes: list[Change]
 
 
-def walk(
-    repo: Path | str, rev: str, *, paths: Sequence[str] = (MODELS,)
+def audited_commits(
+    repo: Path | str, rev: str, *, touching: Sequence[str] = (MODELS,)
 ) -> tuple[list[CommitChanges], list[AuditTag]]:
-    """Every first-parent commit of ``rev`` touching ``paths``, with its audited changes
+    """Every first-parent commit of ``rev`` touching ``touching``, with its audited changes
     joined to the audit tags (matched by the fact they record), and all audit tags."""
     found = read_audit_tags(repo)
     by_identity = {t.record.identity(): t for t in found if t.record is not None}
     regs = Registrations(repo)
+    history = History(repo)
     out = []
-    for entry in gitio.first_parent_log(repo, gitio.rev_parse(repo, rev), paths=paths):
-        base, head, events = commit_events(repo, entry)
+    for entry in history.commits(rev, touching=touching):
+        base, head, events = commit_events(repo, entry, history)
         planned = plan(events, entry.sha, entry.first_parent, regs)
         changes: list[Change] = []
         for event in events:
@@ -130,8 +133,8 @@ def walk(
 
 def timeline(repo: Path | str, rev: str, model: str | None = None) -> list[Change]:
     """The audited changes on ``rev``, oldest first (of one model, when given)."""
-    paths = (model_dir(model),) if model else (MODELS,)
-    commits, _ = walk(repo, rev, paths=paths)
+    touching = (model_dir(model),) if model else (MODELS,)
+    commits, _ = audited_commits(repo, rev, touching=touching)
     changes = [c for cc in commits for c in cc.changes]
     if model is not None:
         changes = [c for c in changes if any(p.model == model for p in c.planned)]
@@ -159,9 +162,10 @@ class PolicyChange:
 
 def policy_changes(repo: Path | str, rev: str) -> list[PolicyChange]:
     """Commits on ``rev``'s first-parent line that changed ``policies/``."""
+    history = History(repo, paths=(POLICIES,))  # policy events need no more than policies/
     out = []
-    for entry in gitio.first_parent_log(repo, gitio.rev_parse(repo, rev), paths=(POLICIES,)):
-        _, _, events = commit_events(repo, entry)
+    for entry in history.commits(rev, touching=(POLICIES,)):
+        _, _, events = commit_events(repo, entry, history)
         guarded = [
             e
             for e in events

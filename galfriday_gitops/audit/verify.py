@@ -22,10 +22,11 @@ from galfriday_gitops import gitio
 from galfriday_gitops.apply.apply import Planned, automation, parse_identity
 from galfriday_gitops.apply.message import AuditRecord, AuditTag, Identity
 from galfriday_gitops.apply.tags import TagAction
-from galfriday_gitops.audit.history import Change, CommitChanges, walk
+from galfriday_gitops.audit.history import Change, CommitChanges, audited_commits
 from galfriday_gitops.catalogue import rule
 from galfriday_gitops.diff.events import EventKind
 from galfriday_gitops.findings import Finding
+from galfriday_gitops.load.history import History
 from galfriday_gitops.paths import POLICIES
 from galfriday_gitops.resources import Automation
 
@@ -163,8 +164,8 @@ def _chain_findings(found: list[AuditTag]) -> list[Finding]:
 
 def verify(repo: Path | str, rev: str = "main") -> list[Finding]:
     """Every disagreement between ``rev``'s first-parent history and the audit tags."""
-    commits, found = walk(repo, rev)
-    main = {e.sha: e.time for e in gitio.first_parent_log(repo, gitio.rev_parse(repo, rev))}
+    commits, found = audited_commits(repo, rev)
+    main = {e.sha: e.time for e in History(repo).commits(rev)}
     by_sha = {cc.entry.sha: cc for cc in commits}
     expected: dict[Identity, Planned] = {}
     for cc in commits:

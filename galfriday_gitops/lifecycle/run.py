@@ -388,8 +388,10 @@ def _candidates(
     now: dt.datetime | None,
 ) -> tuple[list[Candidate], Any]:
     """Earlier production versions, newest first, each judged on its latest window of logs."""
-    from galfriday_gitops.history import production_history_from_manifests
     from galfriday_gitops.lifecycle.inference import evaluate, judge, parse_window, stats_by_version
+    from galfriday_gitops.load.history import (
+        production_periods as production_history_from_manifests,
+    )
 
     periods = production_history_from_manifests(repo, row.model, rev)
     order: list[str] = []

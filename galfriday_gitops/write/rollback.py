@@ -20,11 +20,11 @@ import datetime as dt
 from pathlib import Path
 
 from galfriday_gitops.errors import UserError
-from galfriday_gitops.history import (
+from galfriday_gitops.load.history import (
     ProductionPeriod,
     previous_production_version,
-    production_history_from_manifests,
 )
+from galfriday_gitops.load.history import production_periods as production_history_from_manifests
 from galfriday_gitops.resources import ModelStage
 from galfriday_gitops.write.promote import (
     MARKER,

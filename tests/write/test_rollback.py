@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from galfriday_gitops.history import production_history_from_manifests
+from galfriday_gitops.load.history import production_periods
 from galfriday_gitops.load.state import load_state
 from galfriday_gitops.resources import ModelStage
 from tests.support.cli import gfops
@@ -35,7 +35,7 @@ def history_of_promotions(repo: Repo) -> None:
 
 def test_rollback_restores_the_previous_production_version(repo: Repo) -> None:
     history_of_promotions(repo)
-    periods = production_history_from_manifests(repo.path, "price-direction")
+    periods = production_periods(repo.path, "price-direction")
     assert [p.versions for p in periods] == [("1.1.0",), ("1.2.0",), ("1.3.0",)]
     base = repo.git("rev-parse", "main")
 
