@@ -54,9 +54,6 @@ KNOWN_LAYER_BREACHES = {
     "cli.commands.lifecycle -> cli.commands.promote",
     "cli.commands.rollback -> cli.commands.promote",
     "monitor.drift_run -> demo.pipeline.train",
-    "rules.stages -> load.history",
-    "rules.versions -> gitio",
-    "rules.versions -> load.safe_yaml",
 }
 
 

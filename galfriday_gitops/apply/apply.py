@@ -43,8 +43,7 @@ from galfriday_gitops.load.state import RegistryState
 from galfriday_gitops.paths import MODELS, split_manifest_path
 from galfriday_gitops.resources import Teams
 from galfriday_gitops.rules import approvals
-from galfriday_gitops.rules.context import Context
-from galfriday_gitops.rules.engine import Verdict, judge
+from galfriday_gitops.rules.engine import Verdict, context_for, judge
 from galfriday_gitops.rules.reviews import PullRequestFacts
 
 AUDITED = frozenset(
@@ -200,8 +199,7 @@ def judge_commit(
     pull: PullRequestFacts | None,
 ) -> Judgement:
     """Run the rules on one commit with its base's policies, as of its commit time."""
-    ctx = Context(Path(repo), base, head, events, pull)
-    ctx.now = dt.datetime.fromtimestamp(entry.time, dt.UTC)
+    ctx = context_for(repo, base, head, events, pull, dt.datetime.fromtimestamp(entry.time, dt.UTC))
     findings = judge(ctx)
     tallies = approvals.tallies(ctx)
     verdict = Verdict(base.rev or "", entry.sha, events, findings, ctx.reviews, tallies)

@@ -1,14 +1,22 @@
-"""What every rule sees: both states, the events, the reviews, the clock.
+"""What every rule sees: both states, the events, the reviews, the clock, and the few
+facts beyond the two states that a rule may ask for.
 
 Policies and teams are always taken from ``base``: a pull request is judged by the
 rules in force before it, never by the rules it brings.
+
+Rules do no I/O, so ``judge`` is a function of its context. What a rule needs from
+history or from other files (production periods, ``.dvc`` files) is a :class:`Sources`
+the engine wires to the loaders; the context computes each fact on first use and keeps
+it. The shapes the rules read are declared here (``Period``, ``TrackedFile``), so no rule
+module imports a loader, not even for a type.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import Protocol
 
 from galfriday_gitops.diff.events import Event
 from galfriday_gitops.load.state import RegistryState
@@ -16,15 +24,55 @@ from galfriday_gitops.resources import ModelStage, ModelVersion, StagePolicy, St
 from galfriday_gitops.rules.reviews import PullRequestFacts, ReviewVerdict, evaluate_reviews
 
 
+class Period(Protocol):
+    """A stretch of history with one set of production versions
+    (``load.history.ProductionPeriod``)."""
+
+    @property
+    def versions(self) -> tuple[str, ...]: ...
+
+
+class TrackedOutput(Protocol):
+    """One output a ``.dvc`` file tracks (``dvcio.Output``)."""
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def md5(self) -> str | None: ...
+
+    @property
+    def size(self) -> int | None: ...
+
+
+class TrackedFile(Protocol):
+    """A parsed ``.dvc`` file (``dvcio.DvcFile``): every output, in order."""
+
+    @property
+    def outs(self) -> Sequence[TrackedOutput]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Sources:
+    """Loaders for facts beyond the two states (the engine provides the real ones)."""
+
+    # name -> periods of production versions along the base's first parents, oldest first
+    production_periods: Callable[[str], Sequence[Period]]
+    # path -> the .dvc file at head, None when there is none; UserError when unreadable
+    dvc_file: Callable[[str], TrackedFile | None]
+
+
 @dataclass
 class Context:
-    repo: Path
     base: RegistryState
     head: RegistryState
     events: list[Event]
     pull: PullRequestFacts | None  # None: no review data (approval rules fail closed)
+    sources: Sources = field(repr=False)  # required: no history must never read as "none"
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     memo: dict[str, object] = field(default_factory=dict, repr=False)  # per-change results
+    _periods: dict[str, Sequence[Period]] = field(default_factory=dict, init=False, repr=False)
+    _dvc_files: dict[str, TrackedFile | None] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.teams: Teams | None = self.base.teams()
@@ -52,3 +100,17 @@ class Context:
     def line(self, event: Event, *where: str | int) -> int:
         """Line of a field in the head's file (line 1 when the file is gone)."""
         return self.head.line_of(event.path, where) if event.path in self.head.entries else 1
+
+    def production_periods(self, name: str) -> Sequence[Period]:
+        """Which versions of ``name`` were in production along the base's first parents,
+        oldest first (read on first use: only a rule that needs history pays for it)."""
+        if name not in self._periods:
+            self._periods[name] = self.sources.production_periods(name)
+        return self._periods[name]
+
+    def dvc_file(self, path: str) -> TrackedFile | None:
+        """The ``.dvc`` file at ``path`` in the head revision (None when there is none);
+        UserError, naming the file, when it is not a readable ``.dvc`` file."""
+        if path not in self._dvc_files:
+            self._dvc_files[path] = self.sources.dvc_file(path)
+        return self._dvc_files[path]

@@ -1,4 +1,9 @@
-"""Run every rule over a change and assemble the verdict: allowed or blocked, and why."""
+"""Run every rule over a change and assemble the verdict: allowed or blocked, and why.
+
+The engine is the one place of the rules layer that reads: it loads both states, and
+wires the context's :class:`~galfriday_gitops.rules.context.Sources` to the loaders
+(history, ``.dvc`` files), so every rule is a function of its context.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from galfriday_gitops import gitio
+from galfriday_gitops import dvcio, gitio
 from galfriday_gitops.catalogue import RULES, Phase, in_phase, phase_of
 from galfriday_gitops.diff.events import Event, diff
 from galfriday_gitops.findings import Finding, Severity
-from galfriday_gitops.load.state import load_state, open_cache
+from galfriday_gitops.load.history import ProductionPeriod, production_periods
+from galfriday_gitops.load.state import RegistryState, load_state, open_cache
 from galfriday_gitops.rules import approvals, capacity, stages, versions
-from galfriday_gitops.rules.context import Context
+from galfriday_gitops.rules.context import Context, Sources, TrackedFile
 from galfriday_gitops.rules.reviews import PullRequestFacts, ReviewVerdict, Tally
 
 Check = Callable[[Context], list[Finding]]
@@ -90,6 +96,38 @@ class Verdict:
         }
 
 
+def sources_for(repo: Path | str, base: RegistryState, head: RegistryState) -> Sources:
+    """The real loaders: history along the base's first parents, files at head."""
+    reader = head.reader or gitio.BlobReader(repo)
+
+    def dvc_file(path: str) -> TrackedFile | None:
+        try:
+            raw = reader.read(f"{head.rev or 'HEAD'}:{path}")
+        except gitio.MissingObject:
+            return None
+        return dvcio.parse_dvc_file(raw, path)
+
+    def periods(name: str) -> list[ProductionPeriod]:
+        return production_periods(repo, name, base.rev) if base.rev is not None else []
+
+    return Sources(production_periods=periods, dvc_file=dvc_file)
+
+
+def context_for(
+    repo: Path | str,
+    base: RegistryState,
+    head: RegistryState,
+    events: list[Event],
+    pull: PullRequestFacts | None,
+    now: dt.datetime | None = None,
+) -> Context:
+    """The context of one change, wired to this repository's loaders."""
+    ctx = Context(base, head, events, pull, sources_for(repo, base, head))
+    if now is not None:
+        ctx.now = now
+    return ctx
+
+
 def judge(ctx: Context) -> list[Finding]:
     """Head load findings plus every rule's findings, in catalogue order."""
     findings = list(ctx.head.findings)
@@ -120,9 +158,7 @@ def reconcile(
     assert base_state.rev is not None and head_state.rev is not None
     extra = gitio.changed_paths(repo, base_state.rev, head_state.rev)
     events = diff(base_state, head_state, extra)
-    ctx = Context(repo, base_state, head_state, events, pull)
-    if now is not None:
-        ctx.now = now
+    ctx = context_for(repo, base_state, head_state, events, pull, now)
     findings = judge(ctx)
     return Verdict(
         base_state.rev, head_state.rev, events, findings, ctx.reviews, approvals.tallies(ctx)

@@ -248,12 +248,9 @@ def _served_before_or_first(ctx: Context, version: ModelVersion, stage: ModelSta
     with), and a version that was in production before along the base branch (a rollback
     restores a version judged then; gating it would make an emergency rollback
     impossible). History is read only when the gate would otherwise fail."""
-    from galfriday_gitops.load.history import production_periods
-
     if stage is not ModelStage.PRODUCTION or ctx.base.rev is None:
         return False
-    periods = production_periods(ctx.repo, version.name, ctx.base.rev)
-    served = {v for period in periods for v in period.versions}
+    served = {v for period in ctx.production_periods(version.name) for v in period.versions}
     return not served or version.version in served
 
 

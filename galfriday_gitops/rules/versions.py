@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from galfriday_gitops import gitio
 from galfriday_gitops.catalogue import rule
 from galfriday_gitops.diff.events import EventKind
+from galfriday_gitops.errors import UserError
 from galfriday_gitops.findings import Finding
-from galfriday_gitops.load.safe_yaml import YamlError, load
 from galfriday_gitops.resources import MUTABLE_VERSION_FIELDS, ModelStage
 from galfriday_gitops.rules.context import Context
 
@@ -55,17 +54,24 @@ def check_deletion(ctx: Context) -> list[Finding]:
     return findings
 
 
-def _dvc_file(ctx: Context, path: str) -> tuple[str, int] | None:
-    reader = ctx.head.reader or gitio.BlobReader(ctx.repo)
+def _artifact_problem(ctx: Context, path: str, md5: str, size: int) -> tuple[str, str] | None:
+    """(message, hint) when the ``.dvc`` file of one artifact disagrees at head, else None."""
     try:
-        raw = reader.read(f"{ctx.head.rev or 'HEAD'}:{path}")
-    except gitio.MissingObject:
+        tracked = ctx.dvc_file(path + ".dvc")
+    except UserError as exc:
+        return f"{path}.dvc is not a readable .dvc file: {exc}", ""
+    if tracked is None:
+        return f"{path}.dvc does not exist at head", f"dvc add {path} and commit the .dvc file"
+    if not tracked.outs:
+        return f"{path}.dvc tracks no output", f"dvc add {path} and commit the .dvc file"
+    out = tracked.outs[0]
+    if (out.md5, out.size) == (md5, size):
         return None
-    try:
-        out = load(raw).data["outs"][0]
-        return str(out["md5"]), int(out["size"])
-    except (YamlError, KeyError, IndexError, TypeError, ValueError):
-        return ("unreadable", -1)
+    return (
+        f"{path}: manifest says md5 {md5} size {size}, "
+        f"the .dvc file says md5 {out.md5} size {out.size}",
+        "",
+    )
 
 
 def check_artifact(ctx: Context) -> list[Finding]:
@@ -77,22 +83,9 @@ def check_artifact(ctx: Context) -> list[Finding]:
         if version is None:
             continue
         for i, artifact in enumerate(version.spec.artifacts):
-            tracked = _dvc_file(ctx, artifact.path + ".dvc")
-            if tracked == (artifact.md5, artifact.size):
-                continue
-            line = ctx.line(event, "spec", "artifacts", i)  # only now: it re-parses the file
-            if tracked is None:
-                findings.append(
-                    rule("GF210").finding(
-                        event.path, line, f"{artifact.path}.dvc does not exist at head",
-                        hint=f"dvc add {artifact.path} and commit the .dvc file",
-                    )
-                )  # fmt: skip
-            else:
-                findings.append(
-                    rule("GF210").finding(
-                        event.path, line, f"{artifact.path}: manifest says md5 {artifact.md5} size "
-                        f"{artifact.size}, the .dvc file says md5 {tracked[0]} size {tracked[1]}",
-                    )
-                )  # fmt: skip
+            problem = _artifact_problem(ctx, artifact.path, artifact.md5, artifact.size)
+            if problem is not None:
+                line = ctx.line(event, "spec", "artifacts", i)  # only now: it re-parses the file
+                message, hint = problem
+                findings.append(rule("GF210").finding(event.path, line, message, hint=hint))
     return findings
