@@ -1,8 +1,9 @@
 """galfriday-gitops: a git repository as an ML model registry.
 
 ``from galfriday_gitops import Registry, ModelStage`` is the consumer API (see
-``galfriday_gitops.api``). The names are loaded on first use, so ``import
-galfriday_gitops`` (and the CLI, which imports it) stays light.
+``galfriday_gitops.registry``; ``galfriday_gitops.api`` is the whole library surface).
+The names are loaded on first use, so ``import galfriday_gitops`` (and the CLI, which
+imports it) stays light.
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from galfriday_gitops.api import (
+    from galfriday_gitops.registry import (
         ArtifactIntegrityError,
         ArtifactUnavailableError,
         Registry,
         RegistryError,
+        RepositoryError,
         ResolveError,
+        UnknownRevisionError,
     )
     from galfriday_gitops.resources import ModelStage, ModelVersion
 
@@ -27,15 +30,19 @@ __all__ = [
     "ModelVersion",
     "Registry",
     "RegistryError",
+    "RepositoryError",
     "ResolveError",
+    "UnknownRevisionError",
 ]
 
 _LAZY = {
-    "ArtifactIntegrityError": "galfriday_gitops.api",
-    "ArtifactUnavailableError": "galfriday_gitops.api",
-    "Registry": "galfriday_gitops.api",
-    "RegistryError": "galfriday_gitops.api",
-    "ResolveError": "galfriday_gitops.api",
+    "ArtifactIntegrityError": "galfriday_gitops.registry",
+    "ArtifactUnavailableError": "galfriday_gitops.registry",
+    "Registry": "galfriday_gitops.registry",
+    "RegistryError": "galfriday_gitops.registry",
+    "RepositoryError": "galfriday_gitops.registry",
+    "ResolveError": "galfriday_gitops.registry",
+    "UnknownRevisionError": "galfriday_gitops.registry",
     "ModelStage": "galfriday_gitops.resources",
     "ModelVersion": "galfriday_gitops.resources",
 }
