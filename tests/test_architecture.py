@@ -33,7 +33,6 @@ KNOWN_CYCLES: set[frozenset[str]] = {
 KNOWN_LARGE_MODULES = {
     "stats/experiment.py",
     "stats/drift.py",
-    "load/state.py",
     "demo/run.py",
     "lifecycle/inference.py",
     "lifecycle/run.py",

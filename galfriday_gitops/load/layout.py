@@ -4,13 +4,16 @@
 ``policies/<any>.yaml``            StagePolicy, Teams, DriftPolicy, LifecyclePolicy
 ``experiments/<name>.yaml``        Experiment (name as in metadata)
 Markdown files are ignored anywhere; other files under ``policies/`` are allowed
-(e.g. the ``allowed_signers`` list), anything else is a misplaced file.
+(e.g. the ``allowed_signers`` list), anything else is a misplaced file. In a work tree,
+symlinks and submodules under the registry folders are findings, never followed.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from galfriday_gitops import paths
 from galfriday_gitops.catalogue import rule
@@ -87,3 +90,62 @@ def check_placement(
             )
         ]
     return []
+
+
+# ---------------------------------------------------------------- the work tree
+
+
+def read_nofollow(path: Path) -> bytes:
+    """A file's bytes; an OSError instead of following a symlink swapped in meanwhile."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as fh:
+        return fh.read()
+
+
+def walk_worktree(root: Path, only: list[Path] | None) -> tuple[list[str], list[Finding]]:
+    """Registry files in the work tree; symlinks and submodules are findings, not followed."""
+    files: list[str] = []
+    findings: list[Finding] = []
+    for top in paths.REGISTRY_DIRS:
+        base = root / top
+        if base.is_symlink():
+            findings.append(
+                rule("GF122").finding(top, 1, "symlinks are refused in registry folders")
+            )
+            continue
+        if not base.is_dir():
+            continue
+        for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
+            here = Path(dirpath)
+            for d in list(dirnames):
+                rel = (here / d).relative_to(root).as_posix()
+                if (here / d).is_symlink():
+                    findings.append(
+                        rule("GF122").finding(rel, 1, "symlinks are refused in registry folders")
+                    )
+                    dirnames.remove(d)
+                elif (here / d / ".git").exists():
+                    findings.append(
+                        rule("GF123").finding(rel, 1, "submodules are refused in registry folders")
+                    )
+                    dirnames.remove(d)
+            for f in filenames:
+                full = here / f
+                rel = full.relative_to(root).as_posix()
+                if full.is_symlink():
+                    findings.append(
+                        rule("GF122").finding(rel, 1, "symlinks are refused in registry folders")
+                    )
+                else:
+                    files.append(rel)
+    if only is not None:
+        wanted = [p.resolve().relative_to(root.resolve()).as_posix() for p in only]
+        files = [
+            f for f in files if any(f == w or f.startswith(w.rstrip("/") + "/") for w in wanted)
+        ]
+        findings = [
+            f
+            for f in findings
+            if any(f.file == w or f.file.startswith(w.rstrip("/") + "/") for w in wanted)
+        ]
+    return sorted(files), findings

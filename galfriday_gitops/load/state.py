@@ -26,7 +26,13 @@ from galfriday_gitops.catalogue import rule
 from galfriday_gitops.errors import UserError
 from galfriday_gitops.findings import Finding
 from galfriday_gitops.load import cache as cache_mod
-from galfriday_gitops.load.layout import Slot, check_placement, classify
+from galfriday_gitops.load.layout import (
+    Slot,
+    check_placement,
+    classify,
+    read_nofollow,
+    walk_worktree,
+)
 from galfriday_gitops.load.safe_yaml import Document, YamlError, load
 from galfriday_gitops.load.safe_yaml import Path as DocPath
 from galfriday_gitops.load.validate import to_resource
@@ -430,61 +436,6 @@ def load_state(
     return state
 
 
-def _read_nofollow(path: Path) -> bytes:
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    with os.fdopen(fd, "rb") as fh:
-        return fh.read()
-
-
-def _walk_registry(root: Path, only: list[Path] | None) -> tuple[list[str], list[Finding]]:
-    """Registry files in the work tree; symlinks and submodules are findings, not followed."""
-    files: list[str] = []
-    findings: list[Finding] = []
-    for top in REGISTRY_DIRS:
-        base = root / top
-        if base.is_symlink():
-            findings.append(
-                rule("GF122").finding(top, 1, "symlinks are refused in registry folders")
-            )
-            continue
-        if not base.is_dir():
-            continue
-        for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
-            here = Path(dirpath)
-            for d in list(dirnames):
-                rel = (here / d).relative_to(root).as_posix()
-                if (here / d).is_symlink():
-                    findings.append(
-                        rule("GF122").finding(rel, 1, "symlinks are refused in registry folders")
-                    )
-                    dirnames.remove(d)
-                elif (here / d / ".git").exists():
-                    findings.append(
-                        rule("GF123").finding(rel, 1, "submodules are refused in registry folders")
-                    )
-                    dirnames.remove(d)
-            for f in filenames:
-                full = here / f
-                rel = full.relative_to(root).as_posix()
-                if full.is_symlink():
-                    findings.append(
-                        rule("GF122").finding(rel, 1, "symlinks are refused in registry folders")
-                    )
-                else:
-                    files.append(rel)
-    if only is not None:
-        wanted = [p.resolve().relative_to(root.resolve()).as_posix() for p in only]
-        files = [
-            f for f in files if any(f == w or f.startswith(w.rstrip("/") + "/") for w in wanted)
-        ]
-        findings = [
-            f
-            for f in findings
-            if any(f.file == w or f.file.startswith(w.rstrip("/") + "/") for w in wanted)
-        ]
-    return sorted(files), findings
-
-
 def load_worktree(
     repo: Path | str, only: list[Path] | None = None, *, use_disk_cache: bool = True
 ) -> RegistryState:
@@ -494,7 +445,7 @@ def load_worktree(
         blob_cache = open_cache(gitio.toplevel(root), use_disk_cache)
     except UserError:
         blob_cache = cache_mod.BlobCache(None)
-    paths, early = _walk_registry(root, only)
+    paths, early = walk_worktree(root, only)
     raw_by_path: dict[str, bytes] = {}
     files: list[tuple[str, str, Slot]] = []
     for rel in paths:
@@ -505,7 +456,7 @@ def load_worktree(
         if slot is None:
             continue
         try:
-            raw = _read_nofollow(root / rel)
+            raw = read_nofollow(root / rel)
         except OSError as exc:
             early.append(rule("GF105").finding(rel, 1, f"cannot read file: {exc.strerror}"))
             continue
