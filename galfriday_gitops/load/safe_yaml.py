@@ -15,6 +15,7 @@ parser sees the text, since libyaml slows down quadratically on deep flow nestin
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -188,27 +189,28 @@ def _key(event: Any, top: _Frame, positions: dict[Path, tuple[int, int]] | None)
         top.key_pos = _mark(event)
 
 
-def parse(text: str, *, with_positions: bool = True) -> Document:
-    """Parse one YAML document into plain data; raise YamlError on refusal.
+class _Builder:
+    """Plain data from the parser's events, built on an explicit stack (deep input cannot
+    recurse), refusing what the loader refuses as it goes."""
 
-    Positions (line, column of every key and item) cost a third of the time; callers
-    that only need them for findings parse without, and again with them on failure.
-    """
-    _check_flow_depth(text)
-    positions: dict[Path, tuple[int, int]] | None = {} if with_positions else None
-    stack: list[_Frame] = []
-    root: Any = None
-    have_root = False
-    documents = 0
+    __slots__ = ("documents", "have_root", "positions", "root", "stack")
 
-    def place(value: Any, pos: tuple[int, int] | None) -> None:
-        nonlocal root, have_root
-        if not stack:
-            root, have_root = value, True
+    def __init__(self, with_positions: bool) -> None:
+        self.positions: dict[Path, tuple[int, int]] | None = {} if with_positions else None
+        self.stack: list[_Frame] = []
+        self.root: Any = None
+        self.have_root = False
+        self.documents = 0
+
+    def place(self, value: Any, pos: tuple[int, int] | None) -> None:
+        """Put a finished value where it belongs: the root, a mapping's key, a list's end."""
+        positions = self.positions
+        if not self.stack:
+            self.root, self.have_root = value, True
             if positions is not None and pos is not None:
                 positions[()] = pos
             return
-        top = stack[-1]
+        top = self.stack[-1]
         if top.is_map:
             key = top.key
             assert key is not None
@@ -221,61 +223,86 @@ def parse(text: str, *, with_positions: bool = True) -> Document:
                 positions[(*top.path, len(top.container))] = pos
             top.container.append(value)  # type: ignore[union-attr]
 
+    def scalar(self, event: Any) -> None:
+        _refuse_flags(event)
+        stack = self.stack
+        if stack and stack[-1].is_map and stack[-1].key is None:
+            _key(event, stack[-1], self.positions)
+        else:
+            self.place(_scalar(event), _mark(event) if self.positions is not None else None)
+
+    def start(self, event: Any) -> None:
+        """A mapping or a sequence opens: one level deeper, under the pending key or item."""
+        _refuse_flags(event)
+        top = self.stack[-1] if self.stack else None
+        if top is not None and top.is_map and top.key is None:
+            raise YamlError(
+                "GF109", *_mark(event), "a mapping key must be a plain string, not a collection"
+            )
+        if len(self.stack) >= MAX_DEPTH:
+            raise YamlError("GF108", *_mark(event), f"nesting deeper than {MAX_DEPTH} levels")
+        if top is None:
+            path: Path = ()
+        elif top.is_map:
+            assert top.key is not None
+            path = (*top.path, top.key)
+        else:
+            path = (*top.path, len(top.container))
+        start = top.key_pos if top is not None and top.is_map else _mark(event)
+        mapping = event.__class__ is yaml.MappingStartEvent
+        container: dict[str, Any] | list[Any] = {} if mapping else []
+        self.stack.append(_Frame(container, path, start))
+
+    def end(self, event: Any) -> None:
+        done = self.stack.pop()
+        self.place(done.container, done.start)
+
+    def alias(self, event: Any) -> None:
+        anchor = getattr(event, "anchor", "")
+        raise YamlError("GF102", *_mark(event), f"alias *{anchor} is not allowed")
+
+    def document(self, event: Any) -> None:
+        self.documents += 1
+        if self.documents > 1:
+            raise YamlError(
+                "GF104", *_mark(event), "a file holds exactly one YAML document; found a second"
+            )
+
+
+def parse(text: str, *, with_positions: bool = True) -> Document:
+    """Parse one YAML document into plain data; raise YamlError on refusal.
+
+    Positions (line, column of every key and item) cost a third of the time; callers
+    that only need them for findings parse without, and again with them on failure.
+    """
+    _check_flow_depth(text)
+    builder = _Builder(with_positions)
+    handlers: dict[type, Callable[[Any], None]] = {
+        yaml.ScalarEvent: builder.scalar,
+        yaml.MappingStartEvent: builder.start,
+        yaml.SequenceStartEvent: builder.start,
+        yaml.MappingEndEvent: builder.end,
+        yaml.SequenceEndEvent: builder.end,
+        yaml.AliasEvent: builder.alias,
+        yaml.DocumentStartEvent: builder.document,
+    }
+    scalar, scalar_event = builder.scalar, yaml.ScalarEvent  # most events are scalars
     try:
         for event in yaml.parse(text, Loader=_Parser):
-            cls = event.__class__
-            if cls is yaml.ScalarEvent:
-                _refuse_flags(event)
-                if stack and stack[-1].is_map and stack[-1].key is None:
-                    _key(event, stack[-1], positions)
-                else:
-                    place(_scalar(event), _mark(event) if positions is not None else None)
-            elif cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
-                _refuse_flags(event)
-                top = stack[-1] if stack else None
-                if top is not None and top.is_map and top.key is None:
-                    raise YamlError(
-                        "GF109",
-                        *_mark(event),
-                        "a mapping key must be a plain string, not a collection",
-                    )
-                if len(stack) >= MAX_DEPTH:
-                    raise YamlError(
-                        "GF108", *_mark(event), f"nesting deeper than {MAX_DEPTH} levels"
-                    )
-                if top is None:
-                    path: Path = ()
-                elif top.is_map:
-                    assert top.key is not None
-                    path = (*top.path, top.key)
-                else:
-                    path = (*top.path, len(top.container))
-                start = top.key_pos if top is not None and top.is_map else _mark(event)
-                container: dict[str, Any] | list[Any] = {} if cls is yaml.MappingStartEvent else []
-                stack.append(_Frame(container, path, start))
-            elif cls is yaml.MappingEndEvent or cls is yaml.SequenceEndEvent:
-                done = stack.pop()
-                place(done.container, done.start)
-            elif cls is yaml.AliasEvent:
-                anchor = getattr(event, "anchor", "")
-                raise YamlError("GF102", *_mark(event), f"alias *{anchor} is not allowed")
-            elif cls is yaml.DocumentStartEvent:
-                documents += 1
-                if documents > 1:
-                    raise YamlError(
-                        "GF104",
-                        *_mark(event),
-                        "a file holds exactly one YAML document; found a second",
-                    )
+            if event.__class__ is scalar_event:
+                scalar(event)
+            elif (handler := handlers.get(event.__class__)) is not None:
+                handler(event)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise YamlError("GF100", line, col, f"YAML syntax: {exc.problem or exc.context}") from None
     except yaml.YAMLError as exc:
         raise YamlError("GF100", 1, 1, f"YAML syntax: {exc}") from None
-    if not have_root:
+    if not builder.have_root:
         raise YamlError("GF110", 1, 1, "empty file; expected a resource (apiVersion, kind, ...)")
-    return Document(root, positions if positions is not None else {})
+    positions = builder.positions
+    return Document(builder.root, positions if positions is not None else {})
 
 
 def load(raw: bytes, *, with_positions: bool = True) -> Document:
