@@ -43,7 +43,6 @@ KNOWN_COMPLEX = {
     "write/promote.py:checks_for",
     "stats/drift.py:analyze",
     "cli/commands/experiment.py:_ad_hoc_plan",
-    "diff/events.py:diff",
     "write/deprecate.py:plan_deprecation",
     "audit/verify.py:verify",
 }

@@ -14,7 +14,7 @@ from typing import Any
 
 from galfriday_gitops.load.state import RegistryState
 from galfriday_gitops.paths import EXPERIMENTS, POLICIES
-from galfriday_gitops.resources import Experiment, ModelStage, ModelVersion, Teams
+from galfriday_gitops.resources import Experiment, ModelStage, ModelVersion, Resource, Teams
 
 
 class EventKind(StrEnum):
@@ -92,6 +92,80 @@ def _artifact_ids(version: ModelVersion) -> frozenset[str]:
     return frozenset(a.md5 for a in version.spec.artifacts)
 
 
+def _config_event(path: str, old: Resource | None, new: Resource | None) -> Event | None:
+    """The event of a changed file under ``policies/`` or ``experiments/`` (None elsewhere)."""
+    folder = path.split("/", 1)[0]
+    if folder == POLICIES:
+        teams = isinstance(new, Teams) or isinstance(old, Teams)
+        return Event(EventKind.TEAMS_CHANGED if teams else EventKind.POLICY_CHANGED, path)
+    if folder == EXPERIMENTS:
+        name = new.metadata.name if isinstance(new, Experiment) else None
+        return Event(EventKind.EXPERIMENT_CHANGED, path, name=name)
+    return None
+
+
+def _changed_version(path: str, old: ModelVersion, new: ModelVersion) -> list[Event]:
+    """A manifest edited in place: its stage change, and any other field that moved."""
+    events = []
+    if old.stage is not new.stage:
+        events.append(
+            Event(EventKind.STAGE_CHANGED, path, new.name, new.version, old.stage, new.stage)
+        )
+    other = tuple(f for f in changed_fields(_dump(old), _dump(new)) if f != "spec.stage")
+    if other:
+        events.append(Event(EventKind.MODIFIED, path, new.name, new.version, fields=other))
+    return events
+
+
+def _appeared_and_gone(
+    base: RegistryState, head: RegistryState, deleted: list[ModelVersion], added: list[ModelVersion]
+) -> list[Event]:
+    """Renames (a deleted version whose artifacts reappear under another name/version),
+    then deletions, then registrations."""
+    events = []
+    added = list(added)
+    for old in deleted:
+        twin = next((a for a in added if _artifact_ids(a) == _artifact_ids(old)), None)
+        old_path = base.path_of(old)
+        if twin is not None:
+            added.remove(twin)
+            events.append(
+                Event(
+                    EventKind.RENAMED,
+                    head.path_of(twin),
+                    twin.name,
+                    twin.version,
+                    old.stage,
+                    twin.stage,
+                    old_path=old_path,
+                )
+            )
+        else:
+            events.append(
+                Event(EventKind.DELETED, old_path, old.name, old.version, from_stage=old.stage)
+            )
+    for new in added:
+        events.append(
+            Event(
+                EventKind.REGISTERED, head.path_of(new), new.name, new.version, to_stage=new.stage
+            )
+        )
+    return events
+
+
+def _other_files(base: RegistryState, head: RegistryState, paths: Sequence[str]) -> list[Event]:
+    """Changed files the states do not hold: workflows, and non-resource files under
+    ``policies/`` (e.g. the allowed signers)."""
+    known = base.entries.keys() | head.entries.keys()
+    events = []
+    for path in paths:
+        if path.startswith(".github/"):
+            events.append(Event(EventKind.WORKFLOW_CHANGED, path))
+        elif path.startswith(POLICIES + "/") and path not in known:
+            events.append(Event(EventKind.POLICY_CHANGED, path))
+    return events
+
+
 def diff(base: RegistryState, head: RegistryState, extra_paths: Sequence[str] = ()) -> list[Event]:
     """Events that turn ``base`` into ``head``; ``extra_paths`` are other changed files."""
     events: list[Event] = []
@@ -103,83 +177,15 @@ def diff(base: RegistryState, head: RegistryState, extra_paths: Sequence[str] = 
             continue
         old_res = old.resource if old else None
         new_res = new.resource if new else None
-        folder = path.split("/", 1)[0]
-        if folder == POLICIES:
-            kind = (
-                EventKind.TEAMS_CHANGED
-                if isinstance(new_res, Teams) or isinstance(old_res, Teams)
-                else EventKind.POLICY_CHANGED
-            )
-            events.append(Event(kind, path))
-            continue
-        if folder == EXPERIMENTS:
-            name = new_res.metadata.name if isinstance(new_res, Experiment) else None
-            events.append(Event(EventKind.EXPERIMENT_CHANGED, path, name=name))
-            continue
-        if not isinstance(new_res, ModelVersion) and not isinstance(old_res, ModelVersion):
-            continue  # invalid on both sides: the load findings already speak for it
-        if isinstance(old_res, ModelVersion) and isinstance(new_res, ModelVersion):
-            fields = changed_fields(_dump(old_res), _dump(new_res))
-            if old_res.stage is not new_res.stage:
-                events.append(
-                    Event(
-                        EventKind.STAGE_CHANGED,
-                        path,
-                        new_res.name,
-                        new_res.version,
-                        old_res.stage,
-                        new_res.stage,
-                    )
-                )
-            other = tuple(f for f in fields if f != "spec.stage")
-            if other:
-                events.append(
-                    Event(EventKind.MODIFIED, path, new_res.name, new_res.version, fields=other)
-                )
+        config = _config_event(path, old_res, new_res)
+        if config is not None:
+            events.append(config)
+        elif isinstance(old_res, ModelVersion) and isinstance(new_res, ModelVersion):
+            events += _changed_version(path, old_res, new_res)
         elif isinstance(new_res, ModelVersion):
             added.append(new_res)
         elif isinstance(old_res, ModelVersion):
             deleted.append(old_res)
-    # A deleted version whose artifacts reappear under another name/version is a rename.
-    for old_version in deleted:
-        twin = next((a for a in added if _artifact_ids(a) == _artifact_ids(old_version)), None)
-        old_path = base.path_of(old_version)
-        if twin is not None:
-            added.remove(twin)
-            events.append(
-                Event(
-                    EventKind.RENAMED,
-                    head.path_of(twin),
-                    twin.name,
-                    twin.version,
-                    old_version.stage,
-                    twin.stage,
-                    old_path=old_path,
-                )
-            )
-        else:
-            events.append(
-                Event(
-                    EventKind.DELETED,
-                    old_path,
-                    old_version.name,
-                    old_version.version,
-                    from_stage=old_version.stage,
-                )
-            )
-    for new_version in added:
-        events.append(
-            Event(
-                EventKind.REGISTERED,
-                head.path_of(new_version),
-                new_version.name,
-                new_version.version,
-                to_stage=new_version.stage,
-            )
-        )
-    for path in extra_paths:
-        if path.startswith(".github/"):
-            events.append(Event(EventKind.WORKFLOW_CHANGED, path))
-        elif path.startswith(POLICIES + "/") and path not in base.entries | head.entries:
-            events.append(Event(EventKind.POLICY_CHANGED, path))  # e.g. allowed_signers
-    return events
+        # else: invalid on both sides, and the load findings already speak for it
+    events += _appeared_and_gone(base, head, deleted, added)
+    return events + _other_files(base, head, extra_paths)
