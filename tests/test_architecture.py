@@ -44,7 +44,6 @@ KNOWN_COMPLEX = {
     "stats/drift.py:analyze",
     "cli/commands/experiment.py:_ad_hoc_plan",
     "write/deprecate.py:plan_deprecation",
-    "audit/verify.py:verify",
 }
 KNOWN_LAYER_BREACHES = {
     "cli.commands.deprecate -> cli.commands.promote",

@@ -16,6 +16,8 @@ Walks main's first-parent history, recomputes every audited change exactly as
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from galfriday_gitops import gitio
@@ -162,97 +164,151 @@ def _chain_findings(found: list[AuditTag]) -> list[Finding]:
     return findings
 
 
+@dataclass
+class _Facts:
+    """What the checks of every tag consult: main's history and the changes it made."""
+
+    repo: Path | str
+    rev: str
+    main: dict[str, int]  # each first-parent commit of rev -> its committer time
+    by_sha: dict[str, CommitChanges]  # the commits that made audited changes
+    expected: dict[Identity, Planned]  # every tag those changes call for
+    seen: dict[Identity, AuditTag] = field(default_factory=dict)  # first tag per fact
+    signers: dict[tuple[str, str], bytes | None] = field(default_factory=dict)
+
+
+# A check of one audit tag (with its parsed record): the findings it adds.
+TagCheck = Callable[[AuditTag, AuditRecord, _Facts], list[Finding]]
+
+
+def _check_name(tag: AuditTag, r: AuditRecord, facts: _Facts) -> list[Finding]:
+    if _name_matches(tag, r):
+        return []
+    return [_tag_finding("GF305", tag, f"the name does not match its record ({r.summary()})")]
+
+
+def _check_on_main(tag: AuditTag, r: AuditRecord, facts: _Facts) -> list[Finding]:
+    off = [c for c in (tag.ref.target, r.commit) if c not in facts.main]
+    if not off:
+        return []
+    return [
+        _tag_finding(
+            "GF302",
+            tag,
+            f"points at or records {', '.join(c[:12] for c in dict.fromkeys(off))}, "
+            f"which is not on {facts.rev}'s first-parent history (rewritten or force-pushed)",
+        )
+    ]
+
+
+def _check_recorded_change(tag: AuditTag, r: AuditRecord, facts: _Facts) -> list[Finding]:
+    """The record names a change main really made, on the right target, once."""
+    findings = []
+    identity = r.identity()
+    planned = facts.expected.get(identity)
+    if planned is None:
+        recorded = facts.by_sha.get(r.commit)
+        changes = recorded.changes if recorded is not None else []
+        actual = "; ".join(c.event.describe() for c in changes)
+        findings.append(
+            _tag_finding(
+                "GF305",
+                tag,
+                f"records {r.summary()} at {r.commit[:12]}, but that commit's changes are: "
+                f"{actual or 'none'} (forged or edited message)",
+            )
+        )
+    elif planned.target != tag.ref.target:
+        findings.append(
+            _tag_finding(
+                "GF305",
+                tag,
+                f"points at {tag.ref.target[:12]}, but {r.model}@{r.version} was registered "
+                f"at {planned.target[:12]}",
+            )
+        )
+    if identity in facts.seen:
+        findings.append(
+            _tag_finding(
+                "GF305", tag, f"records the same change as {facts.seen[identity].ref.name}"
+            )
+        )
+    facts.seen.setdefault(identity, tag)
+    return findings
+
+
+def _check_date(tag: AuditTag, r: AuditRecord, facts: _Facts) -> list[Finding]:
+    if tag.ref.date >= max(facts.main[tag.ref.target], facts.main[r.commit]):
+        return []
+    return [
+        _tag_finding(
+            "GF307",
+            tag,
+            "is dated before the commit it records "
+            f"(tagger date {tag.ref.date} < commit date {facts.main[r.commit]})",
+        )
+    ]
+
+
+def _check_automation(tag: AuditTag, r: AuditRecord, facts: _Facts) -> list[Finding]:
+    """Tagger and signature, as the automation configured at the change's base asks."""
+    source = facts.by_sha.get(r.commit)
+    teams = automation(source.base, source.head) if source is not None else None
+    auto = teams.spec.automation if teams is not None else None
+    if source is None or auto is None:
+        return []
+    findings = []
+    want = parse_identity(auto.tagger)
+    if want is not None and (tag.ref.tagger_name, tag.ref.tagger_email) != want:
+        findings.append(
+            _tag_finding(
+                "GF303",
+                tag,
+                f"tagged by {tag.ref.tagger_name} <{tag.ref.tagger_email}>, "
+                f"not the automation identity {auto.tagger}",
+            )
+        )
+    if auto.allowed_signers:
+        findings += _signature(facts.repo, tag, auto, source, facts.signers)
+    return findings
+
+
+# In order; a tag off main is not judged further (its commit has no facts to compare).
+TAG_CHECKS: tuple[TagCheck, ...] = (_check_recorded_change, _check_date, _check_automation)
+
+
+def _tag_findings(tag: AuditTag, facts: _Facts) -> list[Finding]:
+    r = tag.record
+    if r is None:
+        return [_tag_finding("GF305", tag, f"not an audit record: {tag.error}")]
+    findings = _check_name(tag, r, facts)
+    off_main = _check_on_main(tag, r, facts)
+    if off_main:
+        return findings + off_main
+    for check in TAG_CHECKS:
+        findings += check(tag, r, facts)
+    return findings
+
+
 def verify(repo: Path | str, rev: str = "main") -> list[Finding]:
     """Every disagreement between ``rev``'s first-parent history and the audit tags."""
     commits, found = audited_commits(repo, rev)
-    main = {e.sha: e.time for e in History(repo).commits(rev)}
-    by_sha = {cc.entry.sha: cc for cc in commits}
-    expected: dict[Identity, Planned] = {}
-    for cc in commits:
-        for change in cc.changes:
-            for p in change.planned:
-                expected[p.identity(cc.entry.sha)] = p
+    facts = _Facts(
+        repo,
+        rev,
+        main={e.sha: e.time for e in History(repo).commits(rev)},
+        by_sha={cc.entry.sha: cc for cc in commits},
+        expected={
+            p.identity(cc.entry.sha): p
+            for cc in commits
+            for change in cc.changes
+            for p in change.planned
+        },
+    )
     findings = _change_findings(commits)
-    seen: dict[Identity, AuditTag] = {}
-    signers_cache: dict[tuple[str, str], bytes | None] = {}
     for tag in sorted(found, key=lambda t: t.ref.name):
-        ref, r = tag.ref, tag.record
-        if r is None:
-            findings.append(_tag_finding("GF305", tag, f"not an audit record: {tag.error}"))
-            continue
-        if not _name_matches(tag, r):
-            findings.append(
-                _tag_finding("GF305", tag, f"the name does not match its record ({r.summary()})")
-            )
-        off = [c for c in (ref.target, r.commit) if c not in main]
-        if off:
-            findings.append(
-                _tag_finding(
-                    "GF302",
-                    tag,
-                    f"points at or records {', '.join(c[:12] for c in dict.fromkeys(off))}, "
-                    f"which is not on {rev}'s first-parent history (rewritten or force-pushed)",
-                )
-            )
-            continue
-        identity = r.identity()
-        planned = expected.get(identity)
-        if planned is None:
-            recorded = by_sha.get(r.commit)
-            changes = recorded.changes if recorded is not None else []
-            actual = "; ".join(c.event.describe() for c in changes)
-            findings.append(
-                _tag_finding(
-                    "GF305",
-                    tag,
-                    f"records {r.summary()} at {r.commit[:12]}, but that commit's changes are: "
-                    f"{actual or 'none'} (forged or edited message)",
-                )
-            )
-        elif planned.target != ref.target:
-            findings.append(
-                _tag_finding(
-                    "GF305",
-                    tag,
-                    f"points at {ref.target[:12]}, but {r.model}@{r.version} was registered "
-                    f"at {planned.target[:12]}",
-                )
-            )
-        if identity in seen:
-            findings.append(
-                _tag_finding("GF305", tag, f"records the same change as {seen[identity].ref.name}")
-            )
-        seen.setdefault(identity, tag)
-        if ref.date < max(main[ref.target], main[r.commit]):
-            findings.append(
-                _tag_finding(
-                    "GF307",
-                    tag,
-                    "is dated before the commit it records "
-                    f"(tagger date {ref.date} < commit date {main[r.commit]})",
-                )
-            )
-        source = by_sha.get(r.commit)
-        if source is None:
-            continue
-        teams = automation(source.base, source.head)
-        auto = teams.spec.automation if teams is not None else None
-        if auto is None:
-            continue
-        want = parse_identity(auto.tagger)
-        if want is not None and (ref.tagger_name, ref.tagger_email) != want:
-            findings.append(
-                _tag_finding(
-                    "GF303",
-                    tag,
-                    f"tagged by {ref.tagger_name} <{ref.tagger_email}>, "
-                    f"not the automation identity {auto.tagger}",
-                )
-            )
-        if auto.allowed_signers:
-            findings += _signature(repo, tag, auto, source, signers_cache)
-    findings += _chain_findings(found)
-    return findings
+        findings += _tag_findings(tag, facts)
+    return findings + _chain_findings(found)
 
 
 def _signature(
