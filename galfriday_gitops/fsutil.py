@@ -1,10 +1,25 @@
-"""Atomic file writes: a reader sees the old file or the new one, never half of one."""
+"""Files in and out: atomic writes (a reader sees the old file or the new one, never half
+of one), and JSON input files read with a one-line error naming the file."""
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
+
+from galfriday_gitops.errors import UserError
+
+
+def read_json(path: Path, what: str) -> Any:
+    """A JSON input file, or a one-line UserError naming ``what`` and the file."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UserError(f"{what} {path}: {exc.strerror}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UserError(f"{what} {path}: not JSON ({exc})") from None
 
 
 def atomic_write(path: Path, data: bytes | str) -> None:

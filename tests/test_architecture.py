@@ -39,7 +39,6 @@ KNOWN_LARGE_MODULES = {
     "cli/commands/experiment.py",
 }
 KNOWN_COMPLEX = {
-    "cli/commands/check.py:run",
     "write/promote.py:checks_for",
     "stats/drift.py:analyze",
     "cli/commands/experiment.py:_ad_hoc_plan",

@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import io
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -139,3 +140,34 @@ def to_csv(changes: list[Change], policies: list[PolicyChange]) -> str:
     for _, row in sorted(rows, key=lambda r: r[0]):
         writer.writerow(row)
     return out.getvalue()
+
+
+@dataclass(frozen=True)
+class AuditExport:
+    """The compliance report of a period: every change, every policy change."""
+
+    since: int
+    until: int
+    changes: list[Change]
+    policies: list[PolicyChange]
+
+    def to_dict(self) -> dict[str, Any]:
+        return report(self.changes, self.policies, self.since, self.until)
+
+    def to_csv(self) -> str:
+        return to_csv(self.changes, self.policies)
+
+    @property
+    def unapproved(self) -> int:
+        """Stage changes in the period that went in without an approved PR (must be 0)."""
+        return sum(
+            1 for c in self.changes if c.event.kind is EventKind.STAGE_CHANGED and not c.approved
+        )
+
+
+def export(repo: Path | str, *, since: str, until: str, rev: str = "main") -> AuditExport:
+    """The report of ``since``..``until`` (dates or ISO date-times, UTC; a bare ``until``
+    date includes that whole day) on ``rev``."""
+    start, end = parse_date(since), parse_date(until, end=True)
+    changes, policies = collect(repo, rev, start, end)
+    return AuditExport(start, end, changes, policies)

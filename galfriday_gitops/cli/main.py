@@ -1,8 +1,10 @@
 """Parse the command line and dispatch to ``commands/<verb>.py``; nothing else lives here.
 
 Exit codes: 0 ok / allowed, 1 invalid / blocked, 2 could not run. A UserError (bad
-input, unreadable repository) is one line on stderr and exit 2; a traceback is only
-shown for the toolkit's own bugs, and only with ``--debug``.
+input, unreadable repository) or a ForgeError (GitHub unreachable, refused, not configured)
+is one line on stderr and exit 2 — caught here and nowhere else, so a gate that cannot
+reach GitHub fails closed; a traceback is only shown for the toolkit's own bugs, and only
+with ``--debug``.
 """
 
 from __future__ import annotations
@@ -68,6 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _is_forge_error(exc: BaseException) -> bool:
+    # The forge package is imported lazily (only commands that talk to GitHub load it):
+    # a ForgeError can only have been raised if its module is loaded.
+    base = sys.modules.get("galfriday_gitops.forge.base")
+    return base is not None and isinstance(exc, base.ForgeError)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
@@ -86,6 +95,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("gfops: interrupted", file=sys.stderr)
         return 2
     except Exception as exc:
+        if _is_forge_error(exc):
+            print(f"gfops: error: {exc}", file=sys.stderr)
+            return 2
         if args.debug:
             raise
         print(

@@ -1,16 +1,26 @@
-"""Shared output helpers for commands: JSON to stdout, rich tables only when asked."""
+"""Shared argument types and output helpers for commands: parsing in, printing out."""
 
 from __future__ import annotations
 
+import argparse
+import datetime as dt
 import json
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-from galfriday_gitops.errors import UserError
+from dataclasses import fields
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from galfriday_gitops.write.propose import Proposal
+
+T = TypeVar("T")
+
+
+def request_from(args: argparse.Namespace, cls: type[T], **extra: Any) -> T:
+    """A library request dataclass filled from the options of the same names."""
+    names = {f.name for f in fields(cls)}  # type: ignore[arg-type]  # cls is a dataclass
+    return cls(
+        **{n: getattr(args, n) for n in names if n not in extra and hasattr(args, n)}, **extra
+    )
 
 
 def print_json(data: Any) -> None:
@@ -33,14 +43,21 @@ def add_pr_options(parser: Any) -> None:
     parser.add_argument("--remote", default="origin", help="git remote to push to (--open-pr)")
 
 
-def load_json(path: Path, what: str) -> Any:
-    """A JSON input file, or a one-line UserError naming it."""
+def when(text: str) -> dt.datetime:
+    """``--now``: an ISO date or date-time, UTC unless it names an offset."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UserError(f"{what} {path}: {exc.strerror}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UserError(f"{what} {path}: not JSON ({exc})") from None
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected YYYY-MM-DD[THH:MM[:SS]]") from None
+    return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed.astimezone(dt.UTC)
+
+
+def day(text: str) -> dt.date:
+    """A ``YYYY-MM-DD`` option."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def print_proposal(proposal: Proposal) -> None:

@@ -4,20 +4,17 @@ Run on push to main (GitHub's ``before``/``after``; an all-zero or missing
 ``--before`` means the whole history, which is also how an existing registry is
 backfilled). Review data comes from the forge when GITHUB_TOKEN is set, or offline
 from ``--reviews/--commits`` as for ``gfops check``. Exit 0 written or nothing to do,
-2 could not run (including a tag name taken by a different fact).
+2 could not run (including a tag name taken by a different fact). The work is
+:func:`galfriday_gitops.apply.push.apply_push`.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
-from typing import Any
 
-from galfriday_gitops import gitio
-from galfriday_gitops.cli.output import add_format, load_json, print_json
-from galfriday_gitops.errors import UserError
+from galfriday_gitops.cli.output import add_format, print_json, request_from
 
 HELP = "write the audit trail of a pushed range as GTO-compatible annotated tags"
 
@@ -41,66 +38,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from galfriday_gitops.apply.apply import apply, pr_number
-    from galfriday_gitops.forge.base import ForgeError
-    from galfriday_gitops.forge.github import GitHubForge, parse_pull_commits, parse_reviews
-    from galfriday_gitops.rules.reviews import PullRequestFacts, facts_from_forge
+    from galfriday_gitops.apply.push import ApplyRequest, apply_push
+    from galfriday_gitops.report.audit import applied
 
-    repo = gitio.toplevel(args.repo)
-    actor = args.actor or os.environ.get("GITHUB_ACTOR") or None
-    offline: tuple[Any, Any] | None = None
-    if args.reviews is not None or args.commits is not None:
-        if args.reviews is None or args.commits is None or not args.pr_author:
-            raise UserError("offline review data needs --reviews, --commits and --pr-author")
-        offline = (
-            tuple(parse_reviews(load_json(args.reviews, "reviews"))),
-            tuple(parse_pull_commits(load_json(args.commits, "commits"))),
-        )
-    offline_pr: int | None = args.pr
-    if offline is not None and offline_pr is None:
-        newest = gitio.first_parent_log(repo, args.after, paths=())[-1:]
-        offline_pr = pr_number(newest[0].subject) if newest else None
-    forge: GitHubForge | None = None
-    cache: dict[int, PullRequestFacts] = {}
-
-    def facts(entry: gitio.LogEntry, number: int | None) -> PullRequestFacts | None:
-        nonlocal forge
-        if number is None:
-            return None  # a direct push: no pull request, nothing approved it
-        if offline is not None:
-            if number != offline_pr:
-                return None
-            head = args.pr_head or (entry.parents[1] if len(entry.parents) > 1 else entry.sha)
-            return PullRequestFacts(
-                number, args.pr_author, gitio.rev_parse(repo, head), offline[0], offline[1]
-            )
-        if not os.environ.get("GITHUB_TOKEN"):
-            return None
-        if number not in cache:
-            try:
-                forge = forge or GitHubForge.from_env()
-                cache[number] = facts_from_forge(forge, number)
-            except ForgeError as exc:
-                raise UserError(f"cannot read the reviews of PR #{number}: {exc}") from None
-        return cache[number]
-
-    result = apply(repo, args.before, args.after, actor=actor, facts=facts)
-    if args.push:
-        gitio.push_tags(repo, args.remote, list(dict.fromkeys(o.name for o in result.outcomes)))
-    for warning in result.warnings:
+    result = apply_push(args.repo, request_from(args, ApplyRequest))
+    for warning in result.result.warnings:
         print(f"gfops: warning: {warning}", file=sys.stderr)
     if args.format == "json":
-        print_json(
-            {
-                "created": len(result.created),
-                "tags": [o.to_dict() for o in result.outcomes],
-                "warnings": result.warnings,
-                "pushed": bool(args.push),
-            }
-        )
-        return 0
-    for o in result.outcomes:
-        print(f"{o.status:8} {o.name:40} {o.target[:12]}  {o.record.summary()}")
-    existing = len(result.outcomes) - len(result.created)
-    print(f"{len(result.created)} tag(s) written, {existing} already present")
+        print_json(result.to_dict())
+    else:
+        sys.stdout.write(applied(result))
     return 0

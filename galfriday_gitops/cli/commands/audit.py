@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from galfriday_gitops import gitio
@@ -31,26 +30,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     repo = gitio.toplevel(args.repo)
     if args.action == "export":
-        from galfriday_gitops.audit import export
+        from galfriday_gitops.audit.export import export
 
-        since = export.parse_date(args.since)
-        until = export.parse_date(args.until, end=True)
-        changes, policies = export.collect(repo, args.rev, since, until)
-        doc = export.report(changes, policies, since, until)
+        report = export(repo, since=args.since, until=args.until, rev=args.rev)
         if args.format == "csv":
-            sys.stdout.write(export.to_csv(changes, policies))
+            sys.stdout.write(report.to_csv())
         else:
-            print_json(doc)
-        return 1 if doc["summary"]["stage_changes_without_approved_pr"] else 0
+            print_json(report.to_dict())
+        return 1 if report.unapproved else 0
     from galfriday_gitops.audit.verify import verify
+    from galfriday_gitops.report.audit import verified
 
     findings = verify(repo, args.rev)
     if args.format == "json":
-        json.dump([f.to_dict() for f in findings], sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        print_json([f.to_dict() for f in findings])
     else:
-        for f in findings:
-            where = f.file if f.file.startswith("refs/") else f"{f.file}:{f.line}"
-            print(f"{where}: {f.rule} {f.message}")
-        print(f"{len(findings)} finding(s)" if findings else f"audit trail of {args.rev}: ok")
+        sys.stdout.write(verified(args.rev, findings))
     return 1 if findings else 0

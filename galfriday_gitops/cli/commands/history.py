@@ -7,7 +7,7 @@ tags (PR, approvers, tag name). A change that has no tag is shown as ``untagged`
 from __future__ import annotations
 
 import argparse
-import re
+import sys
 
 from galfriday_gitops import gitio
 from galfriday_gitops.cli.output import add_format, print_json
@@ -24,26 +24,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from galfriday_gitops.audit.history import timeline
-    from galfriday_gitops.paths import NAME_PATTERN
+    from galfriday_gitops.paths import is_name
+    from galfriday_gitops.report.audit import history
 
-    if not re.match(NAME_PATTERN, args.name):
+    if not is_name(args.name):
         raise UserError(f"{args.name!r} is not a model name ([a-z0-9][a-z0-9._-]*)")
-    repo = gitio.toplevel(args.repo)
-    changes = timeline(repo, args.rev, args.name)
-    rows = [c.to_dict() for c in changes]
+    changes = timeline(gitio.toplevel(args.repo), args.rev, args.name)
     if args.format == "json":
+        rows = [c.to_dict() for c in changes]
         print_json({"model": args.name, "rev": args.rev, "history": rows})
-        return 0
-    if not rows:
-        print(f"{args.name}: no registrations or stage changes on {args.rev}")
-        return 0
-    for row in rows:
-        move = f"{row['from'] or '-'} -> {row['to'] or '-'}"
-        pr = f"PR #{row['pr']}" if row["pr"] is not None else "no PR"
-        approvers = ", ".join(row["approvers"]) or "-"
-        tags = " ".join(row["tags"]) or "UNTAGGED"
-        print(
-            f"{row['when']}  {row['version']:<10} {row['event']:<14} {move:<26} "
-            f"{pr:<8} approvers: {approvers:<16} {row['commit'][:12]}  {tags}"
-        )
+    else:
+        sys.stdout.write(history(args.name, args.rev, changes))
     return 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from galfriday_gitops import gitio
 from galfriday_gitops.cli.output import add_format, print_json
@@ -19,6 +18,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from galfriday_gitops.report.registry import status_table
+
     root = gitio.toplevel(args.repo)
     if args.worktree:
         from galfriday_gitops.load.state import load_worktree
@@ -31,22 +32,6 @@ def run(args: argparse.Namespace) -> int:
         rev, table, errors = stage_summary(root, args.rev)
     if args.format == "json":
         print_json({"rev": rev, "models": table, "errors": errors})
-        return 0
-    from rich.console import Console
-    from rich.table import Table
-
-    from galfriday_gitops.resources import ModelStage
-
-    hidden = set() if args.all else {ModelStage.RETIRED, ModelStage.ARCHIVED}
-    stages = [s for s in ModelStage if s not in hidden]
-    grid = Table(title=f"registry at {rev[:12] if rev else 'work tree'}")
-    grid.add_column("model", style="bold")
-    for stage in stages:
-        grid.add_column(stage.value)
-    for name, row in table.items():
-        grid.add_row(name, *(", ".join(row.get(s.value, [])) for s in stages))
-    console = Console(width=None if sys.stdout.isatty() else 160)
-    console.print(grid)
-    if errors:
-        console.print(f"[red]{errors} invalid file(s) were left out; run gfops validate[/red]")
+    else:
+        status_table(rev, table, errors, show_all=args.all)
     return 0
