@@ -21,7 +21,8 @@ CHILD = r"""
 import datetime as dt, json, resource, sys, time
 from pathlib import Path
 start = time.perf_counter()
-from galfriday_gitops.lifecycle.inference import evaluate, read_logs, judge
+from galfriday_gitops.lifecycle.health import judge
+from galfriday_gitops.lifecycle.inference import evaluate, read_logs
 from galfriday_gitops.resources import InferenceRules
 log = read_logs([Path(sys.argv[1])])
 read = time.perf_counter() - start

@@ -34,20 +34,13 @@ KNOWN_LARGE_MODULES = {
     "stats/experiment.py",
     "stats/drift.py",
     "demo/run.py",
-    "lifecycle/inference.py",
-    "lifecycle/run.py",
     "cli/commands/experiment.py",
 }
 KNOWN_COMPLEX = {
-    "write/promote.py:checks_for",
     "stats/drift.py:analyze",
     "cli/commands/experiment.py:_ad_hoc_plan",
-    "write/deprecate.py:plan_deprecation",
 }
 KNOWN_LAYER_BREACHES = {
-    "cli.commands.deprecate -> cli.commands.promote",
-    "cli.commands.lifecycle -> cli.commands.promote",
-    "cli.commands.rollback -> cli.commands.promote",
     "monitor.drift_run -> demo.pipeline.train",
 }
 
@@ -149,10 +142,10 @@ def test_no_import_cycles() -> None:
 VOCABULARY = frozenset({"findings", "catalogue", "paths", "semver", "errors"})
 
 
-def _layer_breaches() -> set[str]:
+def _layer_breaches(graph: dict[str, set[str]] = GRAPH) -> set[str]:
     """Edges that point the wrong way (see docs/architecture.md)."""
     out: set[str] = set()
-    for src, targets in GRAPH.items():
+    for src, targets in graph.items():
         for dst in targets:
             edge = f"{src} -> {dst}"
             top_src, top_dst = src.split(".")[0], dst.split(".")[0]
@@ -187,9 +180,10 @@ def test_layers_point_one_way() -> None:
 
 
 def test_layer_check_catches_a_breach() -> None:
-    # Positive control: a command importing a command is reported.
-    assert any(b.startswith("cli.commands.") for b in _layer_breaches() | KNOWN_LAYER_BREACHES)
-    assert "cli.commands.x -> cli.commands.y" not in KNOWN_LAYER_BREACHES
+    # Positive control on a made-up graph: a command importing a command is reported, a
+    # command importing the library is not.
+    graph = {"cli.commands.x": {"cli.commands.y", "write.promote"}, "write.promote": set()}
+    assert _layer_breaches(graph) == {"cli.commands.x -> cli.commands.y"}
     assert set(MODULES) >= VOCABULARY  # the vocabulary's modules exist (no typo hides one)
     assert "catalogue" in GRAPH["rules.engine"]  # and the graph sees who imports them
 

@@ -10,7 +10,7 @@ from dataclasses import fields
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from galfriday_gitops.write.propose import Proposal
+    from galfriday_gitops.write.propose import Proposal, Proposed
 
 T = TypeVar("T")
 
@@ -62,7 +62,16 @@ def day(text: str) -> dt.date:
 
 def print_proposal(proposal: Proposal) -> None:
     """What a write command did: the branch, its commit, the pull request."""
-    print(f"committed {proposal.commit[:12]} on branch {proposal.branch}")
-    if proposal.pull is not None:
-        verb = "opened" if proposal.created else "updated"
-        print(f"{verb} pull request #{proposal.pull.number}: {proposal.pull.html_url}")
+    from galfriday_gitops.report.proposal import proposal_lines
+
+    sys.stdout.write(proposal_lines(proposal))
+
+
+def print_proposed(result: Proposed, fmt: str) -> None:
+    """A plan-based write verb's result: JSON, or the proposal and the PR body."""
+    from galfriday_gitops.report.proposal import proposed
+
+    if fmt == "json":
+        print_json(result.to_dict())
+    else:
+        sys.stdout.write(proposed(result))

@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from galfriday_gitops.load.state import RegistryState
 from galfriday_gitops.resources import DeprecationRules, ModelStage, ModelVersion
-from galfriday_gitops.write.promote import MARKER, Move, Plan, build_plan, checks_markdown
+from galfriday_gitops.write.plan import Move, Plan, build_plan
 
 Level = Literal["expired", "critical", "warning", "notice"]
 CRITICAL_LEVELS: frozenset[str] = frozenset({"expired", "critical"})
@@ -97,10 +97,6 @@ def branch_for_retirement(version: ModelVersion) -> str:
     return f"galfriday/retire/{version.name}-{version.version}"
 
 
-def retirement_title(version: ModelVersion) -> str:
-    return f"Retire {version.ref} (past end of life)"
-
-
 def plan_retirement(
     repo: Path, state: RegistryState, base: str, item: EndOfLife, today: dt.date
 ) -> Plan:
@@ -114,28 +110,3 @@ def plan_retirement(
         item.describe(),
     )
     return build_plan(state, base, [move], today=today)
-
-
-def retirement_body(plan: Plan, item: EndOfLife) -> str:
-    version = item.version
-    deprecation = version.spec.deprecation
-    lines = [
-        f"## {retirement_title(version)}",
-        "",
-        f"`{version.ref}` is {item.describe()}; the LifecyclePolicy retires versions past "
-        f"their end of life (`autoRetire: true`). Base `{plan.base_rev}` {plan.base_commit[:12]}.",
-        "",
-        "| field | value |",
-        "| --- | --- |",
-        f"| reason deprecated | {deprecation.reason if deprecation else '—'} |",
-        f"| replacement | {deprecation.replacement or '—' if deprecation else '—'} |",
-        "| deprecated on | "
-        f"{deprecation.deprecated_on if deprecation and deprecation.deprecated_on else '—'} |",
-        f"| end of life | {item.end_of_life} |",
-        "",
-        checks_markdown(plan),
-        "",
-        "_Opened by `gfops lifecycle --act`; a later run updates this pull request._",
-        MARKER,
-    ]
-    return "\n".join(lines)

@@ -14,7 +14,7 @@ from galfriday_gitops.rules.engine import Verdict
 MARKER = "<!-- galfriday-gitops:check -->"
 
 
-def _cell(text: str) -> str:
+def cell(text: str) -> str:
     return printable(text).replace("|", "\\|")
 
 
@@ -29,7 +29,7 @@ def render(verdict: Verdict) -> str:
         out += ["| change | model | version | from | to |", "| --- | --- | --- | --- | --- |"]
         for e in verdict.events:
             out.append(
-                f"| {e.kind.value} | {e.name or _cell(e.path)} | {e.version or ''} | "
+                f"| {e.kind.value} | {e.name or cell(e.path)} | {e.version or ''} | "
                 f"{e.from_stage.value if e.from_stage else ''} | "
                 f"{e.to_stage.value if e.to_stage else ''} |"
             )
@@ -38,14 +38,14 @@ def render(verdict: Verdict) -> str:
     missing = [(what, t) for what, t in verdict.tallies if t.missing]
     if missing:
         out += ["", "### Still missing", ""]
-        out += [f"- {_cell(what)}: {t.describe_missing()}" for what, t in missing]
+        out += [f"- {cell(what)}: {t.describe_missing()}" for what, t in missing]
     if verdict.findings:
         out += ["", "### Findings", "", "| rule | where | message |", "| --- | --- | --- |"]
         for f in verdict.findings:
             name = RULES[f.rule].name if f.rule in RULES else ""
             hint = f" — {f.hint}" if f.hint else ""
             out.append(
-                f"| {f.rule} {name} | `{_cell(f.file)}:{f.line}` | {_cell(f.message + hint)} |"
+                f"| {f.rule} {name} | `{cell(f.file)}:{f.line}` | {cell(f.message + hint)} |"
             )
     out += ["", "<details><summary>Rules</summary>", "", "| rule | result |", "| --- | --- |"]
     for rule_id, status in verdict.rule_status().items():
@@ -60,5 +60,5 @@ def render(verdict: Verdict) -> str:
             out += ["| reviewer | state | counted | why |", "| --- | --- | --- | --- |"]
             for r in verdict.reviews:
                 counted = "yes" if r.approves else "no"
-                out.append(f"| {r.login} | {r.state} | {counted} | {_cell(r.reason)} |")
+                out.append(f"| {r.login} | {r.state} | {counted} | {cell(r.reason)} |")
     return "\n".join(out) + "\n"

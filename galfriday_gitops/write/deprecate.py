@@ -5,7 +5,8 @@ reconciler will use): the StagePolicy must allow the transition into ``deprecate
 when the LifecyclePolicy sets ``requireReplacement`` the replacement must be another
 version of the same model that is live (canary or production) at base. Both are refused
 here, before a branch exists; the reconciler checks the replacement again on the pull
-request (rule GF216), so a hand-written deprecation cannot skip it.
+request (rule GF216), so a hand-written deprecation cannot skip it, and the PR body shows
+the reconciler's own verdict on the proposed commit.
 
 End of life is today + ``--grace-days`` (default: the policy's ``gracePeriodDays``). The
 edit goes through the round-trip helpers: the stage line changes in place and the
@@ -15,28 +16,96 @@ deprecation block is added, every comment of the manifest kept.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING
 
 from galfriday_gitops.errors import UserError
-from galfriday_gitops.load.safe_yaml import YamlError, load
 from galfriday_gitops.resources import ModelStage, ModelVersion
 from galfriday_gitops.write.edit import set_mapping, set_scalar
-from galfriday_gitops.write.promote import (
-    MARKER,
+from galfriday_gitops.write.plan import (
     Move,
     Plan,
     base_state,
-    checks_for,
-    checks_markdown,
+    checked,
+    deprecation_block,
     get_version,
+    governing_policy,
     grace_days,
-    moves_table,
-    policy_for,
 )
+from galfriday_gitops.write.propose import Proposed, forge_for, propose_plan
+
+if TYPE_CHECKING:
+    from galfriday_gitops.forge.actions import ActionsEnv
+    from galfriday_gitops.forge.base import Forge
+    from galfriday_gitops.load.state import RegistryState
 
 _ALREADY = (ModelStage.DEPRECATED, ModelStage.RETIRED, ModelStage.ARCHIVED)
+
+
+@dataclass(frozen=True)
+class DeprecateRequest:
+    """``gfops deprecate NAME VERSION --reason ...``, by the CLI's own words."""
+
+    name: str
+    version: str
+    reason: str
+    replacement: str | None = None
+    grace_days: int | None = None  # default: the LifecyclePolicy's gracePeriodDays
+    base: str = "main"
+    open_pr: bool = False
+    remote: str = "origin"
+
+
+def _checked_reason(reason: str, grace: int | None) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise UserError("--reason must say why the version is deprecated")
+    if len(reason) > 200:
+        raise UserError(f"--reason is {len(reason)} characters; at most 200 fit the manifest")
+    if grace is not None and grace < 1:
+        raise UserError("--grace-days must be at least 1")
+    return reason
+
+
+def _check_transition(state: RegistryState, target: ModelVersion, base: str) -> None:
+    if target.stage in _ALREADY:
+        raise UserError(f"{target.ref} is already {target.stage.value} at {base}")
+    policy = governing_policy(state, target)
+    allowed = policy.spec.transitions.get(target.stage, []) if policy is not None else None
+    if allowed is not None and ModelStage.DEPRECATED not in allowed:
+        assert policy is not None
+        shown = ", ".join(s.value for s in allowed) or "nothing"
+        raise UserError(
+            f"policy {policy.metadata.name!r} does not allow {target.stage.value} -> "
+            f"deprecated (from {target.stage.value}: {shown})"
+        )
+
+
+def _check_replacement(
+    state: RegistryState, target: ModelVersion, replacement: str | None, base: str
+) -> None:
+    lifecycle = state.lifecycle_policy()
+    required = lifecycle is not None and lifecycle.spec.deprecation.require_replacement
+    live = [
+        v for v in state.versions_of(target.name) if v.stage.is_live and v.version != target.version
+    ]
+    live_shown = ", ".join(f"{v.version} ({v.stage.value})" for v in live) or "none"
+    if replacement is None:
+        if required:
+            raise UserError(
+                f"the LifecyclePolicy requires a live replacement: pass --replacement VERSION "
+                f"(live versions of {target.name} at {base}: {live_shown})"
+            )
+        return
+    found = get_version(state, target.name, replacement, base)
+    if found.version == target.version:
+        raise UserError("--replacement must be another version than the one deprecated")
+    if required and not found.stage.is_live:
+        raise UserError(
+            f"the LifecyclePolicy requires a live replacement; {found.ref} is "
+            f"{found.stage.value} at {base} (live versions: {live_shown})"
+        )
 
 
 def plan_deprecation(
@@ -52,44 +121,11 @@ def plan_deprecation(
 ) -> Plan:
     """Everything ``gfops deprecate`` changes, computed at ``base``; refuses bad requests."""
     today = today or dt.datetime.now(dt.UTC).date()
-    reason = reason.strip()
-    if not reason:
-        raise UserError("--reason must say why the version is deprecated")
-    if len(reason) > 200:
-        raise UserError(f"--reason is {len(reason)} characters; at most 200 fit the manifest")
-    if grace is not None and grace < 1:
-        raise UserError("--grace-days must be at least 1")
+    reason = _checked_reason(reason, grace)
     state = base_state(repo, name, base)
     target = get_version(state, name, version, base)
-    if target.stage in _ALREADY:
-        raise UserError(f"{target.ref} is already {target.stage.value} at {base}")
-    policy = policy_for(state, target)
-    if policy is not None:
-        allowed = policy.spec.transitions.get(target.stage, [])
-        if ModelStage.DEPRECATED not in allowed:
-            shown = ", ".join(s.value for s in allowed) or "nothing"
-            raise UserError(
-                f"policy {policy.metadata.name!r} does not allow {target.stage.value} -> "
-                f"deprecated (from {target.stage.value}: {shown})"
-            )
-    lifecycle = state.lifecycle_policy()
-    required = lifecycle is not None and lifecycle.spec.deprecation.require_replacement
-    live = [v for v in state.versions_of(name) if v.stage.is_live and v.version != version]
-    live_shown = ", ".join(f"{v.version} ({v.stage.value})" for v in live) or "none"
-    if replacement is not None:
-        found = get_version(state, name, replacement, base)
-        if found.version == version:
-            raise UserError("--replacement must be another version than the one deprecated")
-        if required and not found.stage.is_live:
-            raise UserError(
-                f"the LifecyclePolicy requires a live replacement; {found.ref} is "
-                f"{found.stage.value} at {base} (live versions: {live_shown})"
-            )
-    elif required:
-        raise UserError(
-            f"the LifecyclePolicy requires a live replacement: pass --replacement VERSION "
-            f"(live versions of {name} at {base}: {live_shown})"
-        )
+    _check_transition(state, target, base)
+    _check_replacement(state, target, replacement, base)
     days = grace if grace is not None else grace_days(state)
     path = state.path_of(target)
     assert state.rev is not None
@@ -99,63 +135,51 @@ def plan_deprecation(
     new = edit_deprecation(raw, reason, replacement, today + dt.timedelta(days=days), today)
     why = f"deprecated: {reason}" + (f" (replacement {replacement})" if replacement else "")
     move = Move(target, path, target.stage, ModelStage.DEPRECATED, why)
-    plan = Plan(name, base, state.rev, [move], {path: new})
-    head_stage_of = {v.version: v.stage for v in state.versions_of(name)}
-    head_stage_of[version] = ModelStage.DEPRECATED
-    plan.checks[version] = checks_for(state, move, head_stage_of, today)
-    return plan
+    return Plan(name, base, state.rev, [move], {path: checked(path, new)})
 
 
 def edit_deprecation(
     raw: bytes, reason: str, replacement: str | None, end_of_life: dt.date, today: dt.date
 ) -> bytes:
-    """The manifest with ``stage: deprecated`` and a fresh ``spec.deprecation``; validated."""
+    """The manifest with ``stage: deprecated`` and a fresh ``spec.deprecation``."""
     new = set_scalar(raw, ("spec", "stage"), ModelStage.DEPRECATED.value)
-    block: dict[str, object] = {"reason": reason}
-    if replacement is not None:
-        block["replacement"] = replacement
-    block["endOfLife"] = end_of_life
-    block["deprecatedOn"] = today
-    new = set_mapping(new, ("spec", "deprecation"), block)
-    try:
-        ModelVersion.model_validate(load(new).data)
-    except (YamlError, ValidationError) as exc:
-        raise UserError(f"the deprecated manifest would be invalid: {exc}") from None
-    return new
+    block = deprecation_block(reason, replacement, end_of_life, today)
+    return set_mapping(new, ("spec", "deprecation"), block)
 
 
 def branch_for_deprecation(plan: Plan) -> str:
     return f"galfriday/deprecate/{plan.name}-{plan.primary.version.version}"
 
 
-def deprecation_title(plan: Plan) -> str:
-    return f"Deprecate {plan.primary.version.ref}"
+def deprecate(
+    repo: Path,
+    request: DeprecateRequest,
+    *,
+    forge: Forge | None = None,
+    actions: ActionsEnv | None = None,
+    now: dt.datetime | None = None,
+) -> Proposed:
+    """Plan the deprecation at ``request.base``, preview it with the reconciler, propose it."""
+    from galfriday_gitops.report.proposal import deprecation_body, deprecation_title
 
-
-def deprecation_body(plan: Plan) -> str:
-    move = plan.primary
-    data = load(plan.files[move.path]).data
-    block = data["spec"]["deprecation"]
-    lines = [
-        f"## {deprecation_title(plan)}",
-        "",
-        f"`{move.version.ref}`: {move.from_stage.value} → **deprecated**"
-        f" (base `{plan.base_rev}` {plan.base_commit[:12]}).",
-        "",
-        "| field | value |",
-        "| --- | --- |",
-        f"| reason | {str(block['reason']).replace('|', '/')} |",
-        f"| replacement | {block.get('replacement') or '—'} |",
-        f"| end of life | {block['endOfLife']} |",
-        "",
-        "`gfops lifecycle` warns as the end of life approaches and, with `autoRetire`, "
-        "opens the retirement pull request once it has passed.",
-        "",
-        moves_table(plan),
-        "",
-        checks_markdown(plan),
-        "",
-        "_Opened by `gfops deprecate`; the reconciler's comment gives the verdict._",
-        MARKER,
-    ]
-    return "\n".join(lines)
+    client = forge_for(request.open_pr, forge, actions)  # fail before anything is written
+    plan = plan_deprecation(
+        repo,
+        request.name,
+        request.version,
+        reason=request.reason,
+        replacement=request.replacement,
+        grace=request.grace_days,
+        base=request.base,
+        today=now.date() if now else None,
+    )
+    return propose_plan(
+        repo,
+        plan,
+        branch=branch_for_deprecation(plan),
+        title=deprecation_title(plan),
+        body=lambda verdict: deprecation_body(plan, verdict),
+        forge=client,
+        remote=request.remote if request.open_pr else None,
+        now=now,
+    )

@@ -17,9 +17,10 @@
    retraining = the reason), which ``dvc push``-es the artifact; the pipeline outputs
    recorded in ``dvc.lock`` are pushed too, so a reviewer can ``dvc pull`` them;
 5. every file git sees as changed (manifest, ``.dvc``, ``.gitignore``, ``params.yaml``,
-   ``dvc.lock``, non-cached metrics) is committed on ``galfriday/retrain/<name>``
-   through :func:`~galfriday_gitops.write.propose.propose`; with ``--open-pr`` the
-   branch is pushed and the PR opened, body = the drift summary.
+   ``dvc.lock``, non-cached metrics) is previewed by the reconciler (its verdict on that
+   commit goes into the PR body) and committed on ``galfriday/retrain/<name>`` through
+   :func:`~galfriday_gitops.write.propose.propose`; with ``--open-pr`` the branch is
+   pushed and the PR opened, body = the drift summary and the preview.
 
 Idempotent: the branch is automation-owned and force-pushed; when an open PR from it
 exists, its title and body are updated instead of opening a second one. The next
@@ -44,7 +45,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -54,8 +55,13 @@ from galfriday_gitops.forge.base import Forge, PullRequest
 from galfriday_gitops.load.state import load_state
 from galfriday_gitops.paths import is_name
 from galfriday_gitops.resources import ModelStage
+from galfriday_gitops.rules.engine import Verdict
+from galfriday_gitops.write.preview import preview
 from galfriday_gitops.write.propose import propose
 from galfriday_gitops.write.register import Registration, register
+
+if TYPE_CHECKING:
+    from galfriday_gitops.forge.actions import ActionsEnv
 
 BRANCH_PREFIX = "galfriday/retrain/"
 #: Longest reason accepted (it is stored in ``spec.lineage.retraining``).
@@ -89,6 +95,22 @@ class RetrainResult:
     files: list[str]
     pull: PullRequest | None
     created: bool
+    preview: Verdict  # the reconciler's verdict on the proposed commit, before any review
+
+    def to_dict(self) -> dict[str, Any]:
+        pull = self.pull
+        return {
+            "name": self.name,
+            "version": self.version,
+            "parent": self.parent,
+            "branch": self.branch,
+            "commit": self.commit,
+            "window": {"start": self.window[0], "end": self.window[1]},
+            "files": self.files,
+            "pull": {"number": pull.number, "url": pull.html_url} if pull else None,
+            "created": self.created,
+            "preview": self.preview.to_dict(),
+        }
 
 
 def branch_for(name: str) -> str:
@@ -203,17 +225,21 @@ def retrain(
     req: RetrainRequest,
     *,
     forge: Forge | None = None,
+    actions: ActionsEnv | None = None,
     log: Callable[[str], None] | None = None,
 ) -> RetrainResult:
     """Retrain ``req.name`` in a temporary worktree of ``req.base`` and propose it."""
+    from galfriday_gitops.write.propose import forge_for
+
     say = log or (lambda _msg: None)
     if not is_name(req.name):
         raise UserError(f"{req.name!r} is not a valid model name")
     reason = req.reason.strip()
     if not reason or len(reason) > MAX_REASON:
         raise UserError(f"--reason must be 1..{MAX_REASON} characters")
-    if req.open_pr and (forge is None or req.remote is None):
-        raise UserError("--open-pr needs a forge and a git remote to push the branch to")
+    if req.open_pr and req.remote is None:
+        raise UserError("--open-pr needs a git remote to push the branch to")
+    forge = forge_for(req.open_pr, forge, actions)  # fail before anything is written
     root = gitio.toplevel(repo)
     base_commit = gitio.rev_parse(root, req.base)
     state = load_state(root, base_commit)
@@ -257,6 +283,8 @@ def retrain(
             dvcio.dvc(wt, "push", "--quiet", "dvc.yaml")  # the pipeline outputs dvc.lock names
         files = _changed_files(wt)
     parent = production.version if production else None
+    from galfriday_gitops.report.preview import preview_markdown
+
     title = f"Retrain {req.name}: {version} on {start}..{end}"
     footer = (
         f"\n---\n`{req.name}` **{version}** registered in `development` by `gfops retrain` "
@@ -265,6 +293,9 @@ def retrain(
         "This pull request goes through the same policies as any other change: it "
         "merges only after the reconciler's check passes and the required approvals.\n"
     )
+    verdict = preview(root, base_commit, files)
+    summary = req.body or f"{reason}\n"
+    body = f"{summary}{footer}\n{preview_markdown(verdict, req.base)}\n"
     proposal = propose(
         root,
         base=req.base,
@@ -272,9 +303,10 @@ def retrain(
         files=files,
         message=f"Retrain {req.name} {version} on {start}..{end}\n\n{reason}",
         title=title,
-        body=(req.body or f"{reason}\n") + footer,
-        forge=forge if req.open_pr else None,
+        body=body,
+        forge=forge,
         remote=req.remote if req.open_pr else None,
+        base_commit=base_commit,
     )
     return RetrainResult(
         name=req.name,
@@ -286,4 +318,5 @@ def retrain(
         files=sorted(files),
         pull=proposal.pull,
         created=proposal.created,
+        preview=verdict,
     )

@@ -79,6 +79,29 @@ def test_act_opens_one_retraining_pr_then_updates_it(
     assert any(p.name == md5[2:] for p in reg.dvc_remote.rglob("*")), md5
 
 
+def test_retrain_preview_is_the_gates_verdict(
+    drift_registry: DriftRegistry, tmp_path: Path
+) -> None:
+    """The retraining PR's preview is what ``gfops check`` says of its branch (no reviews)."""
+    reg = drift_registry
+    res = gfops("retrain", MODEL, "--reason", "agreement", "--format", "json", cwd=reg.path)
+    assert res.code == 0, res.err
+    out = json.loads(res.out)
+    empty = tmp_path / "empty.json"
+    empty.write_text("[]", encoding="utf-8")
+    check = gfops(
+        "check", "--base", "main", "--head", out["branch"], "--format", "json",
+        "--reviews", str(empty), "--commits", str(empty), "--pr-author", "author",
+        cwd=reg.path,
+    )  # fmt: skip
+    assert check.code in (0, 1), check.err
+    report = json.loads(check.out)
+    assert out["preview"]["events"] == report["events"]
+    assert out["preview"]["findings"] == report["findings"]
+    assert ("registered", out["version"]) in [(e["kind"], e["version"]) for e in report["events"]]
+    _clean(reg)
+
+
 def test_act_issue_opens_one_issue_and_reuses_it(
     drift_registry: DriftRegistry, github: LoopbackGitHub, github_env: dict[str, str]
 ) -> None:

@@ -60,12 +60,16 @@ def test_production_moves_the_previous_holder_in_the_same_commit(repo: Repo) -> 
     assert holder is not None and holder.stage is ModelStage.DEPRECATED
     assert holder.spec.deprecation is not None
     assert holder.spec.deprecation.replacement == "1.2.0"
-    # The summary says what the reconciler will check, with this version's numbers.
+    # The body holds the reconciler's verdict on this commit: approvals pending, the
+    # experiment (still running) failing, capacity and thresholds passing.
     assert "previous holder of production" in result.out
-    assert "| test.accuracy ≥ 0.85 | ✅ | is 0.898703 |" in result.out
-    assert "2 approval(s) from ml-leads (dave, erin)" in result.out
-    assert "| experiment won | ❌ |" in result.out
-    assert "capacity of production | ✅ | 1 of 1" in result.out
+    assert (
+        "| ⏳ | GF202 approvals | `models/price-direction/1.2.0.yaml:15` | price-direction@1.2.0 "
+        "-> production: needs 2 more approval(s) from ml-leads (have 0 of 2) |"
+    ) in result.out
+    assert "| ❌ | GF212 experiment-win |" in result.out
+    passing = next(line for line in result.out.splitlines() if line.startswith("Passing: "))
+    assert "GF204 thresholds" in passing and "GF206 capacity" in passing
     assert gfops("validate", "--rev", branch, cwd=repo.path).code == 0
 
 
@@ -77,7 +81,7 @@ def test_keep_holder_changes_only_the_requested_line(repo: Repo) -> None:
     assert result.code == 0, result.err
     branch = "galfriday/promote/price-direction-1.2.0-production"
     assert repo.git("diff", "--numstat", base, branch) == "1\t1\tmodels/price-direction/1.2.0.yaml"
-    assert "capacity of production | ❌ | 2 of 1" in result.out
+    assert "| ❌ | GF206 capacity |" in result.out and "(1.1.0, 1.2.0)" in result.out
 
 
 def test_bad_requests_exit_2_with_one_clear_line(repo: Repo) -> None:
@@ -123,7 +127,7 @@ def test_open_pr_opens_one_pull_request_and_updates_it(
     assert pull["head"]["ref"] == "galfriday/promote/price-direction-1.2.0-production"
     assert pull["base"]["ref"] == "main"
     assert pull["title"] == "Promote price-direction@1.2.0 to production"
-    assert "What the reconciler will check" in pull["body"]
+    assert "What the reconciler decides" in pull["body"]
     pushed = subprocess.run(
         [
             "git",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from galfriday_gitops.cli.output import add_format, print_json
@@ -24,26 +25,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from galfriday_gitops import gitio
     from galfriday_gitops.lifecycle.backup import backup
+    from galfriday_gitops.report.lifecycle import backed_up
 
-    root = gitio.toplevel(args.repo)
-    manifest = backup(root, args.to, rev=args.rev)
-    missing = [a for a in manifest["artifacts"] if a["status"] != "present"]
+    manifest = backup(gitio.toplevel(args.repo), args.to, rev=args.rev)
     if args.format == "json":
         print_json(manifest)
-        return 1 if missing else 0
-    counts = manifest["counts"]
-    print(
-        f"backup {args.to}: {len(manifest['refs'])} refs ({counts['branches']} branches, "
-        f"{counts['tags']} tags, {counts['auditTags']} audit tags), "
-        f"bundle sha256 {manifest['bundle']['sha256'][:16]}"
-    )
-    remote = manifest["dvcRemote"]
-    print(f"DVC remote: {remote['name'] + ' ' + remote['url'] if remote else 'none'}")
-    for item in manifest["artifacts"]:
-        print(
-            f"  {item['status']:9} {item['model']}@{item['version']} ({item['stage']}) "
-            f"{item['path']} md5 {item['md5']}: {item['detail']}"
-        )
-    if missing:
-        print(f"{len(missing)} live artifact(s) not confirmed in the DVC remote")
-    return 1 if missing else 0
+    else:
+        sys.stdout.write(backed_up(str(args.to), manifest))
+    return 1 if any(a["status"] != "present" for a in manifest["artifacts"]) else 0

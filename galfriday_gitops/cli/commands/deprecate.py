@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from galfriday_gitops.cli.output import add_pr_options
+from galfriday_gitops.cli.output import add_format, add_pr_options, print_proposed, request_from
 
 HELP = "open a PR that moves a version to deprecated, with reason, replacement and end of life"
 
@@ -26,31 +26,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--base", default="main", help="branch to start from (default: main)")
     add_pr_options(parser)
+    add_format(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    from galfriday_gitops.cli.commands.promote import submit_and_report
-    from galfriday_gitops.write.deprecate import (
-        branch_for_deprecation,
-        deprecation_body,
-        deprecation_title,
-        plan_deprecation,
-    )
+    from galfriday_gitops.write.deprecate import DeprecateRequest, deprecate
 
-    plan = plan_deprecation(
-        args.repo,
-        args.name,
-        args.version,
-        reason=args.reason,
-        replacement=args.replacement,
-        grace=args.grace_days,
-        base=args.base,
-    )
-    submit_and_report(
-        args,
-        plan,
-        branch=branch_for_deprecation(plan),
-        title=deprecation_title(plan),
-        body=deprecation_body(plan),
-    )
+    print_proposed(deprecate(args.repo, request_from(args, DeprecateRequest)), args.format)
     return 0

@@ -5,9 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from galfriday_gitops.errors import UserError
-
 HELP = "track an artifact with DVC, push it, and write its version manifest"
+
+
+def _label(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected KEY=VALUE")
+    return key, value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,39 +25,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model-type", default="unknown")
     parser.add_argument("--framework", default="unknown")
     parser.add_argument("--target")
-    parser.add_argument("--features", default="", help="comma-separated feature names")
+    parser.add_argument(
+        "--features", default=[], type=lambda s: [f for f in s.split(",") if f],
+        help="comma-separated feature names",
+    )  # fmt: skip
     parser.add_argument("--parent", help="parent version (default: current production)")
     parser.add_argument("--experiment")
     parser.add_argument("--description")
-    parser.add_argument("--label", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--label", action="append", default=[], type=_label, metavar="KEY=VALUE")
     parser.add_argument("--no-push", action="store_true", help="do not dvc push the artifact")
 
 
 def run(args: argparse.Namespace) -> int:
+    from galfriday_gitops.cli.output import request_from
     from galfriday_gitops.write.register import Registration, register
 
-    labels = {}
-    for item in args.label:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise UserError(f"--label {item!r}: expected KEY=VALUE")
-        labels[key] = value
-    reg = Registration(
-        artifact=args.artifact,
-        name=args.name,
-        version=args.version,
-        bump=args.bump,
+    registration = request_from(
+        args,
+        Registration,
         metrics_file=args.metrics,
-        model_type=args.model_type,
-        framework=args.framework,
-        target=args.target,
-        features=[f for f in args.features.split(",") if f],
-        parent=args.parent,
-        experiment=args.experiment,
-        description=args.description,
-        labels=labels,
+        labels=dict(args.label),
         push=not args.no_push,
     )
-    path = register(args.repo, reg)
-    print(f"registered {path}")
+    print(f"registered {register(args.repo, registration)}")
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 HELP = "restore a gfops backup into a new repository (all refs, audit tags, HEAD checked out)"
@@ -19,12 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from galfriday_gitops.lifecycle.backup import restore
+    from galfriday_gitops.report.lifecycle import restored
 
-    manifest = restore(args.source, args.to)
-    print(
-        f"restored {len(manifest['refs'])} refs into {args.to} "
-        f"(HEAD {manifest.get('head') or 'detached'}, commit {manifest['commit'][:12]} "
-        f"at backup time)"
-    )
-    print("artifacts come from the DVC remote named in .dvc/config: `dvc pull` fetches them")
+    sys.stdout.write(restored(str(args.to), restore(args.source, args.to)))
     return 0

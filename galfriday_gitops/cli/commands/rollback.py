@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from galfriday_gitops.cli.output import add_pr_options
+from galfriday_gitops.cli.output import add_format, add_pr_options, print_proposed, request_from
 
 HELP = "open a PR that returns production to the previous production version"
 
@@ -23,31 +23,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "(default: the policy's previousHolder for production, else deprecated)",
     )
     add_pr_options(parser)
+    add_format(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    from galfriday_gitops.cli.commands.promote import submit_and_report
-    from galfriday_gitops.write.promote import parse_stage
-    from galfriday_gitops.write.rollback import (
-        branch_for_rollback,
-        plan_rollback,
-        rollback_body,
-        rollback_title,
-    )
+    from galfriday_gitops.write.rollback import RollbackRequest, rollback
 
-    plan, periods = plan_rollback(
-        args.repo,
-        args.name,
-        to=args.to,
-        base=args.base,
-        reason=args.reason,
-        demote_to=parse_stage(args.demote_to) if args.demote_to else None,
-    )
-    submit_and_report(
-        args,
-        plan,
-        branch=branch_for_rollback(plan.name),
-        title=rollback_title(plan),
-        body=rollback_body(plan, periods, args.reason),
-    )
+    print_proposed(rollback(args.repo, request_from(args, RollbackRequest)), args.format)
     return 0
