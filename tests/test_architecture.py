@@ -33,7 +33,6 @@ KNOWN_CYCLES: set[frozenset[str]] = {
 KNOWN_LARGE_MODULES = {
     "stats/experiment.py",
     "stats/drift.py",
-    "demo/run.py",
     "cli/commands/experiment.py",
 }
 KNOWN_COMPLEX = {

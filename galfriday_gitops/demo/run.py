@@ -2,8 +2,10 @@
 
 A temp git repo with a bare ``origin``, ``dvc init`` with a local-directory remote, the
 demo pipeline run by ``dvc repro``, and the loopback GitHub of the tests (in-process,
-every request and response checked against GitHub's OpenAPI description). Each step runs
-the real ``gfops`` CLI in a subprocess, as CI and people would:
+every request and response checked against GitHub's OpenAPI description). The workflows'
+steps (check, apply, drift, experiment) run the real ``gfops`` CLI in a subprocess, as CI
+would; the data scientist's (promote, rollback) call the library's verbs, as a script
+would — the functions the CLI calls:
 
 1. register 1.0.0; PRs move it development -> testing -> staging -> production, each
    judged by ``gfops check`` with reviews given on the loopback, merged, ``gfops apply``;
@@ -11,7 +13,7 @@ the real ``gfops`` CLI in a subprocess, as CI and people would:
 3. 1.1.0 to staging; its production PR is blocked (GF212) until the A/B experiment
    1.0.0 vs 1.1.0 is analysed and concluded; then allowed with two ml-leads approvals;
 4. ``gfops status``, ``history`` and ``audit verify``;
-5. ``gfops rollback`` brings 1.0.0 back to production;
+5. a rollback brings 1.0.0 back to production;
 6. the scheduled drift job finds planted drift and opens a retraining PR; a second run
    updates that PR instead of opening another.
 
@@ -33,9 +35,17 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from unittest import mock
+
+from galfriday_gitops.forge.actions import ActionsEnv
+from galfriday_gitops.report.preview import outlook
+from galfriday_gitops.write.promote import PromoteRequest, promote
+from galfriday_gitops.write.propose import Proposed
+from galfriday_gitops.write.rollback import RollbackRequest, rollback
 
 PROJECT = Path(__file__).resolve().parents[2]
 TEMPLATE = PROJECT  # dvc.yaml and params.yaml of this repo, itself a registry
@@ -54,43 +64,8 @@ IDENTITY = {
 }
 AUTHOR = "dana"  # the data scientist: opens the PRs, so she cannot approve them
 TEAM = {"bob": "ml-team", "dave": "ml-leads", "erin": "ml-leads"}
-# The experiment, as the demo registry declares it. It must describe the data the
-# pipeline's simulate stage writes (params.yaml `experiment.*`), so the split is 50/50 in
-# both: with 20,000 accounts a 90/10 split leaves 2,000 treatment units, below
-# minSamplesPerVariant (5,000). maxLoss bounds the *relative* harm (upper end of the 95 %
-# interval). Latency (12 ms, sd ~ 40 %) is measured to about +/-1 % per arm: 5 % is a real
-# guardrail. An account-level error probability of 0.2 % gives ~20 errors per arm, whose
-# relative difference is known only to about +/-70 %; ruling out a 1 % relative increase
-# would need some 30 million accounts per arm. So the demo's params use 2 % (share of
-# accounts that saw at least one failed request in two weeks, ~200 per arm, known to about
-# +/-23 %) and the guardrail rules out a 50 % relative increase: a bound near the
-# interval's half-width would fail on noise alone about half the time.
-EXPERIMENT_YAML = f"""\
-# yaml-language-server: $schema=../schemas/experiment.schema.json
-# A/B test of price-direction 1.1.0 (treatment) against 1.0.0 (control), 50/50 as the
-# pipeline's simulate stage assigns it (params.yaml experiment.split).
-apiVersion: galfriday/v1
-kind: Experiment
-metadata:
-  name: {EXPERIMENT}
-spec:
-  model: {MODEL}
-  control: 1.0.0
-  treatment: 1.1.0
-  allocation: {{strategy: weighted, split: {{control: 0.5, treatment: 0.5}}}}
-  unit: account_id
-  metrics:
-    primary: {{name: pnl_bps, kind: mean, direction: higher}}
-    guardrails:
-      - {{name: latency_ms, kind: mean, direction: lower, maxLoss: 0.05}}
-      - {{name: error, kind: proportion, direction: lower, maxLoss: 0.5}}
-  # One analysis when the window closes (no peeking): the fixed-horizon test applies.
-  design: {{alpha: 0.05, power: 0.8, minimumDetectableEffect: 0.02, \
-minSamplesPerVariant: 5000, sequential: false}}
-  window: {{start: 2026-11-02, end: 2026-11-16}}
-  data: data/experiments/{EXPERIMENT}/outcomes.parquet   # written by the simulate stage
-  status: running
-"""
+# The experiment the demo registry declares (its design is explained in the file).
+EXPERIMENT_FILE = Path(__file__).with_name(f"{EXPERIMENT}.yaml")
 
 
 class DemoFailure(Exception):
@@ -253,25 +228,42 @@ class Demo:
         self.sh("git", "push", "-q", "origin", "main", show=False)
         self.apply(before)
 
-    def promote(
+    def propose(self, verb: Callable[..., Proposed], request: Any, what: str) -> tuple[int, str]:
+        """A write verb of the library, as a script calls it (as the data scientist: her git
+        identity and token for the call); returns the PR and branch."""
+        print(f">>> {verb.__name__}({what}, open_pr=True)", flush=True)
+        with mock.patch.dict(os.environ, self.env()):
+            result = verb(self.repo, request, actions=ActionsEnv.read())
+        pull = result.proposal.pull
+        if pull is None:
+            raise DemoFailure(f"{verb.__name__} opened no pull request")
+        preview = outlook(result.preview).replace("*", "")
+        print(f"  PR #{pull.number} ({result.proposal.branch}); preview: {preview}", flush=True)
+        return pull.number, result.proposal.branch
+
+    def review_and_merge(
         self,
-        version: str,
-        stage: str,
+        number: int,
+        branch: str,
         approvers: tuple[str, ...],
-        *,
         allowed: bool = True,
         fmt: str = "text",
-    ) -> tuple[int, Result]:
-        """promote --open-pr, reviews, check; merged when allowed."""
-        result = self.gfops("promote", MODEL, version, stage, "--open-pr", quiet=True)
-        number, branch = self.opened(result)
-        print(f"  PR #{number} ({branch})", flush=True)
+    ) -> Result:
+        """Reviews on the loopback, the check workflow; merged (and applied) when allowed."""
         self.sync_pull(number, branch)
         self.approve(number, *approvers)
         verdict = self.check(number, allowed=allowed, fmt=fmt)
         if allowed:
             self.merge(number, branch)
-        return number, verdict
+        return verdict
+
+    def promote(
+        self, version: str, stage: str, approvers: tuple[str, ...], **kw: Any
+    ) -> tuple[int, Result]:
+        """promote (open_pr), reviews, check; merged when allowed."""
+        request = PromoteRequest(MODEL, version, stage, open_pr=True)
+        number, branch = self.propose(promote, request, f"{MODEL!r}, {version!r}, {stage!r}")
+        return number, self.review_and_merge(number, branch, approvers, **kw)
 
 
 # ------------------------------------------------------------------ the story
@@ -301,7 +293,7 @@ def build_registry(demo: Demo) -> None:
         raise DemoFailure("policies/stages.yaml: production requiredFields not found")
     stages.write_text(text.replace(gate, ""), encoding="utf-8")
     (repo / "experiments").mkdir()
-    (repo / "experiments" / f"{EXPERIMENT}.yaml").write_text(EXPERIMENT_YAML, encoding="utf-8")
+    shutil.copyfile(EXPERIMENT_FILE, repo / "experiments" / EXPERIMENT_FILE.name)
     set_params(
         repo,
         {
@@ -389,18 +381,10 @@ def story(demo: Demo) -> None:
     step("3. The A/B experiment: control 1.0.0 vs treatment 1.1.0 (pipeline's simulate)")
     demo.gfops("experiment", "analyze", f"experiments/{EXPERIMENT}.yaml")
     result = demo.gfops("experiment", "conclude", EXPERIMENT, "--open-pr")
-    conclusion, conclusion_branch = demo.opened(result)
-    demo.sync_pull(conclusion, conclusion_branch)
-    demo.check(conclusion, allowed=True)
-    demo.merge(conclusion, conclusion_branch)
+    demo.review_and_merge(*demo.opened(result), ())
 
     step("3. The production PR again, on the concluded experiment: allowed")
-    again = demo.gfops("promote", MODEL, "1.1.0", "production", "--open-pr", quiet=True)
-    number2, branch = demo.opened(again)
-    demo.sync_pull(number2, branch)
-    demo.approve(number2, "dave", "erin")
-    demo.check(number2, allowed=True)
-    demo.merge(number2, branch)
+    demo.promote("1.1.0", "production", ("dave", "erin"))
 
     step("4. Status, history, audit")
     status = demo.gfops("status").out
@@ -409,15 +393,10 @@ def story(demo: Demo) -> None:
     expect(status, "1.1.0")
 
     step("5. Roll back production to 1.0.0")
-    result = demo.gfops(
-        "rollback", MODEL, "--reason", "pnl below forecast since the last release", "--open-pr",
-        quiet=True,
-    )  # fmt: skip
-    rollback, rollback_branch = demo.opened(result)
-    demo.sync_pull(rollback, rollback_branch)
-    demo.approve(rollback, "dave", "erin")
-    demo.check(rollback, allowed=True)
-    demo.merge(rollback, rollback_branch)
+    reason = "pnl below forecast since the last release"
+    request = RollbackRequest(MODEL, reason=reason, open_pr=True)
+    number, branch = demo.propose(rollback, request, f"{MODEL!r}, reason={reason!r}")
+    demo.review_and_merge(number, branch, ("dave", "erin"))
     status = json.loads(demo.gfops("status", "--format", "json", show=False).out)
     serving = status["models"][MODEL].get("production")
     demo.gfops("status")
@@ -461,10 +440,8 @@ def forge_summary(github: Any) -> None:
             lines = comment["body"].splitlines()
             first = next((ln for ln in lines if ln.strip() and not ln.startswith("<!--")), "")
             print(f"        comment by {comment['user']['login']}: {first[:80]}")
-        for status in github.statuses.get(pull["head"]["sha"], []):
-            print(
-                f"        status {status['context']}: {status['state']} ({status['description']})"
-            )
+        for st in github.statuses.get(pull["head"]["sha"], []):
+            print(f"        status {st['context']}: {st['state']} ({st['description']})")
     print(f"{len(github.requests)} API requests; OpenAPI violations: {len(github.violations)}")
     for violation in github.violations:
         print(f"  VIOLATION {violation}")
@@ -474,10 +451,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--keep", action="store_true", help="keep the temp registry")
     args = parser.parse_args(argv)
-    # One loopback GitHub for tests and demo: the tests' server (tests/support/), which
-    # checks every request and response against GitHub's OpenAPI description. Importing it
-    # from tests/ (rather than writing a second fake here) means what the demo shows is what
-    # the tests check against the API description.
+    # One loopback GitHub for tests and demo, the tests' own (tests/support/, no second
+    # fake): what the demo shows is what the tests check against GitHub's OpenAPI description.
     sys.path.insert(0, str(PROJECT))
     loopback = importlib.import_module("tests.support.loopback")
     openapi = importlib.import_module("tests.support.openapi")

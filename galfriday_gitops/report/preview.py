@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 _ICON = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.NOTE: "ℹ️"}
 
 
-def _outlook(verdict: Verdict) -> str:
+def outlook(verdict: Verdict) -> str:
     pending = sum(1 for f in verdict.findings if f.rule in PENDING_RULES)
     if not once_approved(verdict):
         blocking = sum(
@@ -40,7 +40,7 @@ def preview_markdown(verdict: Verdict, base_rev: str) -> str:
     lines = [
         f"### What the reconciler decides (policies at `{cell(base_rev)}` {verdict.base[:12]})",
         "",
-        f"Before any review: {_outlook(verdict)}.",
+        f"Before any review: {outlook(verdict)}.",
     ]
     if verdict.findings:
         lines += ["", "| | rule | where | finding |", "| --- | --- | --- | --- |"]
