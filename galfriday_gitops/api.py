@@ -1,10 +1,29 @@
 """The library surface: what a script can do with the same words as the CLI.
 
-This module only re-exports; each verb lives in its own module. The consumer side,
-``Registry(...).resolve(...)`` and ``load_artifact``, is :mod:`galfriday_gitops.registry`.
+This module only re-exports; each verb lives in its own module. Every ``gfops`` command
+that acts on a registry is a function here, taking a request named by the command's own
+options and returning a result object; the CLI only parses arguments into that request
+and prints the result::
+
+    from pathlib import Path
+    from galfriday_gitops import api
+
+    repo = Path(".")
+    proposed = api.promote(repo, api.PromoteRequest("price-direction", "1.2.0", "production"))
+    print(proposed.proposal.branch, proposed.preview.allowed)  # the gate's verdict on it
+    result = api.check(repo, api.CheckRequest(base="main", head=proposed.proposal.branch))
+
+The verbs — ``check``, ``apply``, ``register``, ``promote``, ``rollback``, ``deprecate``,
+``retrain``, ``lifecycle``, ``verify``, ``export`` — and their request and result types
+are loaded on first use, so a prediction service that only resolves versions never
+imports them. The consumer side, ``Registry(...).resolve(...)`` and ``load_artifact``, is
+:mod:`galfriday_gitops.registry`.
 """
 
 from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 from galfriday_gitops.registry import (
     ArtifactIntegrityError,
@@ -16,12 +35,95 @@ from galfriday_gitops.registry import (
     UnknownRevisionError,
 )
 
+if TYPE_CHECKING:
+    from galfriday_gitops.apply.push import ApplyRequest, ApplyRun
+    from galfriday_gitops.apply.push import apply_push as apply
+    from galfriday_gitops.audit.export import AuditExport, export
+    from galfriday_gitops.audit.verify import verify
+    from galfriday_gitops.forge.actions import ActionsEnv
+    from galfriday_gitops.gate import CheckRequest, CheckResult, ReconcilerFailed, check
+    from galfriday_gitops.lifecycle.results import LifecycleRun
+    from galfriday_gitops.lifecycle.run import LifecycleRequest, lifecycle
+    from galfriday_gitops.write.deprecate import DeprecateRequest, deprecate
+    from galfriday_gitops.write.promote import PromoteRequest, promote
+    from galfriday_gitops.write.propose import Proposal, Proposed
+    from galfriday_gitops.write.register import Registration, register
+    from galfriday_gitops.write.retrain import RetrainRequest, RetrainResult, retrain
+    from galfriday_gitops.write.rollback import RollbackRequest, rollback
+
 __all__ = [
+    "ActionsEnv",
+    "ApplyRequest",
+    "ApplyRun",
     "ArtifactIntegrityError",
     "ArtifactUnavailableError",
+    "AuditExport",
+    "CheckRequest",
+    "CheckResult",
+    "DeprecateRequest",
+    "LifecycleRequest",
+    "LifecycleRun",
+    "PromoteRequest",
+    "Proposal",
+    "Proposed",
+    "ReconcilerFailed",
+    "Registration",
     "Registry",
     "RegistryError",
     "RepositoryError",
     "ResolveError",
+    "RetrainRequest",
+    "RetrainResult",
+    "RollbackRequest",
     "UnknownRevisionError",
+    "apply",
+    "check",
+    "deprecate",
+    "export",
+    "lifecycle",
+    "promote",
+    "register",
+    "retrain",
+    "rollback",
+    "verify",
 ]
+
+# name -> (module, attribute): the verbs and their request/result types, imported on use.
+_VERBS: dict[str, tuple[str, str]] = {
+    "check": ("galfriday_gitops.gate", "check"),
+    "CheckRequest": ("galfriday_gitops.gate", "CheckRequest"),
+    "CheckResult": ("galfriday_gitops.gate", "CheckResult"),
+    "ReconcilerFailed": ("galfriday_gitops.gate", "ReconcilerFailed"),
+    "apply": ("galfriday_gitops.apply.push", "apply_push"),
+    "ApplyRequest": ("galfriday_gitops.apply.push", "ApplyRequest"),
+    "ApplyRun": ("galfriday_gitops.apply.push", "ApplyRun"),
+    "register": ("galfriday_gitops.write.register", "register"),
+    "Registration": ("galfriday_gitops.write.register", "Registration"),
+    "promote": ("galfriday_gitops.write.promote", "promote"),
+    "PromoteRequest": ("galfriday_gitops.write.promote", "PromoteRequest"),
+    "rollback": ("galfriday_gitops.write.rollback", "rollback"),
+    "RollbackRequest": ("galfriday_gitops.write.rollback", "RollbackRequest"),
+    "deprecate": ("galfriday_gitops.write.deprecate", "deprecate"),
+    "DeprecateRequest": ("galfriday_gitops.write.deprecate", "DeprecateRequest"),
+    "Proposal": ("galfriday_gitops.write.propose", "Proposal"),
+    "Proposed": ("galfriday_gitops.write.propose", "Proposed"),
+    "retrain": ("galfriday_gitops.write.retrain", "retrain"),
+    "RetrainRequest": ("galfriday_gitops.write.retrain", "RetrainRequest"),
+    "RetrainResult": ("galfriday_gitops.write.retrain", "RetrainResult"),
+    "lifecycle": ("galfriday_gitops.lifecycle.run", "lifecycle"),
+    "LifecycleRequest": ("galfriday_gitops.lifecycle.run", "LifecycleRequest"),
+    "LifecycleRun": ("galfriday_gitops.lifecycle.results", "LifecycleRun"),
+    "verify": ("galfriday_gitops.audit.verify", "verify"),
+    "export": ("galfriday_gitops.audit.export", "export"),
+    "AuditExport": ("galfriday_gitops.audit.export", "AuditExport"),
+    "ActionsEnv": ("galfriday_gitops.forge.actions", "ActionsEnv"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    target = _VERBS.get(name)
+    if target is None:
+        raise AttributeError(f"module 'galfriday_gitops.api' has no attribute {name!r}")
+    value = getattr(import_module(target[0]), target[1])
+    globals()[name] = value  # later look-ups skip this function
+    return value

@@ -14,7 +14,7 @@ from galfriday_gitops import ArtifactIntegrityError, ModelStage, Registry
 from galfriday_gitops.api import ResolveError
 from tests.support.cli import gfops
 from tests.support.dvc import dvc
-from tests.support.repo import IDENTITY
+from tests.support.repo import IDENTITY, Repo
 
 ARTIFACT_V1 = b'{"weights": [0.25, -1.5], "bias": 0.1}\n'
 ARTIFACT_V2 = b'{"weights": [0.5, -1.0], "bias": 0.2}\n'
@@ -156,5 +156,43 @@ def test_import_stays_light() -> None:
         "from galfriday_gitops import Registry, ModelStage\n"
         "assert ModelStage.PRODUCTION.value == 'production'\n"
         "assert 'dvc' not in sys.modules and 'dvc.api' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_readme_python_api_example_runs(repo: Repo) -> None:
+    """The README's Python API example, run as written in a copy of this registry."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    marker = "<!-- python-api-example:"
+    block = readme.split(marker, 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    env = {**os.environ, **IDENTITY}
+    proc = subprocess.run(
+        [sys.executable, "-P", "-c", block],
+        cwd=repo.path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    branch = "galfriday/promote/price-direction-1.2.0-production"
+    assert f"branch {branch}" in proc.stdout
+    assert "GF212" in proc.stdout  # the experiment is still running: the preview says so
+    assert "gfops check: blocked" in proc.stdout
+    assert repo.git("rev-parse", "--verify", branch)  # the branch exists
+
+
+VERBS = ("check", "apply", "register", "promote", "rollback", "deprecate", "retrain")
+
+
+def test_every_verb_is_a_library_function_loaded_on_use() -> None:
+    code = (
+        "import sys\n"
+        "from galfriday_gitops import api\n"
+        "assert 'galfriday_gitops.gate' not in sys.modules\n"  # a consumer pays nothing
+        f"for name in {(*VERBS, 'lifecycle', 'verify', 'export')!r}:\n"
+        "    assert callable(getattr(api, name)), name\n"
+        "assert 'galfriday_gitops.gate' in sys.modules\n"  # positive control: it was loaded
+        "assert set(api.__all__) >= {'PromoteRequest', 'CheckRequest', 'Proposed'}\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
