@@ -10,14 +10,16 @@ from dataclasses import fields
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
     from galfriday_gitops.write.propose import Proposal, Proposed
 
-T = TypeVar("T")
+T = TypeVar("T", bound="DataclassInstance")
 
 
 def request_from(args: argparse.Namespace, cls: type[T], **extra: Any) -> T:
     """A library request dataclass filled from the options of the same names."""
-    names = {f.name for f in fields(cls)}  # type: ignore[arg-type]  # cls is a dataclass
+    names = {f.name for f in fields(cls)}
     return cls(
         **{n: getattr(args, n) for n in names if n not in extra and hasattr(args, n)}, **extra
     )
