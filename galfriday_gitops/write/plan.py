@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from galfriday_gitops.errors import UserError
 from galfriday_gitops.load.safe_yaml import YamlError, load
 from galfriday_gitops.load.state import RegistryState, load_state
+from galfriday_gitops.paths import model_dir
 from galfriday_gitops.resources import ModelStage, ModelVersion, StagePolicy
 from galfriday_gitops.write.edit import set_mapping, set_scalar
 
@@ -103,7 +104,7 @@ def base_state(repo: Path, name: str, base: str) -> RegistryState:
     if name not in state.models():
         known = ", ".join(state.models()) or "none"
         raise UserError(f"no model {name!r} at {base}; models: {known}")
-    broken = [f for f in state.findings if f.file.startswith(f"models/{name}/")]
+    broken = [f for f in state.findings if f.file.startswith(model_dir(name) + "/")]
     if broken:
         first = broken[0]
         raise UserError(

@@ -11,7 +11,6 @@ import contextlib
 import datetime as dt
 import getpass
 import json
-import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,9 +86,11 @@ def _as_date(value: Any) -> dt.date | None:
 
 def _training(root: Path) -> dict[str, Any]:
     """Training facts from params.yaml (data window, hyperparameters) and git."""
+    from galfriday_gitops.forge.actions import ActionsEnv
+
     info: dict[str, Any] = {
         "trainedAt": dt.datetime.now(dt.UTC).replace(microsecond=0),
-        "trainedBy": os.environ.get("GITHUB_ACTOR") or getpass.getuser(),
+        "trainedBy": ActionsEnv.read().actor or getpass.getuser(),
     }
     with contextlib.suppress(UserError):  # a repo without commits yet
         info["codeCommit"] = gitio.rev_parse(root, "HEAD")
