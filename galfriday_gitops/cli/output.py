@@ -7,14 +7,17 @@ import datetime as dt
 import json
 import sys
 from dataclasses import fields
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 if TYPE_CHECKING:
-    from _typeshed import DataclassInstance
-
     from galfriday_gitops.write.propose import Proposal, Proposed
 
-T = TypeVar("T", bound="DataclassInstance")
+
+class _Dataclass(Protocol):
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+
+T = TypeVar("T", bound=_Dataclass)
 
 
 def request_from(args: argparse.Namespace, cls: type[T], **extra: Any) -> T:
