@@ -282,16 +282,20 @@ def first_parent_log(
     """Commits on ``rev``'s first-parent line (oldest first), optionally after ``exclude``
     and only those whose diff against their first parent touches ``paths``."""
     spec = [rev] if exclude is None else [f"{exclude}..{rev}"]
-    out = git(
-        repo,
-        "log",
-        "--first-parent",
-        "--reverse",
-        "--format=%H%x00%P%x00%ct%x00%s%x00%cI%x00",
-        *spec,
-        "--",
-        *paths,
-    )
+    out = git(repo, "log", "--first-parent", "--reverse", _LOG_FORMAT, *spec, "--", *paths)
+    return _log_entries(out)
+
+
+def commit_entry(repo: Path | str, rev: str) -> LogEntry:
+    """One commit: its id, parents, committer date and subject."""
+    (entry,) = _log_entries(git(repo, "log", "-1", _LOG_FORMAT, rev_parse(repo, rev), "--"))
+    return entry
+
+
+_LOG_FORMAT = "--format=%H%x00%P%x00%ct%x00%s%x00%cI%x00"
+
+
+def _log_entries(out: bytes) -> list[LogEntry]:
     fields = out.decode("utf-8", "replace").split("\0")
     entries = []
     for i in range(0, len(fields) - 1, 5):

@@ -116,9 +116,13 @@ def audited_commits(
     for entry in history.commits(rev, touching=touching):
         base, head, events = commit_events(repo, entry, history)
         planned = plan(events, entry.sha, entry.first_parent, regs)
+        # Grouped once: a commit registering thousands of versions stays linear.
+        by_event: dict[int, list[Planned]] = {}
+        for p in planned:
+            by_event.setdefault(id(p.event), []).append(p)
         changes: list[Change] = []
         for event in events:
-            mine = [p for p in planned if p.event is event]
+            mine = by_event.get(id(event), [])
             if not mine:
                 continue
             change = Change(entry, event, mine)

@@ -69,10 +69,19 @@ def _name_matches(tag: AuditTag, r: AuditRecord) -> bool:
     return n.stage == r.stage
 
 
+def _unaudited(change: Change) -> bool:
+    """No tags, or a stage change whose tags record no approved PR."""
+    stage_change = change.event.kind is EventKind.STAGE_CHANGED
+    return not change.tagged or (stage_change and not change.approved)
+
+
 def _change_findings(commits: list[CommitChanges]) -> list[Finding]:
     findings = []
     for cc in commits:
-        for change in cc.changes:
+        flagged = [c for c in cc.changes if _unaudited(c)]
+        # Lines cost a parse each: only for findings, their files read in one git call.
+        cc.head.prefetch(c.event.path for c in flagged)
+        for change in flagged:
             path = change.event.path
             line = cc.head.line_of(path, ("spec", "stage")) if path in cc.head.entries else 1
             where = f"commit {cc.entry.sha[:12]} ({cc.entry.subject!r})"
@@ -87,7 +96,7 @@ def _change_findings(commits: list[CommitChanges]) -> list[Finding]:
                         "or gfops apply did not run",
                     )
                 )
-            elif change.event.kind is EventKind.STAGE_CHANGED and not change.approved:
+            else:
                 pr = change.pr
                 why = "no pull request" if pr is None else f"PR #{pr} without the approvals"
                 have = ", ".join(change.approvers) or "none"
@@ -290,9 +299,18 @@ def _tag_findings(tag: AuditTag, facts: _Facts) -> list[Finding]:
     return findings
 
 
-def verify(repo: Path | str, rev: str = "main") -> list[Finding]:
-    """Every disagreement between ``rev``'s first-parent history and the audit tags."""
-    commits, found = audited_commits(repo, rev)
+def verify(
+    repo: Path | str,
+    rev: str = "main",
+    *,
+    walked: tuple[list[CommitChanges], list[AuditTag]] | None = None,
+) -> list[Finding]:
+    """Every disagreement between ``rev``'s first-parent history and the audit tags.
+
+    ``walked`` is ``audited_commits(repo, rev)`` when the caller already has it (the site
+    shows the timeline and this verdict from one walk of the history).
+    """
+    commits, found = walked if walked is not None else audited_commits(repo, rev)
     facts = _Facts(
         repo,
         rev,

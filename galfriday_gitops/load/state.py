@@ -144,6 +144,8 @@ class RegistryState:
     findings: list[Finding] = field(default_factory=list)
     source: Callable[[str], bytes | None] | None = field(default=None, repr=False)
     reader: gitio.BlobReader | None = field(default=None, repr=False)
+    # blob ids -> bytes in one git call (git objects only): see ``prefetch``.
+    read_many: Callable[[list[str]], dict[str, bytes]] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self._index: dict[str, dict[str, Entry]] = defaultdict(dict)
@@ -151,6 +153,7 @@ class RegistryState:
             if entry.index is not None and entry.index[0] == "ModelVersion":
                 self._index[entry.index[1]][entry.index[2]] = entry
         self._documents: dict[str, Document] = {}
+        self._raw: dict[str, bytes] = {}
         self._by_kind: dict[str, list[Resource]] = {}
 
     # -- raw access
@@ -184,7 +187,21 @@ class RegistryState:
 
     def raw(self, path: str) -> bytes | None:
         """The bytes of one registry file at this revision (through the state's own reader)."""
+        if path in self._raw:
+            return self._raw[path]
         return self.source(path) if self.source is not None else None
+
+    def prefetch(self, paths: Iterable[str]) -> None:
+        """Read many files in one git call before asking each for line numbers: one
+        request per file would wait on git thousands of times."""
+        if self.read_many is None:
+            return
+        wanted = {
+            p: self.entries[p].blob for p in paths if p in self.entries and p not in self._raw
+        }
+        if wanted:
+            blobs = self.read_many(list(dict.fromkeys(wanted.values())))
+            self._raw.update((path, blobs[oid]) for path, oid in wanted.items())
 
     def document(self, path: str) -> Document | None:
         """The parsed YAML (with positions) of one file, parsed on demand for line numbers."""
@@ -433,6 +450,7 @@ def load_state(
 
     state = _assemble(commit, files, early, read, blob_cache, source)
     state.reader = reader
+    state.read_many = read
     return state
 
 
