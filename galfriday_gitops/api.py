@@ -14,7 +14,8 @@ and prints the result::
     result = api.check(repo, api.CheckRequest(base="main", head=proposed.proposal.branch))
 
 The verbs — ``check``, ``apply``, ``register``, ``promote``, ``rollback``, ``deprecate``,
-``retrain``, ``lifecycle``, ``verify``, ``export`` — and their request and result types
+``retrain``, ``lifecycle``, ``verify``, ``export``, ``build_site`` — and their request and
+result types
 are loaded on first use, so a prediction service that only resolves versions never
 imports them. The consumer side, ``Registry(...).resolve(...)`` and ``load_artifact``, is
 :mod:`galfriday_gitops.registry`.
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from galfriday_gitops.gate import CheckRequest, CheckResult, ReconcilerFailed, check
     from galfriday_gitops.lifecycle.results import LifecycleRun
     from galfriday_gitops.lifecycle.run import LifecycleRequest, lifecycle
+    from galfriday_gitops.site import SiteResult, build_site
     from galfriday_gitops.write.deprecate import DeprecateRequest, deprecate
     from galfriday_gitops.write.promote import PromoteRequest, promote
     from galfriday_gitops.write.propose import Proposal, Proposed
@@ -75,8 +77,10 @@ __all__ = [
     "RetrainRequest",
     "RetrainResult",
     "RollbackRequest",
+    "SiteResult",
     "UnknownRevisionError",
     "apply",
+    "build_site",
     "check",
     "deprecate",
     "export",
@@ -117,6 +121,8 @@ _VERBS: dict[str, tuple[str, str]] = {
     "export": ("galfriday_gitops.audit.export", "export"),
     "AuditExport": ("galfriday_gitops.audit.export", "AuditExport"),
     "ActionsEnv": ("galfriday_gitops.forge.actions", "ActionsEnv"),
+    "build_site": ("galfriday_gitops.site", "build_site"),
+    "SiteResult": ("galfriday_gitops.site", "SiteResult"),
 }
 
 

@@ -38,6 +38,7 @@ COMMANDS = (
     "lifecycle",
     "backup",
     "restore",
+    "site",
 )
 
 

@@ -1,0 +1,118 @@
+"""``build_site``: the registry at one revision as a static site, written atomically.
+
+The site is built in a temporary folder beside ``out`` and then put in its place, so a
+reader (or a web server) never sees half a site. ``out`` is replaced only when it is
+empty, missing, or a site built here before (it holds the marker file :data:`MARKER`):
+a typo in ``--out`` cannot wipe an unrelated folder.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from galfriday_gitops import gitio
+from galfriday_gitops.errors import UserError
+
+MARKER = ".gfops-site"
+MARKER_TEXT = b"Built by gfops site: this folder is replaced as a whole on every build.\n"
+
+
+@dataclass(frozen=True, slots=True)
+class SiteResult:
+    """What was built: where, from which commit, how much."""
+
+    out: Path
+    rev: str
+    commit: str
+    pages: int  # HTML pages
+    files: int  # every file written, stylesheet and script included
+    models: int
+    audit_findings: int
+
+
+def check_target(out: Path) -> None:
+    """Refuse to replace anything but a missing or empty folder or an earlier site."""
+    if out.is_symlink():
+        raise UserError(f"--out {out}: is a symlink; give the real folder")
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise UserError(f"--out {out}: exists and is not a folder")
+    marker = out / MARKER
+    if marker.is_file() and not marker.is_symlink():
+        return
+    if any(out.iterdir()):
+        raise UserError(
+            f"--out {out}: the folder is not empty and was not built by gfops site "
+            f"(no {MARKER} file in it); refusing to replace it. Give a new or empty folder."
+        )
+
+
+def _write_tree(root: Path, files: dict[str, bytes]) -> None:
+    for rel, payload in sorted(files.items()):
+        parts = rel.split("/")
+        if any(p in ("", ".", "..") for p in parts):  # names are validated; this is a backstop
+            raise UserError(f"refusing to write {rel!r}: not a plain relative path")
+        target = root.joinpath(*parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(payload)
+    (root / MARKER).write_bytes(MARKER_TEXT)
+
+
+def write_site(out: Path, files: dict[str, bytes]) -> None:
+    """Write ``files`` into a fresh folder next to ``out``, then swap it in."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fresh = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".new", dir=out.parent))
+    try:
+        _write_tree(fresh, files)
+        fresh.chmod(0o755)
+        check_target(out)  # again: the folder may have changed while the site was built
+        if not out.exists():
+            fresh.rename(out)
+            return
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
+        out.rename(old / "site")
+        try:
+            fresh.rename(out)
+        except OSError:
+            (old / "site").rename(out)  # put the previous site back
+            raise
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(fresh, ignore_errors=True)
+        raise
+
+
+def build_site(
+    repo: Path | str, rev: str, out: Path | str, *, reports: Path | str | None = None
+) -> SiteResult:
+    """Build the site of ``repo`` at ``rev`` into ``out``.
+
+    ``reports`` is a folder with the scheduled jobs' ``drift.json`` and ``lifecycle.json``
+    (see :mod:`galfriday_gitops.site.reports`); without it the site says they are absent.
+    """
+    from galfriday_gitops.site.collect import collect
+    from galfriday_gitops.site.render import render
+    from galfriday_gitops.site.reports import read_reports
+
+    target = Path(out).absolute()
+    check_target(target)  # fail before reading anything
+    root = gitio.toplevel(repo)
+    data = collect(root, rev, read_reports(Path(reports) if reports is not None else None))
+    files = render(data)
+    try:
+        write_site(target, files)
+    except OSError as exc:
+        raise UserError(f"--out {target}: {exc.strerror or exc}") from None
+    return SiteResult(
+        out=target,
+        rev=rev,
+        commit=data.head.sha,
+        pages=sum(1 for p in files if p.endswith(".html")),
+        files=len(files) + 1,
+        models=len(data.models),
+        audit_findings=len(data.audit),
+    )
