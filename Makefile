@@ -20,6 +20,7 @@ demo: $(STAMP) specs
 
 specs:
 	bash tools/fetch-github-specs.sh
+	bash tools/fetch-axe-core.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,3 +1,3 @@
 """Fixtures for every test: real git repositories in temp dirs and the loopback GitHub."""
 
-pytest_plugins = ["tests.support.repo", "tests.support.github"]
+pytest_plugins = ["tests.support.repo", "tests.support.github", "tests.support.artifacts"]
