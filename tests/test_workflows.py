@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS_DIR = ROOT / ".github" / "workflows"
 ACTION = ROOT / "action.yml"
 HOOKS = ROOT / ".pre-commit-hooks.yaml"
-WORKFLOW_NAMES = ["apply", "check", "ci", "drift", "lifecycle", "review"]
+WORKFLOW_NAMES = ["apply", "check", "ci", "drift", "lifecycle", "pages", "review"]
 WORKFLOWS = {name: WORKFLOWS_DIR / f"{name}.yml" for name in WORKFLOW_NAMES}
 # Triggers that run with a write token and secrets while a pull request's content is at hand.
 PRIVILEGED_TRIGGERS = {"pull_request_target", "workflow_run"}
@@ -38,6 +38,7 @@ EXPECTED_WRITES = {
     ("check", "pull-request"): {"pull-requests", "statuses"},
     ("check", "merge-queue"): {"statuses"},
     ("apply", "apply"): {"contents"},
+    ("pages", "deploy"): {"pages", "id-token"},
 }
 
 
@@ -256,6 +257,7 @@ def test_credentials_are_never_persisted_by_checkout() -> None:
         "ci",
         "drift",
         "lifecycle",
+        "pages",
     ]
     for name, job_id, with_ in checkouts:
         assert with_.get("persist-credentials") is False, f"{name}.yml {job_id}"
@@ -366,6 +368,27 @@ def test_scheduled_jobs_act_through_the_bot_token_in_a_protected_environment(
     assert job["environment"] == "galfriday-bot"
     (step,) = [s for _, s in _steps(name) if f"gfops {command} --act" in (s.get("run") or "")]
     assert step["env"]["GITHUB_TOKEN"] == "${{ secrets.GALFRIDAY_BOT_TOKEN }}"
+
+
+def test_pages_builds_with_a_read_only_token_and_only_deploy_may_write() -> None:
+    pages = _load(WORKFLOWS["pages"])
+    assert _triggers(pages) == {"push": {"branches": ["main"]}, "workflow_dispatch": None}
+    assert pages["concurrency"] == {"group": "pages", "cancel-in-progress": False}
+    build, deploy = pages["jobs"]["build"], pages["jobs"]["deploy"]
+    assert build["permissions"] == {"contents": "read"}
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert deploy["needs"] == "build" and deploy["environment"]["name"] == "github-pages"
+    runs = [s["run"] for _, s in _steps("pages") if "run" in s]
+    assert runs == ["python -m pip install --quiet .", "gfops site --out _site --rev HEAD"]
+    (upload,) = [s for s in build["steps"] if "upload-pages-artifact" in s.get("uses", "")]
+    assert upload["with"] == {"path": "_site"}
+    # The job that can write to Pages runs no code of its own: two pinned actions.
+    assert [s["uses"].split("@")[0] for s in deploy["steps"]] == [
+        "actions/configure-pages",
+        "actions/deploy-pages",
+    ]
+    for _, step in _steps("pages"):
+        assert "cache" not in (step.get("with") or {})
 
 
 def test_ci_runs_make_test_on_pull_requests_with_a_read_only_token() -> None:
