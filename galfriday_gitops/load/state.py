@@ -165,6 +165,10 @@ class RegistryState:
         return [r for r in self._by_kind[wanted] if isinstance(r, kind)]
 
     def path_of(self, resource: Resource) -> str:
+        if isinstance(resource, ModelVersion):  # by its index: diffs ask for every version
+            found = self._index.get(resource.name, {}).get(resource.version)
+            if found is not None and found._resource is resource:
+                return found.path
         for entry in self.entries.values():
             if entry._resource is resource:
                 return entry.path

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from galfriday_gitops import gitio
@@ -76,9 +76,18 @@ class SiteData:
     audit: tuple[Finding, ...]  # audit verify on the revision's history
     audit_tags: int
     reports: Reports
+    by_name: dict[str, ModelData] = field(default_factory=dict, repr=False, compare=False)
 
     def has_model(self, name: str) -> bool:
-        return any(m.name == name for m in self.models)
+        return name in self._by_name()
+
+    def model(self, name: str) -> ModelData:
+        return self._by_name()[name]
+
+    def _by_name(self) -> dict[str, ModelData]:
+        if not self.by_name:
+            self.by_name.update((m.name, m) for m in self.models)
+        return self.by_name
 
     @property
     def today(self) -> dt.date:
@@ -137,8 +146,12 @@ def _model(
 def collect(repo: Path, rev: str, reports: Reports) -> SiteData:
     """Read revision ``rev`` of ``repo`` (and its history) into what the site shows."""
     head = gitio.commit_entry(repo, rev)
-    state = load_state(repo, head.sha)
     commits, tags = audited_commits(repo, head.sha)
+    # The walk has read the registry at its last commit: when that is the revision, reuse it.
+    last = commits[-1] if commits else None
+    state = (
+        last.head if last is not None and last.entry.sha == head.sha else load_state(repo, head.sha)
+    )
     findings = verify(repo, head.sha, walked=(commits, tags))
     by_model: dict[str, list[Change]] = defaultdict(list)
     for commit in commits:

@@ -28,9 +28,15 @@ def esc(value: object) -> Html:
     return value if isinstance(value, Html) else Html(_text(value))
 
 
+_NAMES: dict[str, str] = {}
+
+
 def _attr_name(name: str) -> str:
     # Python spelling -> HTML: class_ -> class, aria_label -> aria-label, data_sort -> data-sort.
-    return name.rstrip("_").replace("_", "-")
+    found = _NAMES.get(name)
+    if found is None:
+        found = _NAMES[name] = name.rstrip("_").replace("_", "-")
+    return found
 
 
 def attrs(pairs: dict[str, object]) -> str:

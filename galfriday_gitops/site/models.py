@@ -394,7 +394,3 @@ def model_page(data: SiteData, model: ModelData) -> str:
         body=[b for b in body if b is not None],
         depth=1,
     )
-
-
-def model_pages(data: SiteData) -> dict[str, str]:
-    return {f"models/{m.name}.html": model_page(data, m) for m in data.models}
