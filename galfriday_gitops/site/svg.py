@@ -7,6 +7,7 @@ Security Policy needs no ``'unsafe-inline'``), and every label escaped like any 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 from galfriday_gitops.resources import ModelStage
@@ -138,13 +139,23 @@ def _pct(value: float) -> str:
     return f"{value * 100:+.1f} %" if value else "0 %"
 
 
+def _tick(value: float) -> str:
+    return f"{round(value * 100, 6):+g} %" if value else "0 %"
+
+
+def _nice(reach: float) -> float:
+    """The smallest 1, 2, 2.5 or 5 x 10^k at least ``reach``: axis ends that read well."""
+    power = 10.0 ** math.floor(math.log10(reach))
+    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= reach * (1 - 1e-9))
+
+
 def interval_plot(
     id_prefix: str, name: str, lift: float | None, ci: Sequence[float], level: int
 ) -> Html:
     """The relative lift with its interval on an axis centred on zero (no effect)."""
     width, height, pad = 520, 84, 40
     values = [abs(v) for v in (lift, *ci) if v is not None]
-    reach = max([*values, 0.01]) * 1.25
+    reach = _nice(max([*values, 0.01]) * 1.1)
     axis_y, mark_y = 58, 30
 
     def sx(v: float) -> float:
@@ -158,7 +169,7 @@ def interval_plot(
         parts.append(
             el(
                 "text",
-                _pct(tick),
+                _tick(tick),
                 x=sx(tick),
                 y=axis_y + 18,
                 text_anchor="middle",

@@ -271,3 +271,17 @@ def test_a_report_that_is_not_the_jobs_output_is_a_clear_error(repo: Repo, tmp_p
     os.symlink(tmp_path / "elsewhere.json", reports / "lifecycle.json")
     linked = build(repo, tmp_path / "site", "--reports", str(reports))
     assert linked.code == 2 and "symlinks are refused" in linked.err
+
+
+def test_a_refused_file_is_listed_not_hidden(repo: Repo, tmp_path: Path) -> None:
+    repo.write("models/price-direction/1.3.0.yaml", "apiVersion: galfriday/v1\nkind: [\n")
+    repo.commit("a broken manifest")
+    out = tmp_path / "site"
+    result = build(repo, out)
+    assert result.code == 0, result.err
+    index = Page(out / "index.html").text
+    assert "Files the loader refused" in index
+    assert "GF100 models/price-direction/1.3.0.yaml:" in index
+    assert "price-direction 1.1.0" in index  # the valid versions are still shown
+    model = Page(out / "models" / "price-direction.html").text
+    assert "files of this model the loader refused" in model
