@@ -8,12 +8,9 @@ a typo in ``--out`` cannot wipe an unrelated folder.
 
 from __future__ import annotations
 
-import multiprocessing as mp
-import os
 import shutil
 import tempfile
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -66,45 +63,14 @@ def _check_relative(rel: str) -> list[str]:
     return parts
 
 
-def _write_some(root: Path, data: SiteData, paths: Sequence[str]) -> None:
+def write_files(root: Path, data: SiteData, paths: Sequence[str]) -> None:
+    """Render and write ``paths`` under ``root``."""
     from galfriday_gitops.site.render import render_file
 
-    for rel in paths:
-        root.joinpath(*_check_relative(rel)).write_bytes(render_file(data, rel))
-
-
-_PARALLEL_FROM = 400  # files: below this a second process costs more than it saves
-_SHARED: SiteData | None = None  # what a forked writer renders from (inherited, not sent)
-
-
-def _write_shared(root: Path, paths: Sequence[str]) -> int:
-    assert _SHARED is not None
-    _write_some(root, _SHARED, paths)
-    return len(paths)
-
-
-def write_files(root: Path, data: SiteData, paths: Sequence[str]) -> None:
-    """Render and write ``paths`` under ``root``; a large site in two processes (every
-    file depends on the data alone, so who writes which changes no byte)."""
-    global _SHARED
     for folder in sorted({p.rpartition("/")[0] for p in paths if "/" in p}):
         root.joinpath(*_check_relative(folder)).mkdir(parents=True, exist_ok=True)
-    parallel = (
-        len(paths) >= _PARALLEL_FROM
-        and (os.cpu_count() or 1) >= 2
-        and "fork" in mp.get_all_start_methods()
-    )
-    if not parallel:
-        _write_some(root, data, paths)
-        return
-    _SHARED = data
-    try:
-        with ProcessPoolExecutor(1, mp_context=mp.get_context("fork")) as pool:
-            theirs = pool.submit(_write_shared, root, paths[1::2])
-            _write_some(root, data, paths[0::2])
-            theirs.result()
-    finally:
-        _SHARED = None
+    for rel in paths:
+        root.joinpath(*_check_relative(rel)).write_bytes(render_file(data, rel))
 
 
 def write_site(out: Path, data: SiteData, paths: Sequence[str]) -> None:
