@@ -15,10 +15,9 @@ and prints the result::
 
 The verbs — ``check``, ``apply``, ``register``, ``promote``, ``rollback``, ``deprecate``,
 ``retrain``, ``lifecycle``, ``verify``, ``export``, ``build_site`` — and their request and
-result types
-are loaded on first use, so a prediction service that only resolves versions never
-imports them. The consumer side, ``Registry(...).resolve(...)`` and ``load_artifact``, is
-:mod:`galfriday_gitops.registry`.
+result types are loaded on first use, so a prediction service that only resolves versions
+never imports them. The consumer side, ``Registry(...).resolve(...)`` and
+``load_artifact``, is :mod:`galfriday_gitops.registry`.
 """
 
 from __future__ import annotations
@@ -45,7 +44,7 @@ if TYPE_CHECKING:
     from galfriday_gitops.gate import CheckRequest, CheckResult, ReconcilerFailed, check
     from galfriday_gitops.lifecycle.results import LifecycleRun
     from galfriday_gitops.lifecycle.run import LifecycleRequest, lifecycle
-    from galfriday_gitops.site import SiteResult, build_site
+    from galfriday_gitops.site import SiteRequest, SiteResult, build_site
     from galfriday_gitops.write.deprecate import DeprecateRequest, deprecate
     from galfriday_gitops.write.promote import PromoteRequest, promote
     from galfriday_gitops.write.propose import Proposal, Proposed
@@ -77,6 +76,7 @@ __all__ = [
     "RetrainRequest",
     "RetrainResult",
     "RollbackRequest",
+    "SiteRequest",
     "SiteResult",
     "UnknownRevisionError",
     "apply",
@@ -122,6 +122,7 @@ _VERBS: dict[str, tuple[str, str]] = {
     "AuditExport": ("galfriday_gitops.audit.export", "AuditExport"),
     "ActionsEnv": ("galfriday_gitops.forge.actions", "ActionsEnv"),
     "build_site": ("galfriday_gitops.site", "build_site"),
+    "SiteRequest": ("galfriday_gitops.site", "SiteRequest"),
     "SiteResult": ("galfriday_gitops.site", "SiteResult"),
 }
 

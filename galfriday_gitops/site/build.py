@@ -26,6 +26,15 @@ MARKER_TEXT = b"Built by gfops site: this folder is replaced as a whole on every
 
 
 @dataclass(frozen=True, slots=True)
+class SiteRequest:
+    """``gfops site``'s options: where to build, which revision, which reports."""
+
+    out: Path
+    rev: str = "HEAD"
+    reports: Path | None = None  # drift.json / lifecycle.json of the scheduled jobs
+
+
+@dataclass(frozen=True, slots=True)
 class SiteResult:
     """What was built: where, from which commit, how much."""
 
@@ -36,6 +45,17 @@ class SiteResult:
     files: int  # every file written, stylesheet and script included
     models: int
     audit_findings: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "out": str(self.out),
+            "rev": self.rev,
+            "commit": self.commit,
+            "pages": self.pages,
+            "files": self.files,
+            "models": self.models,
+            "audit_findings": self.audit_findings,
+        }
 
 
 def check_target(out: Path) -> None:
@@ -98,22 +118,21 @@ def write_site(out: Path, data: SiteData, paths: Sequence[str]) -> None:
         raise
 
 
-def build_site(
-    repo: Path | str, rev: str, out: Path | str, *, reports: Path | str | None = None
-) -> SiteResult:
-    """Build the site of ``repo`` at ``rev`` into ``out``.
+def build_site(repo: Path | str, request: SiteRequest) -> SiteResult:
+    """Build the site of ``repo`` at ``request.rev`` into ``request.out``.
 
-    ``reports`` is a folder with the scheduled jobs' ``drift.json`` and ``lifecycle.json``
-    (see :mod:`galfriday_gitops.site.reports`); without it the site says they are absent.
+    ``request.reports`` is a folder with the scheduled jobs' ``drift.json`` and
+    ``lifecycle.json`` (see :mod:`galfriday_gitops.site.reports`); without it the site says
+    they are absent.
     """
     from galfriday_gitops.site.collect import collect
     from galfriday_gitops.site.render import site_files
     from galfriday_gitops.site.reports import read_reports
 
-    target = Path(out).absolute()
+    target = Path(request.out).absolute()
     check_target(target)  # fail before reading anything
     root = gitio.toplevel(repo)
-    data = collect(root, rev, read_reports(Path(reports) if reports is not None else None))
+    data = collect(root, request.rev, read_reports(request.reports))
     paths = site_files(data)
     try:
         write_site(target, data, paths)
@@ -121,7 +140,7 @@ def build_site(
         raise UserError(f"--out {target}: {exc.strerror or exc}") from None
     return SiteResult(
         out=target,
-        rev=rev,
+        rev=request.rev,
         commit=data.head.sha,
         pages=sum(1 for p in paths if p.endswith(".html")),
         files=len(paths) + 1,

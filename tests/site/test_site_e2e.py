@@ -82,6 +82,17 @@ def test_the_site_shows_models_stages_history_and_approvers(
     assert "registered in development" in model
     audit = Page(out / "audit.html").text
     assert "Every audited change on this history has its tags" in audit
+    again = build(site_registry.repo, out, "--rev", site_registry.trail, "--format", "json")
+    assert again.code == 0, again.err
+    assert json.loads(again.out) == {
+        "out": str(out),
+        "rev": site_registry.trail,
+        "commit": site_registry.trail,
+        "pages": 7,
+        "files": 10,
+        "models": 2,
+        "audit_findings": 0,
+    }
     policies = Page(out / "policies.html")
     graph_titles = [a.get("aria-labelledby") for t, a in policies.elements if t == "svg"]
     assert graph_titles == ["policy-1-title policy-1-desc"]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
-from galfriday_gitops.findings import printable
+from galfriday_gitops.cli.output import add_format, print_json, request_from
 
 HELP = "build a static HTML site of the registry at a revision (works from file:// and Pages)"
 
@@ -21,18 +22,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="folder with drift.json (gfops drift --all --format json) and lifecycle.json "
         "(gfops lifecycle --format json), shown on the drift and lifecycle page",
     )  # fmt: skip
+    add_format(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    from galfriday_gitops.site import build_site
+    from galfriday_gitops.report.site import built
+    from galfriday_gitops.site import SiteRequest, build_site
 
-    result = build_site(args.repo, args.rev, args.out, reports=args.reports)
-    print(
-        printable(
-            f"wrote {result.pages} pages ({result.models} models) to {result.out} "
-            f"from {args.rev} = {result.commit[:12]}"
-        )
-    )
-    if result.audit_findings:
-        print(f"audit: {result.audit_findings} finding(s) on this history; see audit.html")
+    result = build_site(args.repo, request_from(args, SiteRequest))
+    if args.format == "json":
+        print_json(result.to_dict())
+    else:
+        sys.stdout.write(built(result))
     return 0
