@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -27,6 +27,9 @@ from pydantic_core import PydanticCustomError
 
 from galfriday_gitops import paths
 from galfriday_gitops.semver import SEMVER_PATTERN, is_semver
+
+if TYPE_CHECKING:
+    from galfriday_gitops.stats.multitest import Method
 
 API_VERSION = "galfriday/v1"
 
@@ -425,6 +428,19 @@ class Correction(StrEnum):
     BENJAMINI_HOCHBERG = "benjamini-hochberg"
     BONFERRONI = "bonferroni"
     NONE = "none"
+
+    @property
+    def method(self) -> Method:
+        """The same correction in statsmodels' words (:mod:`galfriday_gitops.stats.multitest`)."""
+        return _METHODS[self]
+
+
+_METHODS: dict[Correction, Method] = {
+    Correction.HOLM: "holm",
+    Correction.BENJAMINI_HOCHBERG: "fdr_bh",
+    Correction.BONFERRONI: "bonferroni",
+    Correction.NONE: "none",
+}
 
 
 class Design(Base):

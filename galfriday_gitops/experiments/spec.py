@@ -58,13 +58,6 @@ VARIANT_COLUMN = "variant"
 CONTROL = "control"
 TREATMENT = "treatment"
 
-_CORRECTIONS: dict[Correction, StatsCorrection] = {
-    Correction.HOLM: "holm",
-    Correction.BONFERRONI: "holm",
-    Correction.BENJAMINI_HOCHBERG: "bh",
-    Correction.NONE: "none",
-}
-
 
 @dataclass(frozen=True)
 class AnalysisPlan:
@@ -105,6 +98,11 @@ def _metric(decl: MetricDecl, role: str, max_loss: float | None = None) -> Metri
         max_loss=max_loss,
         role=role,  # type: ignore[arg-type]
     )
+
+
+def _method(correction: Correction) -> StatsCorrection:
+    """Holm for bonferroni: the same family-wise guarantee, never less power (see notes)."""
+    return "holm" if correction is Correction.BONFERRONI else correction.method
 
 
 def plan_for(experiment: Experiment) -> AnalysisPlan:
@@ -148,7 +146,7 @@ def plan_for(experiment: Experiment) -> AnalysisPlan:
         mde=design.minimum_detectable_effect,
         min_samples=design.min_samples_per_variant,
         sequential=design.sequential,
-        correction=_CORRECTIONS[design.correction],
+        correction=_method(design.correction),
         test_srm=weighted,
         notes=tuple(notes),
     )

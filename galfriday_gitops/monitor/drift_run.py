@@ -44,14 +44,15 @@ from galfriday_gitops.resources import (
     ModelVersion,
 )
 from galfriday_gitops.stats.drift import (
+    CategoricalTestsConfig,
     DriftConfig,
     DriftDataError,
     DriftReport,
-    PerformanceDrift,
+    NumericTestsConfig,
     analyze,
     infer_kinds,
-    performance_drift,
 )
+from galfriday_gitops.stats.metrics import PerformanceDrift, performance_drift
 
 if TYPE_CHECKING:
     from galfriday_gitops.forge.base import Forge
@@ -129,15 +130,24 @@ class DriftRun:
 
 
 def config_from_policy(spec: DriftPolicySpec) -> DriftConfig:
-    """The statistics configuration of a policy (tests, correction, dataset share)."""
-    mapping = spec.model_dump(mode="json", by_alias=True)
-    try:
-        return DriftConfig.from_policy(mapping)
-    except ValueError as exc:
-        raise UserError(
-            f"drift policy for {spec.model}: {exc} (supported corrections: "
-            "benjamini-hochberg, bonferroni, none)"
-        ) from None
+    """The statistics configuration of a policy (tests, correction, dataset share).
+
+    A test given as ``null`` in the policy stays in the report but decides nothing.
+    """
+    num, cat = spec.tests.numeric, spec.tests.categorical
+    return DriftConfig(
+        numeric=NumericTestsConfig(
+            ks_alpha=num.ks.alpha if num.ks else None,
+            wasserstein_max=num.wasserstein.max if num.wasserstein else None,
+            psi_max=num.psi.max if num.psi else None,
+        ),
+        categorical=CategoricalTestsConfig(
+            chi2_alpha=cat.chi2.alpha if cat.chi2 else None,
+            jensenshannon_max=cat.jensenshannon.max if cat.jensenshannon else None,
+        ),
+        correction=spec.correction.method,
+        dataset_drift_share=spec.dataset_drift.share,
+    )
 
 
 def _require_rows(df: pd.DataFrame, path: str) -> None:

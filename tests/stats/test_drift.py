@@ -12,6 +12,7 @@ from scipy import stats
 from scipy.spatial.distance import jensenshannon
 
 from galfriday_gitops.stats import drift
+from galfriday_gitops.stats.drift import numeric
 
 TOL = 1e-9
 
@@ -66,7 +67,9 @@ def test_ks_cases_cover_both_paths_and_the_fast_branch() -> None:
 def test_kstwo_sf_fast_branch_matches_scipy(n: int, z: float) -> None:
     d = z / math.sqrt(n)
     assert 2.2 <= n * d * d < 370
-    assert drift._kstwo_sf(d, n) == pytest.approx(float(stats.kstwo.sf(d, n)), abs=1e-10, rel=1e-7)
+    assert numeric._kstwo_sf(d, n) == pytest.approx(
+        float(stats.kstwo.sf(d, n)), abs=1e-10, rel=1e-7
+    )
 
 
 def test_ks_statistic_of_identical_samples_is_zero() -> None:
@@ -177,26 +180,6 @@ def test_categorical_stats_unseen_categories() -> None:
     )
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.floats(0.0, 1.0), min_size=1, max_size=40))
-def test_benjamini_hochberg_equals_scipy(ps: list[float]) -> None:
-    got = drift.adjust_pvalues(ps, "benjamini-hochberg")
-    np.testing.assert_allclose(got, stats.false_discovery_control(ps, method="bh"), atol=1e-12)
-
-
-def test_bonferroni_and_none() -> None:
-    ps = [0.01, 0.2, 0.04, 0.5]
-    np.testing.assert_allclose(drift.adjust_pvalues(ps, "bonferroni"), [0.04, 0.8, 0.16, 1.0])
-    np.testing.assert_allclose(drift.adjust_pvalues(ps, "none"), ps)
-    assert drift.adjust_pvalues([], "benjamini-hochberg").size == 0
-
-
-def test_bh_closed_form_small() -> None:
-    # sorted p: .01 .02 .03 .5 -> scaled 0.04 0.04 0.04 0.5 -> step-up minimum
-    got = drift.adjust_pvalues([0.03, 0.5, 0.01, 0.02])
-    np.testing.assert_allclose(got, [0.04, 0.5, 0.04, 0.04])
-
-
 # scipy's own "exact calculation unsuccessful, switching to asymp" warning passes through
 @pytest.mark.filterwarnings("ignore:ks_2samp. Exact calculation unsuccessful:RuntimeWarning")
 @settings(max_examples=80, deadline=None)
@@ -214,5 +197,5 @@ def test_ks_wasserstein_equal_scipy_on_heavily_tied_small_samples(
     assert p == pytest.approx(float(ref.pvalue), abs=TOL)
     w = drift.wasserstein_distance(x, y)
     assert w == pytest.approx(stats.wasserstein_distance(x, y), abs=TOL)
-    merged_d, _ = drift._ks_wasserstein_sorted(np.sort(x), np.sort(y))
+    merged_d, _ = numeric._ks_wasserstein_sorted(np.sort(x), np.sort(y))
     assert merged_d == pytest.approx(float(ref.statistic), abs=TOL)

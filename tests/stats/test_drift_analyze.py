@@ -14,7 +14,6 @@ from scipy import stats
 
 from galfriday_gitops.stats import drift
 from galfriday_gitops.stats.drift import (
-    CategoricalTestsConfig,
     DriftConfig,
     DriftDataError,
     NumericTestsConfig,
@@ -199,59 +198,6 @@ def test_conflicting_kinds_rejected() -> None:
     df = pd.DataFrame({"x": [1.0, 2.0]})
     with pytest.raises(DriftDataError, match="both numeric and categorical"):
         analyze(df, df, numeric=["x"], categorical=["x"])
-
-
-def test_config_from_policy() -> None:
-    policy = {
-        "tests": {
-            "numeric": {"ks": {"alpha": 0.01}, "wasserstein": {"max": 0.3}, "psi": None},
-            "categorical": {"chi2": {"alpha": 0.02}},
-        },
-        "correction": "bonferroni",
-        "datasetDrift": {"share": 0.5},
-    }
-    cfg = DriftConfig.from_policy(policy)
-    assert cfg.numeric == NumericTestsConfig(ks_alpha=0.01, wasserstein_max=0.3, psi_max=None)
-    assert cfg.categorical == CategoricalTestsConfig(chi2_alpha=0.02, jensenshannon_max=0.1)
-    assert cfg.correction == "bonferroni"
-    assert cfg.dataset_drift_share == 0.5
-    assert DriftConfig.from_policy({}) == DriftConfig()
-    with pytest.raises(ValueError, match="correction"):
-        DriftConfig(correction="holm")  # type: ignore[arg-type]
-
-
-def test_roc_auc_matches_pairwise_count() -> None:
-    rng = np.random.default_rng(5)
-    y = rng.integers(0, 2, size=300)
-    s = np.round(rng.normal(y * 0.7, 1.0), 1)  # rounding makes ties
-    pos, neg = s[y == 1], s[y == 0]
-    diff = pos[:, None] - neg[None, :]
-    brute = (np.sum(diff > 0) + 0.5 * np.sum(diff == 0)) / diff.size
-    assert drift.roc_auc(y, s) == pytest.approx(brute, abs=1e-12)
-    assert drift.roc_auc([0, 0, 1, 1], [0.1, 0.2, 0.8, 0.9]) == 1.0
-    with pytest.raises(DriftDataError):
-        drift.roc_auc([1, 1], [0.1, 0.2])
-
-
-def test_accuracy_f1_and_performance_drift() -> None:
-    y_true = np.array([1, 1, 1, 0, 0, 0, 1, 0])
-    y_pred = np.array([1, 0, 1, 0, 1, 0, 1, 0])
-    assert drift.accuracy(y_true, y_pred) == pytest.approx(6 / 8)
-    # tp=3, fn=1, fp=1 -> 2*3 / (2*3 + 1 + 1)
-    assert drift.f1_score(y_true, y_pred) == pytest.approx(6 / 8)
-    scores = np.array([0.9, 0.4, 0.8, 0.1, 0.6, 0.2, 0.7, 0.3])
-    res = drift.performance_drift(
-        y_true, scores=scores, baseline={"accuracy": 0.87, "auc": 0.9}, max_drop=0.05
-    )
-    assert res.metrics["accuracy"].current == pytest.approx(0.75)
-    assert res.metrics["accuracy"].drop == pytest.approx(0.12)
-    assert res.metrics["accuracy"].drifted
-    assert res.metrics["auc"].current == pytest.approx(15 / 16)
-    assert not res.metrics["auc"].drifted
-    assert res.drifted
-    assert json.dumps(res.to_dict())
-    with pytest.raises(DriftDataError, match="unknown metric"):
-        drift.performance_drift(y_true, y_pred=y_pred, baseline={"mape": 1.0}, max_drop=0.1)
 
 
 def test_prediction_drift_helpers() -> None:

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
+from galfriday_gitops.report.experiment import render_markdown, render_text
 from galfriday_gitops.stats.experiment import (
     DECISION_CONTROL_WINS,
     DECISION_INCONCLUSIVE,
@@ -24,18 +25,16 @@ from galfriday_gitops.stats.experiment import (
     MetricSpec,
     VariantSummary,
     achieved_power,
-    adjust_p_values,
     analyze_frame,
     cuped_summaries,
     normal_chance_to_win,
     relative_lift,
-    render_markdown,
-    render_text,
     required_sample_size,
     srm_test,
     two_proportion_test,
     welch_test,
 )
+from galfriday_gitops.stats.multitest import adjust_p_values
 from galfriday_gitops.stats.suffstats import Moments
 
 Z975 = 1.959963984540054
@@ -275,19 +274,6 @@ def test_underpowered_guardrail_fails_by_design() -> None:
 
 
 # --- multiple testing ---------------------------------------------------------------------
-
-
-def test_holm_closed_form() -> None:
-    p = [0.01, 0.04, 0.03, 0.2]
-    # sorted: 0.01*4=0.04, 0.03*3=0.09, 0.04*2=0.08->max 0.09, 0.2*1=0.2
-    assert adjust_p_values(p, "holm") == pytest.approx([0.04, 0.09, 0.09, 0.2], rel=1e-12)
-
-
-def test_bh_matches_scipy() -> None:
-    rng = np.random.default_rng(0)
-    p = list(rng.random(12) ** 3)
-    ref = stats.false_discovery_control(p, method="bh")
-    assert adjust_p_values(p, "bh") == pytest.approx(list(ref), rel=1e-12)
 
 
 def test_correction_applies_to_primary_and_secondary_only() -> None:

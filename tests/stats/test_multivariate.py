@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 
 from galfriday_gitops.stats.drift import DriftConfig, DriftDataError, analyze
-from galfriday_gitops.stats.multivariate import MultivariateConfig, pca_reconstruction_drift
+from galfriday_gitops.stats.drift.multivariate import MultivariateConfig, pca_reconstruction_drift
 
 
 def _correlated(rng: np.random.Generator, n: int, rho: float) -> np.ndarray:

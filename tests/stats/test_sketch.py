@@ -7,8 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from galfriday_gitops.stats import sketch
-from galfriday_gitops.stats.drift import DriftDataError, analyze
+from galfriday_gitops.stats.drift import DriftDataError, analyze, sketch
 
 
 @pytest.fixture(scope="module")

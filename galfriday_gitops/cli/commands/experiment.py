@@ -106,7 +106,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     adhoc.add_argument("--power", type=float, help="target power for sample sizes (default 0.8)")
     adhoc.add_argument("--mde", type=float, help="relative minimum detectable effect, e.g. 0.02")
     adhoc.add_argument("--min-samples", type=int, help="minimum units per variant (default 0)")
-    adhoc.add_argument("--correction", choices=("holm", "bh", "none"), help="default holm")
+    adhoc.add_argument(
+        "--correction",
+        choices=("holm", "fdr_bh", "bonferroni", "none"),
+        help="multiple-testing correction across metrics (default holm)",
+    )
     adhoc.add_argument(
         "--sequential", action="store_true", default=None, help="always-valid (mSPRT) p-values"
     )
@@ -157,11 +161,11 @@ def _run_analyze(args: argparse.Namespace) -> int:
     if args.format == "json":
         print_json(result.to_dict())
     elif args.format == "markdown":
-        from galfriday_gitops.stats.experiment import render_markdown
+        from galfriday_gitops.report.experiment import render_markdown
 
         sys.stdout.write(render_markdown(result))
     else:
-        from galfriday_gitops.stats.experiment import render_text
+        from galfriday_gitops.report.experiment import render_text
 
         sys.stdout.write(render_text(result))
     return 0
@@ -408,7 +412,7 @@ def _run_conclude(args: argparse.Namespace) -> int:
     from galfriday_gitops.experiments.spec import outcome_of
     from galfriday_gitops.forge.base import ForgeError
     from galfriday_gitops.paths import NAME_PATTERN
-    from galfriday_gitops.stats.experiment import render_markdown, render_text
+    from galfriday_gitops.report.experiment import render_markdown, render_text
     from galfriday_gitops.write.propose import propose
 
     name: str = args.name

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from galfriday_gitops.stats.drift import DriftDataError
+from galfriday_gitops.stats.errors import DriftDataError
 
 FloatArray = npt.NDArray[np.float64]
 

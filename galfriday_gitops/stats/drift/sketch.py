@@ -6,7 +6,7 @@ column and side.
 
 Edges: the reference quantiles at levels ``i / n_bins`` (default 2000 bins), from
 dask's approximate ``quantile``; bins are right-closed ``(a, b]`` and the outermost
-are open-ended, as in :mod:`galfriday_gitops.stats.drift`.  Counting against the
+are open-ended, as in :mod:`galfriday_gitops.stats.drift.numeric`.  Counting against the
 edges is exact, so the ECDFs of both samples are known exactly AT the edges.
 
 Error bounds (reported with each result):
@@ -34,7 +34,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from galfriday_gitops.stats.drift import DriftDataError, _ks_p_value_asymptotic
+from galfriday_gitops.stats.drift.numeric import ks_p_value_asymptotic
+from galfriday_gitops.stats.errors import DriftDataError
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -161,7 +162,7 @@ def sketch_numeric_drift(
         out[col] = SketchNumericStats(
             ks_statistic=d,
             ks_error_bound=bound,
-            ks_p_value=_ks_p_value_asymptotic(d, n1, n2),
+            ks_p_value=ks_p_value_asymptotic(d, n1, n2),
             psi=float(np.sum((cp - rp) * np.log(cp / rp))),
             psi_edge_error=edge_error,
             n_reference=n1,

@@ -1,0 +1,291 @@
+"""The DataFrame front end: feature kinds, per-feature statistics, correction, verdicts."""
+
+from __future__ import annotations
+
+import os
+import queue
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from galfriday_gitops.stats.drift.categorical import _categorical_from_counts, _value_counts
+from galfriday_gitops.stats.drift.config import DriftConfig, NumericTestsConfig
+from galfriday_gitops.stats.drift.multivariate import pca_reconstruction_drift
+from galfriday_gitops.stats.drift.numeric import (
+    NumericStats,
+    _sorted_finite,
+    _Workspace,
+    numeric_stats_sorted,
+)
+from galfriday_gitops.stats.drift.results import DriftReport, FeatureResult, StatTestResult
+from galfriday_gitops.stats.errors import DriftDataError
+from galfriday_gitops.stats.multitest import adjust_p_values
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from galfriday_gitops.stats.drift.multivariate import MultivariateResult
+
+
+@dataclass(frozen=True)
+class FeatureKinds:
+    """Columns split by kind; ``ignored`` holds columns of unsupported dtype (e.g. datetimes)."""
+
+    numeric: list[str]
+    categorical: list[str]
+    ignored: list[str]
+
+
+def infer_kinds(
+    df: pd.DataFrame,
+    *,
+    max_int_categories: int = 20,
+    numeric: Iterable[str] = (),
+    categorical: Iterable[str] = (),
+) -> FeatureKinds:
+    """Classify columns: strings, bools, ``category`` dtype and integers with at most
+    ``max_int_categories`` distinct values are categorical, other numbers numeric.
+
+    Columns named in ``numeric`` / ``categorical`` are taken as told.
+    """
+    import pandas as pd
+    from pandas.api import types as pdt
+
+    forced_num, forced_cat = set(numeric), set(categorical)
+    num: list[str] = []
+    cat: list[str] = []
+    ignored: list[str] = []
+    for col in df.columns:
+        name = str(col)
+        dtype = df[col].dtype
+        if name in forced_num:
+            num.append(name)
+        elif name in forced_cat or (
+            pdt.is_bool_dtype(dtype)
+            or isinstance(dtype, pd.CategoricalDtype)
+            or pdt.is_string_dtype(dtype)
+            or pdt.is_object_dtype(dtype)
+        ):
+            cat.append(name)
+        elif pdt.is_integer_dtype(dtype):
+            nunique = int(df[col].nunique(dropna=True))
+            (cat if nunique <= max_int_categories else num).append(name)
+        elif pdt.is_float_dtype(dtype):
+            num.append(name)
+        else:
+            ignored.append(name)
+    return FeatureKinds(numeric=num, categorical=cat, ignored=ignored)
+
+
+def _check_frame(df: Any, side: str) -> None:
+    if not hasattr(df, "columns") or not hasattr(df, "__getitem__"):
+        raise DriftDataError(f"{side} is not a DataFrame (got {type(df).__name__})")
+    if len(df) == 0:
+        raise DriftDataError(f"{side} frame is empty")
+
+
+def _numeric_column(df: pd.DataFrame, col: str, side: str) -> npt.NDArray[np.float64]:
+    from pandas.api import types as pdt
+
+    if col not in df.columns:
+        raise DriftDataError(f"column {col!r} is missing from the {side} frame")
+    series = df[col]
+    dtype = series.dtype
+    if pdt.is_bool_dtype(dtype) or not pdt.is_numeric_dtype(dtype):
+        raise DriftDataError(
+            f"numeric feature {col!r} in {side} has non-numeric dtype {dtype}; "
+            "convert it or declare it categorical"
+        )
+    return series.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _numeric_feature(
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    col: str,
+    cfg: NumericTestsConfig,
+    workspaces: queue.SimpleQueue[_Workspace],
+) -> tuple[NumericStats, int, int, int, int]:
+    ws = workspaces.get()
+    try:
+        x = _numeric_column(reference, col, "reference")
+        sx, miss_x = _sorted_finite(x, col, "reference", ws, "sorted_x")
+        y = _numeric_column(current, col, "current")
+        sy, miss_y = _sorted_finite(y, col, "current", ws, "sorted_y")
+        st = numeric_stats_sorted(
+            sx, sy, psi_bins=cfg.psi_bins, psi_epsilon=cfg.psi_epsilon, _ws=ws
+        )
+        return st, sx.size, sy.size, miss_x, miss_y
+    finally:
+        workspaces.put(ws)
+
+
+def _exceeds(value: float, limit: float | None) -> bool:
+    return limit is not None and value > limit
+
+
+def _columns(
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    numeric: Sequence[str] | None,
+    categorical: Sequence[str] | None,
+    cfg: DriftConfig,
+) -> tuple[list[str], list[str]]:
+    """The numeric and categorical features to analyse, checked on both frames."""
+    _check_frame(reference, "reference")
+    _check_frame(current, "current")
+    if numeric is None and categorical is None:
+        kinds = infer_kinds(reference, max_int_categories=cfg.max_int_categories)
+        num_cols, cat_cols = kinds.numeric, kinds.categorical
+    else:
+        num_cols, cat_cols = list(numeric or ()), list(categorical or ())
+    both = set(num_cols) & set(cat_cols)
+    if both:
+        raise DriftDataError(f"columns declared both numeric and categorical: {sorted(both)}")
+    if not num_cols and not cat_cols:
+        raise DriftDataError("no features to analyse")
+    for col in [*num_cols, *cat_cols]:
+        for df, side in ((reference, "reference"), (current, "current")):
+            if col not in df.columns:
+                raise DriftDataError(f"column {col!r} is missing from the {side} frame")
+    for col in num_cols:
+        _numeric_column(reference, col, "reference")
+        _numeric_column(current, col, "current")
+    return num_cols, cat_cols
+
+
+def _numeric_results(
+    reference: pd.DataFrame, current: pd.DataFrame, columns: Sequence[str], cfg: DriftConfig
+) -> list[FeatureResult]:
+    """Every numeric feature, in a thread pool (numpy releases the GIL while sorting)."""
+    if not columns:
+        return []
+    ncfg = cfg.numeric
+    workers = max(1, min(cfg.n_jobs or os.cpu_count() or 1, len(columns)))
+    workspaces: queue.SimpleQueue[_Workspace] = queue.SimpleQueue()
+    for _ in range(workers):
+        workspaces.put(_Workspace())
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [
+            pool.submit(_numeric_feature, reference, current, c, ncfg, workspaces) for c in columns
+        ]
+        numeric_out = [f.result() for f in futures]
+    out = []
+    for col, (st, nx, ny, mx, my) in zip(columns, numeric_out, strict=True):
+        tests = {
+            "ks": StatTestResult(st.ks_statistic, ncfg.ks_alpha, p_value=st.ks_p_value),
+            "wasserstein": StatTestResult(
+                st.wasserstein_normalised,
+                ncfg.wasserstein_max,
+                drifted=_exceeds(st.wasserstein_normalised, ncfg.wasserstein_max),
+                extra={"raw": st.wasserstein, "reference_std": st.reference_std},
+            ),
+            "psi": StatTestResult(
+                st.psi,
+                ncfg.psi_max,
+                drifted=_exceeds(st.psi, ncfg.psi_max),
+                extra={"bins": ncfg.psi_bins, "epsilon": ncfg.psi_epsilon},
+            ),
+        }
+        out.append(FeatureResult(col, "numeric", tests, nx, ny, mx, my))
+    return out
+
+
+def _categorical_result(
+    reference: pd.DataFrame, current: pd.DataFrame, col: str, cfg: DriftConfig
+) -> FeatureResult:
+    ccfg = cfg.categorical
+    ref_counts, mx = _value_counts(reference[col])
+    cur_counts, my = _value_counts(current[col])
+    for counts, side in ((ref_counts, "reference"), (cur_counts, "current")):
+        if not counts:
+            raise DriftDataError(f"categorical feature {col!r} in {side} is all NaN")
+    cs = _categorical_from_counts(ref_counts, cur_counts)
+    tests = {
+        "chi2": StatTestResult(
+            cs.chi2_statistic,
+            ccfg.chi2_alpha,
+            p_value=cs.chi2_p_value,
+            extra={"dof": cs.chi2_dof},
+        ),
+        "jensenshannon": StatTestResult(
+            cs.jensenshannon,
+            ccfg.jensenshannon_max,
+            drifted=_exceeds(cs.jensenshannon, ccfg.jensenshannon_max),
+            extra={"base": 2},
+        ),
+    }
+    return FeatureResult(
+        col,
+        "categorical",
+        tests,
+        int(cs.reference_counts.sum()),
+        int(cs.current_counts.sum()),
+        mx,
+        my,
+        unseen_categories=[str(c) for c in cs.unseen_in_reference],
+        missing_categories=[str(c) for c in cs.missing_in_current],
+    )
+
+
+def _correct(features: Sequence[FeatureResult], cfg: DriftConfig) -> None:
+    """Adjust the p-values across features and set each test's and feature's verdict."""
+    tested = [(f, name) for f in features for name, t in f.tests.items() if t.p_value is not None]
+    adjusted = adjust_p_values([f.tests[name].p_value or 0.0 for f, name in tested], cfg.correction)
+    for (feature, name), p_adj in zip(tested, adjusted, strict=True):
+        tr = feature.tests[name]
+        tr.p_value_adjusted = float(p_adj)
+        tr.drifted = tr.threshold is not None and tr.p_value_adjusted < tr.threshold
+    for feature in features:
+        feature.drifted = any(t.drifted for t in feature.tests.values())
+
+
+def _multivariate(
+    reference: pd.DataFrame, current: pd.DataFrame, columns: list[str], cfg: DriftConfig
+) -> MultivariateResult | None:
+    if cfg.multivariate is None or len(columns) < 2:
+        return None
+    return pca_reconstruction_drift(
+        np.column_stack([_numeric_column(reference, c, "reference") for c in columns]),
+        np.column_stack([_numeric_column(current, c, "current") for c in columns]),
+        config=cfg.multivariate,
+        features=columns,
+    )
+
+
+def analyze(
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    *,
+    numeric: Sequence[str] | None = None,
+    categorical: Sequence[str] | None = None,
+    config: DriftConfig | None = None,
+) -> DriftReport:
+    """Compare ``current`` with ``reference`` feature by feature.
+
+    If neither ``numeric`` nor ``categorical`` is given, kinds come from
+    :func:`infer_kinds` on the reference frame; otherwise exactly the listed columns
+    are analysed.  Raises :class:`DriftDataError` for a missing column, a non-numeric
+    numeric feature, an empty frame or an all-NaN column.
+    """
+    cfg = config or DriftConfig()
+    num_cols, cat_cols = _columns(reference, current, numeric, categorical, cfg)
+    features = _numeric_results(reference, current, num_cols, cfg)
+    features += [_categorical_result(reference, current, c, cfg) for c in cat_cols]
+    _correct(features, cfg)
+    ordered = {f.name: f for f in features}
+    share = sum(f.drifted for f in features) / len(features)
+    mv = _multivariate(reference, current, num_cols, cfg)
+    dataset_drift = share >= cfg.dataset_drift_share or (mv is not None and mv.drifted)
+    return DriftReport(
+        features=ordered,
+        drift_share=share,
+        dataset_drift=dataset_drift,
+        correction=cfg.correction,
+        dataset_drift_share=cfg.dataset_drift_share,
+        multivariate=mv,
+    )
