@@ -14,7 +14,7 @@ the production manifest's ``spec.metrics.test.<metric>``.
 Performance needs predictions. When the current data has a ``prediction`` column (and
 optionally ``score``) those are used; otherwise the production artifact is scored, but
 only after its bytes matched the manifest's md5, and only when it is a model format that
-is read without executing code (the demo's ``galfriday-logreg`` JSON). Anything else is
+is read without executing code (:mod:`galfriday_gitops.monitor.model`). Anything else is
 reported as "performance not checked" with the reason, never guessed.
 
 Bad data (missing column, wrong type, empty, all-NaN) raises :class:`UserError` with one
@@ -374,7 +374,7 @@ def _production_scorer(root: Path, version: ModelVersion, notes: list[str]) -> S
     if dvcio.md5_of(path) != artifact.md5:
         notes.append(skip + f"{artifact.path} does not match the md5 in {version.ref}")
         return None
-    from galfriday_gitops.demo.pipeline.train import ModelFormatError, load_model
+    from galfriday_gitops.monitor.model import ModelFormatError, load_model
 
     try:
         model = load_model(path)

@@ -19,7 +19,8 @@ import yaml
 import galfriday_gitops.demo
 from galfriday_gitops.demo.pipeline import ALL_FEATURES, TARGET
 from galfriday_gitops.demo.pipeline.simulate import experiment_outcomes, inference_log
-from galfriday_gitops.demo.pipeline.train import ModelFormatError, fit, load_model
+from galfriday_gitops.demo.pipeline.train import fit, model_json
+from galfriday_gitops.monitor.model import ModelFormatError, load_model
 from tests.support.dvc import dvc, dvc_env
 from tests.support.repo import ROOT
 
@@ -123,10 +124,10 @@ def test_model_bytes_ignore_summation_order(repo: Path) -> None:
     # Fitting the same rows in another order perturbs the optimum at the 1e-14 level, as a
     # different BLAS build or thread count would; the written model must not change.
     train = pd.read_parquet(repo / "data/prepared/train.parquet")
-    reference = fit(train, list(ALL_FEATURES), 1.0, 100).to_json()
+    reference = model_json(fit(train, list(ALL_FEATURES), 1.0, 100))
     for seed in range(3):
         shuffled = train.sample(frac=1.0, random_state=seed).reset_index(drop=True)
-        assert fit(shuffled, list(ALL_FEATURES), 1.0, 100).to_json() == reference
+        assert model_json(fit(shuffled, list(ALL_FEATURES), 1.0, 100)) == reference
 
 
 def test_loaded_model_reproduces_evaluated_accuracy(repo: Path) -> None:

@@ -176,20 +176,6 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> None:
     )
 
 
-def round_to_scale(values: Sequence[float], scale: float, digits: int) -> list[float]:
-    """Round ``values`` to ``digits`` significant digits of ``scale`` (not of each value).
-
-    Floating-point noise from summation order (BLAS build, threads) is absolute, about 1e-14
-    of the largest weight of a fit, so rounding each value to its own significant digits would
-    still expose it in small values such as a bias near zero. Rounding every value at the same
-    absolute resolution, ``10 ** (floor(log10(scale)) - digits + 1)``, hides it.
-    """
-    if scale <= 0.0 or not math.isfinite(scale):
-        raise ValueError(f"scale must be positive and finite, got {scale}")
-    decimals = digits - 1 - math.floor(math.log10(scale))
-    return [round(float(v), decimals) + 0.0 for v in values]  # + 0.0 turns -0.0 into 0.0
-
-
 def write_json(payload: Mapping[str, Any], path: Path) -> None:
     """Write JSON with sorted keys, two-space indent and a final newline."""
     path.parent.mkdir(parents=True, exist_ok=True)

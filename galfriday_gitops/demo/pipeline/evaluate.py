@@ -31,7 +31,7 @@ from galfriday_gitops.demo.pipeline import (
     validation_split,
     write_json,
 )
-from galfriday_gitops.demo.pipeline.train import Model, load_model
+from galfriday_gitops.monitor.model import Model, load_model
 
 DECIMALS = 6
 
