@@ -36,6 +36,7 @@ import pandas as pd
 from galfriday_gitops import dvcio
 from galfriday_gitops.data import read_table
 from galfriday_gitops.errors import UserError
+from galfriday_gitops.monitor.distributions import Distribution, distributions
 from galfriday_gitops.resources import (
     DriftAction,
     DriftPolicy,
@@ -55,15 +56,10 @@ from galfriday_gitops.stats.drift import (
 from galfriday_gitops.stats.metrics import PerformanceDrift, performance_drift
 
 if TYPE_CHECKING:
-    from galfriday_gitops.forge.base import Forge
     from galfriday_gitops.load.state import RegistryState
-    from galfriday_gitops.monitor.report import Distribution
-    from galfriday_gitops.write.retrain import RetrainResult
 
 #: Inputs with more rows than this get progress lines on stderr.
 LARGE_ROWS = 1_000_000
-#: Label put on drift issues; one open issue per model carries it.
-ISSUE_LABEL = "galfriday-drift"
 #: Columns of the current data that, when present, hold the serving model's output.
 PREDICTION_COLUMN = "prediction"
 SCORE_COLUMN = "score"
@@ -187,8 +183,6 @@ def run_adhoc(
     inferred (strings and low-cardinality integers categorical, other numbers numeric);
     columns of other dtypes (timestamps) are skipped and listed in ``notes``.
     """
-    from galfriday_gitops.monitor.report import distributions
-
     progress = progress or Progress()
     cfg = config or DriftConfig()
     t0 = time.perf_counter()
@@ -243,8 +237,6 @@ def run_policy(
     progress: Progress | None = None,
 ) -> DriftRun:
     """Run one policy against the data in ``root``'s work tree (DVC-fetched if missing)."""
-    from galfriday_gitops.monitor.report import distributions
-
     progress = progress or Progress()
     spec = policy.spec
     cfg = config_from_policy(spec)
@@ -389,99 +381,3 @@ def _production_scorer(root: Path, version: ModelVersion, notes: list[str]) -> S
         return model.predict_proba(frame)
 
     return score
-
-
-# ---------------------------------------------------------------------------
-# actions
-
-
-@dataclass(frozen=True)
-class ActionResult:
-    """What ``--act`` did for one run (for the terminal and the JSON output)."""
-
-    action: DriftAction
-    summary: str
-    url: str | None = None
-    number: int | None = None
-    created: bool = False
-    retrain: RetrainResult | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "action": self.action.value,
-            "summary": self.summary,
-            "url": self.url,
-            "number": self.number,
-            "created": self.created,
-        }
-        if self.retrain is not None:
-            out["version"] = self.retrain.version
-            out["branch"] = self.retrain.branch
-        return out
-
-
-def issue_title(model: str) -> str:
-    """The title of the one drift issue of ``model`` (its prefix finds it again)."""
-    return f"[{ISSUE_LABEL}] {model}: drift detected"
-
-
-def act(
-    root: Path,
-    run: DriftRun,
-    *,
-    forge: Callable[[], Forge],
-    base: str = "main",
-    remote: str | None = "origin",
-    window_days: int | None = None,
-) -> ActionResult:
-    """Perform ``run``'s ``onDrift`` action (only call it when ``run.drifted``).
-
-    ``retraining-pr``: :func:`galfriday_gitops.write.retrain.retrain` with the drift
-    summary as the PR body (a second run updates the open PR). ``issue``: one open issue
-    per model labelled :data:`ISSUE_LABEL`; a later run updates our comment on it instead
-    of opening another. ``report``: nothing beyond the report itself.
-    ``forge`` is called only when the action needs one.
-    """
-    from galfriday_gitops.monitor.report import markdown_summary
-
-    action = run.action
-    if action is DriftAction.REPORT:
-        return ActionResult(action, "report only (onDrift: report)")
-    summary = markdown_summary(run)
-    if action is DriftAction.ISSUE:
-        client = forge()
-        title = issue_title(run.name)
-        number = client.find_open_issue(label=ISSUE_LABEL, title_marker=f"] {run.name}: ")
-        if number is None:
-            number = client.create_issue(title, summary, labels=[ISSUE_LABEL])
-            return ActionResult(action, f"opened issue #{number}", number=number, created=True)
-        marker = f"<!-- {ISSUE_LABEL}:{run.name} -->"
-        client.upsert_comment(number, marker, f"{marker}\n{summary}")
-        return ActionResult(action, f"updated issue #{number}", number=number)
-    from galfriday_gitops.write.retrain import RetrainRequest, retrain
-
-    drifted = ", ".join(run.report.drifted_features) or "performance"
-    result = retrain(
-        root,
-        RetrainRequest(
-            name=run.name,
-            reason=f"drift detected by the scheduled drift job ({drifted})",
-            base=base,
-            remote=remote,
-            open_pr=True,
-            window_days=window_days,
-            body=summary,
-        ),
-        forge=forge(),
-    )
-    pull = result.pull
-    verb = "opened" if result.created else "updated"
-    text = f"{verb} PR #{pull.number}" if pull else f"committed {result.branch}"
-    return ActionResult(
-        action,
-        f"{text} ({run.name} {result.version} in development)",
-        url=pull.html_url if pull else None,
-        number=pull.number if pull else None,
-        created=result.created,
-        retrain=result,
-    )

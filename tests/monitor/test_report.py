@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from galfriday_gitops.monitor.distributions import distributions
 from galfriday_gitops.monitor.drift_run import DriftRun
-from galfriday_gitops.monitor.report import (
-    distributions,
+from galfriday_gitops.report.drift import (
     html_report,
     markdown_report,
     markdown_summary,

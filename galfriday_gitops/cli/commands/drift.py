@@ -10,14 +10,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from galfriday_gitops.cli.output import add_format, print_json
 from galfriday_gitops.errors import UserError
 
 if TYPE_CHECKING:
     from galfriday_gitops.forge.base import Forge
-    from galfriday_gitops.monitor.drift_run import ActionResult, DriftRun
+    from galfriday_gitops.monitor.job import DriftOutcome
 
 HELP = "drift of a model's data against its reference (exit 0 none, 1 drift, 2 could not run)"
 
@@ -67,114 +67,42 @@ def _forge() -> Forge:
         raise UserError(f"--act needs the forge: {exc}") from None
 
 
-def _write_report(run: DriftRun, directory: Path) -> list[Path]:
-    from galfriday_gitops.monitor.report import html_report, markdown_report
+def _print_text(outcome: DriftOutcome) -> None:
+    from galfriday_gitops.report.drift import text_table
 
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        md, page = directory / "drift.md", directory / "drift.html"
-        md.write_text(markdown_report(run), encoding="utf-8")
-        page.write_text(html_report(run), encoding="utf-8")
-    except OSError as exc:
-        raise UserError(f"--report {directory}: {exc.strerror or exc}") from None
-    return [md, page]
-
-
-def _runs(args: argparse.Namespace) -> tuple[Path | None, list[DriftRun], list[str]]:
-    """Run what was asked; returns (repo root, runs, one-line errors of policies that failed)."""
-    from galfriday_gitops.monitor.drift_run import Progress, run_adhoc, run_policy
-
-    progress = Progress(args.progress)
-    if args.reference is not None:
-        if args.current is None:
-            raise UserError("--reference needs --current")
-        if args.act:
-            raise UserError("--act needs a policy (--model or --all), not ad hoc files")
-        run = run_adhoc(
-            args.reference,
-            args.current,
-            numeric=args.numeric,
-            categorical=args.categorical,
-            progress=progress,
-        )
-        return None, [run], []
-    if args.current is not None or args.numeric or args.categorical:
-        raise UserError("--current/--numeric/--categorical are for ad hoc runs (--reference)")
-    from galfriday_gitops import gitio
-    from galfriday_gitops.load.state import load_state
-
-    root = gitio.toplevel(args.repo)
-    state = load_state(root, args.rev)
-    policies = state.drift_policies()
-    if args.model is not None:
-        policies = [p for p in policies if p.spec.model == args.model]
-        if not policies:
-            raise UserError(f"no DriftPolicy for model {args.model!r} at {args.rev}")
-    elif not policies:
-        raise UserError(f"no DriftPolicy in policies/ at {args.rev}")
-    runs: list[DriftRun] = []
-    errors: list[str] = []
-    for policy in policies:
-        try:
-            runs.append(run_policy(root, policy, state, progress=progress))
-        except UserError as exc:
-            if args.model is not None:
-                raise
-            # One model's bad data must not hide the others' drift.
-            errors.append(f"{policy.spec.model}: {exc}")
-    return root, runs, errors
+    for i, r in enumerate(outcome.runs):
+        if i:
+            print()
+        print(text_table(r))
+        if r.name in outcome.actions:
+            print(f"action: {outcome.actions[r.name].summary}")
+        for path in outcome.written.get(r.name, []):
+            print(f"wrote {path}")
 
 
 def run(args: argparse.Namespace) -> int:
-    from galfriday_gitops.forge import ForgeError
-    from galfriday_gitops.monitor.drift_run import act
-    from galfriday_gitops.monitor.report import text_table
+    from galfriday_gitops.monitor.job import DriftRequest, drift
 
-    root, runs, errors = _runs(args)
-    actions: dict[str, ActionResult] = {}
-    if args.act:
-        assert root is not None
-        for r in runs:
-            if not r.drifted:
-                continue
-            try:
-                actions[r.name] = act(
-                    root,
-                    r,
-                    forge=_forge,
-                    base=args.base,
-                    remote=args.remote,
-                    window_days=args.window_days,
-                )
-            except (UserError, ForgeError) as exc:
-                errors.append(f"{r.name}: onDrift {r.action.value} failed: {exc}")
-    written: dict[str, list[Path]] = {}
-    if args.report is not None:
-        for r in runs:
-            where = args.report if len(runs) == 1 and not args.all else args.report / r.name
-            written[r.name] = _write_report(r, where)
+    request = DriftRequest(
+        model=args.model,
+        every_policy=args.all,
+        reference=args.reference,
+        current=args.current,
+        numeric=tuple(args.numeric),
+        categorical=tuple(args.categorical),
+        rev=args.rev,
+        act=args.act,
+        base=args.base,
+        remote=args.remote,
+        window_days=args.window_days,
+        report_dir=args.report,
+        progress=args.progress,
+    )
+    outcome = drift(args.repo, request, forge=_forge)
     if args.format == "json":
-        docs: list[dict[str, Any]] = []
-        for r in runs:
-            doc = r.to_dict()
-            if r.name in actions:
-                doc["action"] = actions[r.name].to_dict()
-            docs.append(doc)
-        if args.all:
-            print_json({"models": {d["model"]: d for d in docs}, "errors": errors})
-        elif docs:
-            print_json(docs[0])
+        print_json(outcome.to_dict())
     else:
-        for i, r in enumerate(runs):
-            if i:
-                print()
-            print(text_table(r))
-            if r.name in actions:
-                print(f"action: {actions[r.name].summary}")
-            for path in written.get(r.name, []):
-                print(f"wrote {path}")
-    for err in errors:
+        _print_text(outcome)
+    for err in outcome.errors:
         print(f"gfops: error: {err}", file=sys.stderr)
-    if errors:
-        return 2
-    return 1 if any(r.drifted for r in runs) else 0
+    return outcome.exit_code
