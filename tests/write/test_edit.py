@@ -8,7 +8,7 @@ import difflib
 import pytest
 
 from galfriday_gitops.load.safe_yaml import load
-from galfriday_gitops.write.edit import EditError, set_mapping, set_scalar
+from galfriday_gitops.write.edit import EditError, set_block, set_mapping, set_scalar
 from tests.support.factories import manifest
 from tests.support.repo import ROOT
 
@@ -87,3 +87,52 @@ def test_mapping_added_and_removed_round_trip() -> None:
     removed = set_mapping(added, ("spec", "deprecation"), None)
     assert removed == raw
     assert set_mapping(raw, ("spec", "deprecation"), None) == raw
+
+
+BLOCK_DOC = """\
+spec:
+  model: m        # kept
+  status: running # kept too
+  # a comment line after the last key
+other: 1
+"""
+
+
+def test_block_is_spliced_after_its_sibling_and_replaced_in_place() -> None:
+    value = {
+        "winner": None,
+        "when": dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.UTC),
+        "md5": "01234567890123456789012345678901",  # all digits: quoted, or it is an int
+        "lift": -1e-06,  # repr "1e-06" would read back as a string in YAML 1.1
+        "ci": [-0.5, 0.25],
+        "samples": {"control": 10, "treatment": 12},
+        "note": "a: b",
+    }
+    raw = BLOCK_DOC.encode()
+    added = set_block(raw, ("spec", "result"), value, after="status")
+    assert changed_lines(raw, added) == [
+        "+  result:",
+        "+    winner: null",
+        "+    when: 2026-11-20T09:30:00Z",
+        '+    md5: "01234567890123456789012345678901"',
+        "+    lift: -1.0e-06",
+        "+    ci: [-0.5, 0.25]",
+        "+    samples: {control: 10, treatment: 12}",
+        '+    note: "a: b"',
+    ]
+    assert added.decode().index("  result:") < added.decode().index("  # a comment line")
+    replaced = set_block(added, ("spec", "result"), {"winner": "1.2.0"})
+    assert changed_lines(raw, replaced) == ["+  result:", "+    winner: 1.2.0"]
+
+
+def test_block_keeps_crlf_and_refuses_what_it_cannot_write() -> None:
+    raw = BLOCK_DOC.replace("\n", "\r\n").encode()
+    added = set_block(raw, ("spec", "result"), {"n": 1})
+    assert added.count(b"\r\n") == added.count(b"\n")  # every line ends in CRLF
+    assert added.startswith(raw.split(b"  # a comment")[0])
+    with pytest.raises(EditError, match="one level of nesting"):
+        set_block(BLOCK_DOC.encode(), ("spec", "result"), {"deep": {"a": {"b": 1}}})
+    with pytest.raises(EditError, match="non-finite"):
+        set_block(BLOCK_DOC.encode(), ("spec", "result"), {"p": float("nan")})
+    with pytest.raises(EditError, match="block mapping"):
+        set_block(b"spec: {model: m}\n", ("spec", "result"), {"n": 1})
