@@ -188,9 +188,9 @@ STALE_RESULT = """\
     "variant", ["plain", "stale result before status", "no final newline", "crlf", "4 spaces"]
 )
 def test_record_outcome_layouts(variant: str) -> None:
-    from galfriday_gitops.cli.commands.experiment import record_outcome
     from galfriday_gitops.load.layout import Slot, classify
     from galfriday_gitops.load.state import parse_blob
+    from galfriday_gitops.write.conclude import record_outcome
 
     text = EXPERIMENT_YAML
     if variant == "stale result before status":
@@ -203,7 +203,7 @@ def test_record_outcome_layouts(variant: str) -> None:
         text = "\n".join(
             " " * (2 * (len(ln) - len(ln.lstrip(" ")))) + ln.lstrip(" ") for ln in text.splitlines()
         )
-    out = record_outcome(text, _outcome())
+    out = record_outcome(text.encode(), _outcome()).decode()
 
     slot = classify(FILE)
     assert isinstance(slot, Slot)

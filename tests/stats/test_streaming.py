@@ -90,7 +90,13 @@ def test_page_hinkley_vectorised_detect_equals_update_loop() -> None:
 
 def test_page_hinkley_ignores_decrease_and_respects_min_instances() -> None:
     rng = np.random.default_rng(3)
-    stream = np.concatenate([_bernoulli(rng, 5000, 0.5), _bernoulli(rng, 5000, 0.1)])
-    assert PageHinkley().detect(stream) == []
-    ph = PageHinkley(threshold=0.5, min_instances=30)
-    assert all(i >= 29 for i in ph.detect(np.ones(100)))
+    down = np.concatenate([_bernoulli(rng, 5000, 0.5), _bernoulli(rng, 5000, 0.1)])
+    up = np.concatenate([_bernoulli(rng, 5000, 0.1), _bernoulli(rng, 5000, 0.5)])
+    assert PageHinkley().detect(down) == []
+    assert PageHinkley().detect(up) != []  # the same detector does see the increase
+    # A jump right after the start: min_instances holds the first alarm back to index 29.
+    jump = np.concatenate([np.zeros(5), np.ones(95)])
+    early = PageHinkley(threshold=0.5, min_instances=1).detect(jump)
+    assert early and early[0] < 29  # without the minimum it fires earlier
+    held = PageHinkley(threshold=0.5, min_instances=30).detect(jump)
+    assert held and held[0] == 29

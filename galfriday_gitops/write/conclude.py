@@ -1,0 +1,226 @@
+"""``conclude``: record an experiment's outcome in its YAML, on a branch, as a pull request.
+
+The experiment is analysed as committed at the base revision (``--rev``), from the data
+file it names; ``spec.status`` becomes ``concluded`` and ``spec.result`` records the
+outcome. The edit goes through :mod:`galfriday_gitops.write.edit` (the status value in
+place, the result as a block of its own lines), so every other byte of the file stays as
+the author wrote it; the edited file is read back with the registry's own loader before
+it is committed on ``galfriday/conclude/<name>`` without touching the work tree.
+
+A sample-ratio mismatch refuses the conclusion: the assignment is broken, so every number
+is suspect, and recording "no winner" would hide a bug that must be fixed and the
+experiment re-run. A re-run on the same data keeps the earlier ``concludedAt``, so it
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from galfriday_gitops.errors import UserError
+
+if TYPE_CHECKING:
+    from galfriday_gitops.forge.base import Forge
+    from galfriday_gitops.resources import Experiment, ExperimentOutcome
+    from galfriday_gitops.stats.experiment import ExperimentResult
+    from galfriday_gitops.write.propose import Proposal
+
+__all__ = [
+    "BRANCH_PREFIX",
+    "PR_MARKER",
+    "ConcludeRequest",
+    "Conclusion",
+    "conclude",
+    "record_outcome",
+]
+
+BRANCH_PREFIX = "galfriday/conclude/"
+PR_MARKER = "<!-- galfriday:experiment-conclusion -->"
+
+
+@dataclass(frozen=True)
+class ConcludeRequest:
+    """Which experiment, from which base revision; ``remote`` is pushed to with a forge."""
+
+    name: str
+    rev: str = "main"
+    remote: str | None = None
+
+
+@dataclass(frozen=True)
+class Conclusion:
+    """The analysis, and either the proposal made or why the conclusion was refused."""
+
+    name: str
+    result: ExperimentResult
+    outcome: ExperimentOutcome | None
+    proposal: Proposal | None
+    refused: str | None = None
+
+    @property
+    def winner(self) -> str:
+        """The winning version, or ``none``."""
+        return (self.outcome.winner if self.outcome else None) or "none"
+
+
+@dataclass(frozen=True)
+class _Committed:
+    """The experiment at the base revision: resource, file, raw YAML."""
+
+    experiment: Experiment
+    path: str
+    raw: bytes
+
+
+def _committed_experiment(root: Path, rev: str, name: str) -> _Committed:
+    from galfriday_gitops import gitio
+    from galfriday_gitops.load.state import load_state
+    from galfriday_gitops.resources import ExperimentStatus
+
+    state = load_state(root, rev)
+    experiment = state.experiment(name)
+    if experiment is None:
+        known = ", ".join(e.metadata.name for e in state.experiments()) or "none"
+        raise UserError(f"no experiment named {name!r} at {rev} (experiments: {known})")
+    if experiment.spec.status is ExperimentStatus.CONCLUDED:
+        raise UserError(f"experiment {name} is already concluded at {rev}")
+    path = state.path_of(experiment)
+    raw = gitio.read_blob(root, gitio.rev_parse(root, rev), path)
+    if raw is None:  # pragma: no cover - the state was just read from this revision
+        raise UserError(f"{path} is missing at {rev}")
+    return _Committed(experiment, path, raw)
+
+
+def _read_back(path: str, raw: bytes) -> Experiment | None:
+    """``raw`` as the registry's loader reads it at ``path`` (None if not an Experiment)."""
+    from galfriday_gitops.load.layout import Slot, classify
+    from galfriday_gitops.load.state import parse_blob
+    from galfriday_gitops.resources import Experiment
+
+    slot = classify(path)
+    if not isinstance(slot, Slot):
+        return None
+    resource, _ = parse_blob(raw, slot)
+    return resource if isinstance(resource, Experiment) else None
+
+
+def _previous_conclusion(root: Path, branch: str, path: str) -> ExperimentOutcome | None:
+    """The ``result`` on our branch from an earlier run, if there is a valid one."""
+    from galfriday_gitops import gitio
+
+    raw = gitio.read_blob(root, f"refs/heads/{branch}", path)
+    resource = _read_back(path, raw) if raw is not None else None
+    return resource.spec.result if resource is not None else None
+
+
+def record_outcome(raw: bytes, outcome: ExperimentOutcome) -> bytes:
+    """``raw`` with ``spec.status: concluded`` and ``spec.result`` set to ``outcome``."""
+    from galfriday_gitops.resources import ExperimentStatus
+    from galfriday_gitops.write.edit import set_block, set_scalar
+
+    concluded = set_scalar(raw, ("spec", "status"), ExperimentStatus.CONCLUDED.value)
+    payload = outcome.model_dump(mode="python", by_alias=True)
+    return set_block(concluded, ("spec", "result"), payload, after="status")
+
+
+def _check_recorded(path: str, raw: bytes, outcome: ExperimentOutcome) -> None:
+    """Re-read the edited file with the registry's own loader: it must say what we meant."""
+    from galfriday_gitops.resources import ExperimentStatus
+
+    resource = _read_back(path, raw)
+    if (
+        resource is None
+        or resource.spec.status is not ExperimentStatus.CONCLUDED
+        or resource.spec.result != outcome
+    ):
+        raise RuntimeError(f"edited {path} does not validate as the concluded experiment")
+
+
+def _pr_body(experiment: Experiment, path: str, outcome: ExperimentOutcome, report: str) -> str:
+    spec = experiment.spec
+    return "\n".join(
+        [
+            PR_MARKER,
+            f"Concludes `{experiment.metadata.name}` ({spec.model} {spec.treatment} vs "
+            f"{spec.control}) in `{path}`.",
+            "",
+            report.rstrip("\n"),
+            "",
+            f"Data: `{spec.data}` (md5 `{outcome.data_md5}`), concluded at "
+            f"{outcome.concluded_at.isoformat()}.",
+            "",
+        ]
+    )
+
+
+def _outcome(
+    root: Path, committed: _Committed, result: ExperimentResult, branch: str
+) -> ExperimentOutcome:
+    """The outcome to record; an earlier identical one keeps its timestamp (idempotence)."""
+    from galfriday_gitops import dvcio
+    from galfriday_gitops.experiments.spec import outcome_of
+
+    experiment = committed.experiment
+    data_md5 = dvcio.md5_of(root / experiment.spec.data)
+    outcome = outcome_of(
+        experiment, result, data_md5=data_md5, concluded_at=dt.datetime.now(dt.UTC)
+    )
+    previous = _previous_conclusion(root, branch, committed.path)
+    if (
+        previous is not None
+        and previous.model_copy(update={"concluded_at": outcome.concluded_at}) == outcome
+    ):
+        return previous
+    return outcome
+
+
+def conclude(repo: Path, request: ConcludeRequest, *, forge: Forge | None = None) -> Conclusion:
+    """Analyse the experiment at ``request.rev`` and propose its conclusion.
+
+    Without ``forge`` the branch is only committed locally; with one it is pushed to
+    ``request.remote`` and the pull request opened, or updated on a re-run.
+    """
+    from galfriday_gitops import gitio
+    from galfriday_gitops.data import read_table
+    from galfriday_gitops.experiments.analysis import experiment_plan, run_plan
+    from galfriday_gitops.report.experiment import render_markdown
+    from galfriday_gitops.resources import NAME_PATTERN
+    from galfriday_gitops.write.propose import propose
+
+    name = request.name
+    if not re.match(NAME_PATTERN, name):
+        raise UserError(f"{name!r} is not a valid experiment name")
+    root = gitio.toplevel(repo).resolve()
+    committed = _committed_experiment(root, request.rev, name)
+    experiment = committed.experiment
+    plan = experiment_plan(experiment)
+    frame = read_table(root / experiment.spec.data, repo=root, columns=plan.columns())
+    result = run_plan(frame, plan)
+    if result.srm.flagged:
+        reason = (
+            f"sample-ratio mismatch (p = {result.srm.p_value:.3g} < 0.001, observed "
+            f"{result.srm.observed} against the declared split). The assignment is broken: "
+            "fix it and re-run the experiment."
+        )
+        return Conclusion(name, result, None, None, refused=reason)
+    branch = BRANCH_PREFIX + name
+    outcome = _outcome(root, committed, result, branch)
+    new_raw = record_outcome(committed.raw, outcome)
+    _check_recorded(committed.path, new_raw, outcome)
+    title = f"Conclude experiment {name}: {result.decision} (winner: {outcome.winner or 'none'})"
+    proposal = propose(
+        root,
+        base=request.rev,
+        branch=branch,
+        files={committed.path: new_raw},
+        message=f"{title}\n\nData: {experiment.spec.data} (md5 {outcome.data_md5})",
+        title=title,
+        body=_pr_body(experiment, committed.path, outcome, render_markdown(result)),
+        forge=forge,
+        remote=request.remote if forge is not None else None,
+    )
+    return Conclusion(name, result, outcome, proposal)
