@@ -515,19 +515,32 @@ class AlphaTest(Base):
     alpha: Annotated[float, Strict(), AllowInfNan(False), Field(gt=0, lt=1)] = 0.05
 
 
-class MaxTest(Base):
-    max: Annotated[float, Strict(), AllowInfNan(False), Field(gt=0)]
+class EffectMinimum(Base):
+    """An effect size a significant feature must also reach to count as drifted."""
+
+    min: Annotated[float, Strict(), AllowInfNan(False), Field(gt=0)]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_max(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "max" in data:
+            raise PydanticCustomError(
+                "gf_effect_max",
+                "a distance no longer flags drift on its own (it ignores the sample size); "
+                "write min: to require it on top of a significant test",
+            )
+        return data
 
 
 class NumericTests(Base):
     ks: AlphaTest | None = Field(default_factory=AlphaTest)
-    wasserstein: MaxTest | None = Field(default_factory=lambda: MaxTest(max=0.1))
-    psi: MaxTest | None = Field(default_factory=lambda: MaxTest(max=0.2))
+    wasserstein: EffectMinimum | None = None
+    psi: EffectMinimum | None = None
 
 
 class CategoricalTests(Base):
     chi2: AlphaTest | None = Field(default_factory=AlphaTest)
-    jensenshannon: MaxTest | None = Field(default_factory=lambda: MaxTest(max=0.1))
+    jensenshannon: EffectMinimum | None = None
 
 
 class DriftTests(Base):
@@ -550,6 +563,55 @@ class PerformanceCheck(Base):
     max_drop: Annotated[float, Strict(), AllowInfNan(False), Field(ge=0)]
 
 
+class MultivariateCheck(Base):
+    """PCA reconstruction error of the numeric features, permutation-calibrated."""
+
+    alpha: Annotated[float, Strict(), AllowInfNan(False), Field(gt=0, lt=1)] = 0.05
+    variance_explained: Annotated[float, Strict(), AllowInfNan(False), Field(gt=0, le=1)] = 0.9
+    permutations: Annotated[int, Strict(), Field(ge=19, le=100_000)] = 499
+    seed: NonNegInt = 0
+
+    @model_validator(mode="after")
+    def _enough_permutations(self) -> MultivariateCheck:
+        if self.alpha * (self.permutations + 1) < 1:
+            raise PydanticCustomError(
+                "gf_permutations", "permutations must be at least 1/alpha - 1 to reach alpha"
+            )
+        return self
+
+
+class Adwin(Base):
+    """ADWIN on the error stream (defaults as in river and MOA)."""
+
+    delta: Annotated[float, Strict(), AllowInfNan(False), Field(gt=0, lt=1)] = 0.002
+    clock: PosInt = 32
+
+
+class PageHinkley(Base):
+    """Page-Hinkley on the error stream (defaults: galfriday_gitops.stats.streaming)."""
+
+    delta: Annotated[float, Strict(), AllowInfNan(False), Field(ge=0)] = 0.01
+    threshold: Annotated[float, Strict(), AllowInfNan(False), Field(gt=0)] = 50.0
+    alpha: Annotated[float, Strict(), AllowInfNan(False), Field(gt=0, le=1)] = 1.0
+    min_instances: PosInt = 30
+    direction: Literal["both", "up", "down"] = "both"
+
+
+class ErrorStream(Base):
+    """Streaming detectors on the production version's errors in its inference logs."""
+
+    logs: RepoPath
+    window: Duration | None = None
+    adwin: Adwin | None = None
+    page_hinkley: PageHinkley | None = None
+
+    @model_validator(mode="after")
+    def _a_detector(self) -> ErrorStream:
+        if self.adwin is None and self.page_hinkley is None:
+            raise PydanticCustomError("gf_detector", "errorStream needs adwin, pageHinkley or both")
+        return self
+
+
 class DriftAction(StrEnum):
     RETRAINING_PR = "retraining-pr"
     ISSUE = "issue"
@@ -563,8 +625,11 @@ class DriftPolicySpec(Base):
     features: DriftFeatures
     tests: DriftTests = Field(default_factory=DriftTests)
     correction: Correction = Correction.BENJAMINI_HOCHBERG
+    min_samples: PosInt = 30
     dataset_drift: DatasetDrift = Field(default_factory=DatasetDrift)
+    multivariate: MultivariateCheck | None = None
     performance: PerformanceCheck | None = None
+    error_stream: ErrorStream | None = None
     on_drift: DriftAction = DriftAction.REPORT
 
 

@@ -29,7 +29,8 @@ def request_from(args: argparse.Namespace, cls: type[T], **extra: Any) -> T:
 
 
 def print_json(data: Any) -> None:
-    json.dump(data, sys.stdout, indent=2, sort_keys=False, default=str)
+    # RFC 8259 has no NaN or Infinity: a non-finite number is a bug to fail on, not to print.
+    json.dump(data, sys.stdout, indent=2, sort_keys=False, default=str, allow_nan=False)
     sys.stdout.write("\n")
 
 

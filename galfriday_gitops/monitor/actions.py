@@ -82,7 +82,12 @@ def act(
         return ActionResult(action, f"updated issue #{number}", number=number)
     from galfriday_gitops.write.retrain import RetrainRequest, retrain
 
-    drifted = ", ".join(run.report.drifted_features) or "performance"
+    causes = list(run.report.drifted_features)
+    if run.performance is not None and run.performance.drifted:
+        causes.append("performance")
+    if run.error_stream is not None and run.error_stream.drifted:
+        causes.append("error stream")
+    drifted = ", ".join(causes) or "multivariate"
     result = retrain(
         root,
         RetrainRequest(

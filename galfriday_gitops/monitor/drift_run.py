@@ -7,15 +7,12 @@ Where things come from:
 * the data it names (``spec.reference``, ``spec.current``) is read from the work tree,
   and pulled through DVC when it is missing (:func:`galfriday_gitops.data.read_table`).
 
-The verdict is *drifted* when the dataset-level data drift verdict is true, or when the
-performance check finds a metric that fell by more than ``performance.maxDrop`` below
-the production manifest's ``spec.metrics.test.<metric>``.
-
-Performance needs predictions. When the current data has a ``prediction`` column (and
-optionally ``score``) those are used; otherwise the production artifact is scored, but
-only after its bytes matched the manifest's md5, and only when it is a model format that
-is read without executing code (:mod:`galfriday_gitops.monitor.model`). Anything else is
-reported as "performance not checked" with the reason, never guessed.
+The verdict is *drifted* when the dataset-level data drift verdict is true
+(:mod:`galfriday_gitops.stats.drift`, multivariate test included when the policy asks for
+it), when the performance check finds a metric that fell by more than
+``performance.maxDrop`` below the production manifest's ``spec.metrics.test.<metric>``
+(:mod:`galfriday_gitops.monitor.performance`), or when a streaming detector alarms on the
+production version's error stream (:mod:`galfriday_gitops.monitor.error_stream`).
 
 Bad data (missing column, wrong type, empty, all-NaN) raises :class:`UserError` with one
 line naming the file or the column: the CLI turns it into exit 2.
@@ -25,35 +22,35 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-import numpy as np
 import pandas as pd
 
-from galfriday_gitops import dvcio
 from galfriday_gitops.data import read_table
 from galfriday_gitops.errors import UserError
 from galfriday_gitops.monitor.distributions import Distribution, distributions
+from galfriday_gitops.monitor.error_stream import ErrorStreamResult, check_error_stream
+from galfriday_gitops.monitor.performance import performance
 from galfriday_gitops.resources import (
     DriftAction,
     DriftPolicy,
     DriftPolicySpec,
     ModelStage,
-    ModelVersion,
 )
 from galfriday_gitops.stats.drift import (
     CategoricalTestsConfig,
     DriftConfig,
     DriftDataError,
     DriftReport,
+    MultivariateConfig,
     NumericTestsConfig,
     analyze,
     infer_kinds,
 )
-from galfriday_gitops.stats.metrics import PerformanceDrift, performance_drift
+from galfriday_gitops.stats.metrics import PerformanceDrift
 
 if TYPE_CHECKING:
     from galfriday_gitops.load.state import RegistryState
@@ -100,14 +97,17 @@ class DriftRun:
     distributions: dict[str, Distribution]
     policy: DriftPolicy | None = None
     performance: PerformanceDrift | None = None
+    error_stream: ErrorStreamResult | None = None
     notes: list[str] = field(default_factory=list)
     elapsed_s: float = 0.0
 
     @property
     def drifted(self) -> bool:
-        """Data drift at dataset level, or a performance drop beyond ``maxDrop``."""
+        """Data drift at dataset level, a performance drop beyond ``maxDrop``, or an alarm
+        on the error stream."""
         perf = self.performance is not None and self.performance.drifted
-        return self.report.dataset_drift or perf
+        stream = self.error_stream is not None and self.error_stream.drifted
+        return self.report.dataset_drift or perf or stream
 
     @property
     def action(self) -> DriftAction:
@@ -118,6 +118,7 @@ class DriftRun:
         out: dict[str, Any] = {"model": self.name, "drifted": self.drifted}
         out.update(self.report.to_dict())
         out["performance"] = self.performance.to_dict() if self.performance else None
+        out["error_stream"] = self.error_stream.to_dict() if self.error_stream else None
         out["inputs"] = {"reference": self.reference, "current": self.current}
         out["notes"] = list(self.notes)
         if self.policy is not None:
@@ -126,23 +127,33 @@ class DriftRun:
 
 
 def config_from_policy(spec: DriftPolicySpec) -> DriftConfig:
-    """The statistics configuration of a policy (tests, correction, dataset share).
+    """The statistics configuration of a policy (tests, effect sizes, correction, share).
 
     A test given as ``null`` in the policy stays in the report but decides nothing.
     """
     num, cat = spec.tests.numeric, spec.tests.categorical
+    mv = spec.multivariate
     return DriftConfig(
         numeric=NumericTestsConfig(
             ks_alpha=num.ks.alpha if num.ks else None,
-            wasserstein_max=num.wasserstein.max if num.wasserstein else None,
-            psi_max=num.psi.max if num.psi else None,
+            wasserstein_min=num.wasserstein.min if num.wasserstein else None,
+            psi_min=num.psi.min if num.psi else None,
         ),
         categorical=CategoricalTestsConfig(
             chi2_alpha=cat.chi2.alpha if cat.chi2 else None,
-            jensenshannon_max=cat.jensenshannon.max if cat.jensenshannon else None,
+            jensenshannon_min=cat.jensenshannon.min if cat.jensenshannon else None,
         ),
         correction=spec.correction.method,
         dataset_drift_share=spec.dataset_drift.share,
+        min_samples=spec.min_samples,
+        multivariate=None
+        if mv is None
+        else MultivariateConfig(
+            variance_explained=mv.variance_explained,
+            alpha=mv.alpha,
+            n_permutations=mv.permutations,
+            seed=mv.seed,
+        ),
     )
 
 
@@ -263,7 +274,13 @@ def run_policy(
     perf = None
     if spec.performance is not None:
         progress.step(f"{spec.model}: performance against the production baseline")
-        perf = _performance(root, state, spec, cur, notes)
+        perf = performance(root, state, spec, cur, notes)
+    stream = None
+    if spec.error_stream is not None:
+        progress.step(f"{spec.model}: streaming detectors on the error stream")
+        production = state.latest(spec.model, ModelStage.PRODUCTION)
+        version = production.metadata.version if production is not None else None
+        stream = check_error_stream(root, spec.error_stream, spec.model, version)
     progress.step("histograms for the report")
     dists = distributions(ref, cur, report)
     progress.step("done")
@@ -275,109 +292,7 @@ def run_policy(
         distributions=dists,
         policy=policy,
         performance=perf,
+        error_stream=stream,
         notes=notes,
         elapsed_s=time.perf_counter() - t0,
     )
-
-
-def _performance(
-    root: Path,
-    state: RegistryState,
-    spec: DriftPolicySpec,
-    cur: pd.DataFrame,
-    notes: list[str],
-) -> PerformanceDrift | None:
-    perf = spec.performance
-    assert perf is not None
-    skip = "performance not checked: "
-    if perf.metric not in PERFORMANCE_METRICS:
-        notes.append(
-            skip + f"metric {perf.metric!r} is not one of {', '.join(PERFORMANCE_METRICS)}"
-        )
-        return None
-    if perf.labels not in cur.columns:
-        notes.append(skip + f"the current data has no label column {perf.labels!r}")
-        return None
-    production = state.latest(spec.model, ModelStage.PRODUCTION)
-    if production is None:
-        notes.append(skip + f"{spec.model} has no production version (no baseline)")
-        return None
-    baseline = production.spec.metrics.test.get(perf.metric)
-    if baseline is None:
-        notes.append(
-            skip + f"{production.ref} has no spec.metrics.test.{perf.metric} (no baseline)"
-        )
-        return None
-    labelled = cur[cur[perf.labels].notna()]
-    if len(labelled) == 0:
-        notes.append(skip + f"column {perf.labels!r} is all NaN in {spec.current}")
-        return None
-    scores: np.ndarray[Any, np.dtype[np.float64]] | None = None
-    y_pred: np.ndarray[Any, Any] | None = None
-    if PREDICTION_COLUMN in labelled.columns:
-        y_pred = labelled[PREDICTION_COLUMN].to_numpy()
-        if SCORE_COLUMN in labelled.columns:
-            scores = labelled[SCORE_COLUMN].to_numpy(dtype=np.float64)
-    else:
-        scorer = _production_scorer(root, production, notes)
-        if scorer is None:
-            return None
-        try:
-            scores = scorer(labelled)
-        except ValueError as exc:
-            notes.append(skip + f"scoring {production.ref} failed: {exc}")
-            return None
-    if perf.metric == "auc" and scores is None:
-        notes.append(skip + f"metric auc needs a {SCORE_COLUMN!r} column")
-        return None
-    try:
-        return performance_drift(
-            labelled[perf.labels].to_numpy(),
-            baseline={perf.metric: baseline},
-            max_drop=perf.max_drop,
-            y_pred=y_pred,
-            scores=scores,
-        )
-    except DriftDataError as exc:
-        raise UserError(f"{spec.current}: performance check: {exc}") from None
-
-
-Scorer = Callable[[pd.DataFrame], "np.ndarray[Any, np.dtype[np.float64]]"]
-
-
-def _production_scorer(root: Path, version: ModelVersion, notes: list[str]) -> Scorer | None:
-    """A scoring function for the production artifact, or None (with a note) if unsafe."""
-    skip = "performance not checked: "
-    artifact = version.spec.artifacts[0]
-    path = root / artifact.path
-    if not path.is_file():
-        dvc_file = path.with_name(path.name + ".dvc")
-        if dvc_file.is_file():
-            try:
-                dvcio.dvc(root, "pull", "--quiet", f"{artifact.path}.dvc")
-            except UserError as exc:
-                notes.append(skip + f"{artifact.path} could not be fetched: {exc}")
-                return None
-        if not path.is_file():
-            notes.append(skip + f"{artifact.path} is not in the work tree; add a "
-                         f"{PREDICTION_COLUMN!r} column to the current data")  # fmt: skip
-            return None
-    # Never deserialise bytes the registry did not approve.
-    if dvcio.md5_of(path) != artifact.md5:
-        notes.append(skip + f"{artifact.path} does not match the md5 in {version.ref}")
-        return None
-    from galfriday_gitops.monitor.model import ModelFormatError, load_model
-
-    try:
-        model = load_model(path)
-    except ModelFormatError:
-        notes.append(
-            skip + f"{artifact.path} is not a format gfops can score; add a "
-            f"{PREDICTION_COLUMN!r} column to the current data"
-        )
-        return None
-
-    def score(frame: pd.DataFrame) -> np.ndarray[Any, np.dtype[np.float64]]:
-        return model.predict_proba(frame)
-
-    return score

@@ -97,6 +97,21 @@ class DriftOutcome:
         return docs[0] if docs else {"errors": list(self.errors)}
 
 
+def _write_report(run: DriftRun, directory: Path) -> list[Path]:
+    """Write ``drift.md`` and ``drift.html`` of ``run`` into ``directory`` (created)."""
+    from galfriday_gitops.report.drift import markdown_report
+    from galfriday_gitops.report.drift_html import html_report
+
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        md, page = directory / "drift.md", directory / "drift.html"
+        md.write_text(markdown_report(run), encoding="utf-8")
+        page.write_text(html_report(run), encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"report {directory}: {exc.strerror or exc}") from None
+    return [md, page]
+
+
 def _policy_runs(
     repo: Path, request: DriftRequest, progress: Progress
 ) -> tuple[Path, list[DriftRun], list[str]]:
@@ -155,7 +170,6 @@ def drift(repo: Path, request: DriftRequest, *, forge: Callable[[], Forge]) -> D
     raises :class:`UserError`; see :class:`DriftOutcome` for what comes back.
     """
     from galfriday_gitops.monitor.drift_run import Progress, run_adhoc
-    from galfriday_gitops.report.drift import write_files
 
     request.check()
     progress = Progress(request.progress)
@@ -177,5 +191,5 @@ def drift(repo: Path, request: DriftRequest, *, forge: Callable[[], Forge]) -> D
         for r in outcome.runs:
             single = len(outcome.runs) == 1 and not request.every_policy
             where = request.report_dir if single else request.report_dir / r.name
-            outcome.written[r.name] = write_files(r, where)
+            outcome.written[r.name] = _write_report(r, where)
     return outcome

@@ -1,12 +1,18 @@
-"""Rendering an experiment analysis: plain text and Markdown (the JSON is ``to_dict()``)."""
+"""Rendering an experiment analysis: plain text and Markdown (the JSON is ``to_dict()``).
+
+Variant labels and metric names may come from a data file or the command line, so each
+goes through :mod:`galfriday_gitops.report.escape` before it is printed.
+"""
 
 from __future__ import annotations
 
 import math
 from typing import TYPE_CHECKING
 
+from galfriday_gitops.report import escape
+
 if TYPE_CHECKING:
-    from galfriday_gitops.stats.experiment import ExperimentResult
+    from galfriday_gitops.stats.experiment import ExperimentResult, MetricResult
 
 
 def _fmt(x: float | None, spec: str = ".4g") -> str:
@@ -21,29 +27,35 @@ def _pct(x: float | None) -> str:
     return f"{100.0 * x:+.2f}%"
 
 
+def _effect(m: MetricResult) -> str:
+    """``d=0.123`` (Cohen's d) or ``h=0.045`` (Cohen's h)."""
+    return f"{m.effect_size_name[-1]}={_fmt(m.effect_size, '.3g')}"
+
+
 def render_text(result: ExperimentResult) -> str:
     """Plain-text report."""
+    observed = ", ".join(f"{escape.text(k)}={v}" for k, v in result.srm.observed.items())
     lines = [
-        f"Experiment: {result.treatment} vs {result.control}",
-        f"Decision: {result.decision}" + (f" (winner: {result.winner})" if result.winner else ""),
-        f"SRM: p={_fmt(result.srm.p_value)} flagged={result.srm.flagged} "
-        f"observed={result.srm.observed}",
+        f"Experiment: {escape.text(result.treatment)} vs {escape.text(result.control)}",
+        f"Decision: {escape.inline(result.decision)}"
+        + (f" (winner: {result.winner})" if result.winner else ""),
+        f"SRM: p={_fmt(result.srm.p_value)} flagged={result.srm.flagged} observed: {observed}",
     ]
     for name, m in result.metrics.items():
         lo, hi = m.relative.ci
         lines.append(
-            f"- {name} [{m.spec.role}, {m.spec.kind}, {m.spec.direction} is better]: "
+            f"- {escape.text(name)} [{m.spec.role}, {m.spec.kind}, {m.spec.direction} is better]: "
             f"control={_fmt(m.control.mean)} (n={m.control.n}) "
             f"treatment={_fmt(m.treatment.mean)} (n={m.treatment.n}) "
-            f"lift={_pct(m.relative.estimate)} CI [{_pct(lo)}, {_pct(hi)}] "
+            f"lift={_pct(m.relative.estimate)} CI [{_pct(lo)}, {_pct(hi)}] {_effect(m)} "
             f"p={_fmt(m.absolute.p_value)} adj_p={_fmt(m.adjusted_p_value)} "
             f"chance_to_win={_fmt(m.chance_to_win, '.3f')}"
         )
     for g in result.guardrails:
         status = "pass" if g.passed else "FAIL"
         lines.append(
-            f"guardrail {g.name}: {status} harm={_pct(g.harm)} upper={_pct(g.harm_upper)} "
-            f"max_loss={_pct(g.max_loss)}"
+            f"guardrail {escape.text(g.name)}: {status} harm={_pct(g.harm)} "
+            f"upper={_pct(g.harm_upper)} max_loss={_pct(g.max_loss)}"
         )
     lines.extend(f"note: {n}" for n in result.notes)
     return "\n".join(lines) + "\n"
@@ -52,25 +64,25 @@ def render_text(result: ExperimentResult) -> str:
 def render_markdown(result: ExperimentResult) -> str:
     """Markdown report (a summary line, an SRM line and a metrics table)."""
     out = [
-        f"### Experiment: `{result.treatment}` vs `{result.control}`",
+        f"### Experiment: {escape.md_code(result.treatment)} vs {escape.md_code(result.control)}",
         "",
-        f"**Decision:** {result.decision}"
+        f"**Decision:** {escape.md_text(result.decision)}"
         + (f" (winner: `{result.winner}`)" if result.winner else ""),
         "",
         f"**SRM:** p = {_fmt(result.srm.p_value)}"
         + (" -- **sample-ratio mismatch**" if result.srm.flagged else " (ok)"),
         "",
-        "| metric | role | control | treatment | lift | CI | p (adj.) | chance to win |",
-        "|---|---|---|---|---|---|---|---|",
+        "| metric | role | control | treatment | lift | CI | effect | p (adj.) | chance to win |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, m in result.metrics.items():
         lo, hi = m.relative.ci
         shown_p = m.absolute.p_value if m.adjusted_p_value is None else m.adjusted_p_value
         out.append(
-            f"| {name} | {m.spec.role} | {_fmt(m.control.mean)} (n={m.control.n}) | "
-            f"{_fmt(m.treatment.mean)} (n={m.treatment.n}) | {_pct(m.relative.estimate)} | "
-            f"[{_pct(lo)}, {_pct(hi)}] | {_fmt(shown_p)} | "
-            f"{_fmt(m.chance_to_win, '.3f')} |"
+            f"| {escape.md_code(name)} | {m.spec.role} | {_fmt(m.control.mean)} "
+            f"(n={m.control.n}) | {_fmt(m.treatment.mean)} (n={m.treatment.n}) | "
+            f"{_pct(m.relative.estimate)} | [{_pct(lo)}, {_pct(hi)}] | {_effect(m)} | "
+            f"{_fmt(shown_p)} | {_fmt(m.chance_to_win, '.3f')} |"
         )
     if result.guardrails:
         out += [
@@ -79,8 +91,10 @@ def render_markdown(result: ExperimentResult) -> str:
             "|---|---|---|---|---|",
         ]
         out.extend(
-            f"| {g.name} | {_pct(g.harm)} | {_pct(g.harm_upper)} | {_pct(g.max_loss)} | "
-            f"{'pass' if g.passed else '**fail**'} |"
+            f"| {escape.md_code(g.name)} | {_pct(g.harm)} | {_pct(g.harm_upper)} | "
+            f"{_pct(g.max_loss)} | {'pass' if g.passed else '**fail**'} |"
             for g in result.guardrails
         )
+    if result.notes:
+        out += ["", *(f"> {escape.md_text(n)}" for n in result.notes)]
     return "\n".join(out) + "\n"

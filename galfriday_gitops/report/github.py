@@ -4,17 +4,10 @@ from __future__ import annotations
 
 from galfriday_gitops.catalogue import RULES
 from galfriday_gitops.findings import Severity
+from galfriday_gitops.report.escape import annotation_data, annotation_property
 from galfriday_gitops.rules.engine import Verdict
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}
-
-
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def render(verdict: Verdict) -> str:
@@ -23,8 +16,8 @@ def render(verdict: Verdict) -> str:
         title = f"{f.rule} {RULES[f.rule].name}" if f.rule in RULES else f.rule
         message = f.message + (f" ({f.hint})" if f.hint else "")
         lines.append(
-            f"::{_COMMAND[f.severity]} file={_escape_property(f.file)},line={f.line},"
-            f"col={f.column},title={_escape_property(title)}::{_escape_data(message)}"
+            f"::{_COMMAND[f.severity]} file={annotation_property(f.file)},line={f.line},"
+            f"col={f.column},title={annotation_property(title)}::{annotation_data(message)}"
         )
     verdict_word = "allowed" if verdict.allowed else "blocked"
     lines.append(f"galfriday-gitops: {verdict_word} ({len(verdict.findings)} findings)")

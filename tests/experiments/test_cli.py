@@ -150,8 +150,8 @@ def test_resource_by_name_markdown(repo: Repo, capsys: pytest.CaptureFixture[str
     assert md.code == 0, md.err
     assert md.out.startswith("### Experiment")
     assert "**Decision:** treatment wins" in md.out
-    assert "| pnl_bps | primary |" in md.out
-    assert "| latency_ms |" in md.out
+    assert "| `pnl_bps` | primary |" in md.out
+    assert "| `latency_ms` |" in md.out
 
 
 # gzip CSV through a real process, the other two in-process.
@@ -293,3 +293,88 @@ def test_resource_errors_exit_2(repo: Repo) -> None:
     for res in (unknown, mixed, missing):
         assert len(res.err.strip().splitlines()) == 1, res.err
         assert "Traceback" not in res.err
+
+
+# --- non-finite and huge inputs, strict JSON, names from the data -------------------------
+
+
+def test_every_json_output_is_strict_json(
+    repo: Repo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from monitor.test_outputs import strict_json
+
+    add_experiment(repo)
+    resource = in_process(
+        capsys, "-C", str(repo.path), "experiment", "analyze", NAME, "--format", "json"
+    )
+    assert resource.code == 0, resource.err
+    doc = strict_json(resource.out)
+    assert doc["metrics"]["pnl_bps"]["effect_size"]["cohen_d"] > 0
+    # A metric whose lift is undefined (control mean 0) prints null with a reason, not NaN.
+    frame = outcomes(500, 500).assign(zero=0.0)
+    path = tmp_path / "zero.parquet"
+    frame.to_parquet(path, index=False)
+    res = in_process(capsys, *_ad_hoc_args(path, "--metric", "zero:mean", "--format", "json"))
+    assert res.code == 0, res.err
+    zero = strict_json(res.out)["metrics"]["zero"]
+    assert zero["relative"]["estimate"] is None and zero["relative"]["p_value"] is None
+    assert "not computable" in zero["relative"]["reason"]
+
+
+def test_infinite_and_overflowing_values_are_refused_huge_ones_analysed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from monitor.test_outputs import strict_json
+
+    frame = outcomes(400, 400, seed=5)
+    cases = {
+        "inf": frame.assign(pnl_bps=frame.pnl_bps.where(frame.index != 3, np.inf)),
+        "huge": frame.assign(pnl_bps=frame.pnl_bps * 1e78),
+        "overflow": frame.assign(pnl_bps=np.where(frame.index % 2 == 0, 1e300, -1e300)),
+        "plain": frame,
+    }
+    got = {}
+    for name, data in cases.items():
+        path = tmp_path / f"{name}.parquet"
+        data.to_parquet(path, index=False)
+        got[name] = in_process(
+            capsys, *_ad_hoc_args(path, "--metric", "pnl_bps:mean", "--format", "json")
+        )
+    for name, message in (
+        ("inf", "column 'pnl_bps' contains infinite values"),
+        ("overflow", "column 'pnl_bps': its sum of squares overflows"),
+    ):
+        assert got[name].code == 2 and got[name].err.startswith("gfops: error: "), name
+        assert message in got[name].err and len(got[name].err.strip().splitlines()) == 1
+    # Before: means above ~1e77 crashed with OverflowError ("gfops: internal error").
+    assert got["huge"].code == 0, got["huge"].err
+    huge, plain = strict_json(got["huge"].out), strict_json(got["plain"].out)
+    assert huge["decision"] == plain["decision"]
+    for key in ("p_value", "estimate"):
+        assert huge["metrics"]["pnl_bps"]["relative"][key] == pytest.approx(
+            plain["metrics"]["pnl_bps"]["relative"][key], rel=1e-9
+        )
+
+
+def test_variant_labels_and_metric_names_from_the_data_stay_inert(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from markdown_it import MarkdownIt
+
+    evil = "B\n::error::pwned [l](http://e) <b>x</b>"
+    frame = outcomes(500, 500, seed=2)
+    frame["variant"] = frame["variant"].map({"control": "A", "treatment": evil})
+    frame = frame.rename(columns={"pnl_bps": "pnl`|<i>"})
+    path = tmp_path / "evil.parquet"
+    frame.to_parquet(path, index=False)
+    args = _ad_hoc_args(path, "--control", "A", "--metric", "pnl`|<i>:mean")
+    text = in_process(capsys, *args)
+    assert text.code == 0, text.err
+    assert not [ln for ln in text.out.splitlines() if ln.lstrip().startswith("::")]
+    assert repr(evil) in text.out
+    md = in_process(capsys, *args, "--format", "markdown")
+    tokens = MarkdownIt("commonmark").enable("table").parse(md.out)
+    kinds = {t.type for t in tokens} | {c.type for t in tokens if t.children for c in t.children}
+    assert not kinds & {"link_open", "html_inline", "html_block"}
+    cells = [c.content for t in tokens if t.children for c in t.children if c.type == "code_inline"]
+    assert "pnl`|<i>" in cells  # the metric name, whole, as code in its table cell

@@ -137,7 +137,7 @@ def test_open_pr_opens_once_then_updates(
     assert pull["base"]["ref"] == "main"
     assert pull["title"].startswith(f"Conclude experiment {NAME}: treatment wins")
     assert "**Decision:** treatment wins" in pull["body"]
-    assert "| pnl_bps | primary |" in pull["body"]
+    assert "| `pnl_bps` | primary |" in pull["body"]
     pushed = Repo(remote).git("rev-parse", f"refs/heads/{BRANCH}")
     assert pushed == repo.git("rev-parse", BRANCH)
 

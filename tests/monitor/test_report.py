@@ -8,15 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from markdown_it import MarkdownIt
 
 from galfriday_gitops.monitor.distributions import distributions
 from galfriday_gitops.monitor.drift_run import DriftRun
-from galfriday_gitops.report.drift import (
-    html_report,
-    markdown_report,
-    markdown_summary,
-    text_table,
-)
+from galfriday_gitops.report.drift import markdown_report, markdown_summary, text_table
+from galfriday_gitops.report.drift_html import html_report
 from galfriday_gitops.stats.drift import analyze
 from tests.monitor.conftest import MODEL, DriftRegistry
 from tests.support.cli import gfops
@@ -49,6 +46,19 @@ def _parse(text: str) -> _Page:
     page.feed(text)
     page.close()
     return page
+
+
+def _headings(md: str) -> list[tuple[str, str, str]]:
+    """(feature, kind, " - drifted" or "") of each feature heading, as a Markdown reader sees it."""
+    tokens = MarkdownIt("commonmark").enable("table").parse(md)
+    out = []
+    for i, token in enumerate(tokens):
+        if token.type == "heading_open" and token.tag == "h3":
+            text = "".join(c.content for c in tokens[i + 1].children or [])
+            match = re.fullmatch(r"(.+) \((numeric|categorical)\)( - drifted)?", text)
+            assert match is not None, text
+            out.append((match.group(1), match.group(2), match.group(3) or ""))
+    return out
 
 
 def _run(shift: float = 1.0) -> DriftRun:
@@ -86,12 +96,11 @@ def test_html_is_self_contained_with_one_svg_per_feature_drifted_first() -> None
 
 def test_markdown_and_table_list_drifted_first_and_escape() -> None:
     run = _run()
-    md = markdown_report(run)
-    order = [m.group(1) for m in re.finditer(r"^### (\S+)", md, re.M)]
-    assert order[0] == "&lt;b&gt;moved&lt;/b&gt;" and order[-1] == "calm"
+    order = [name for name, _, _ in _headings(markdown_report(run))]
+    assert order[0] == "<b>moved</b>" and order[-1] == "calm"
     assert "Drifted features:" in markdown_summary(run)
     lines = text_table(run).splitlines()
-    assert lines[2].startswith("<b>moved</b>")
+    assert lines[2].startswith("'<b>moved</b>'")  # not a plain name: quoted
 
 
 def test_no_drift_summary() -> None:
@@ -107,8 +116,7 @@ def test_policy_report_names_shifted_features_first(
     out = tmp_path / "report"
     res = gfops("drift", "--model", MODEL, "--report", str(out), cwd=drift_registry.path)
     assert res.code == 1, res.err
-    md = (out / "drift.md").read_text(encoding="utf-8")
-    headings = re.findall(r"^### (\S+) \((numeric|categorical)\)( - drifted)?", md, re.M)
+    headings = _headings((out / "drift.md").read_text(encoding="utf-8"))
     names = [h[0] for h in headings]
     assert sorted(names) == sorted(
         ["spread_bps", "imbalance_l5", "ret_5m", "ret_1h", "vol_1h", "session"]

@@ -41,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="HEAD",
         help="revision to read policies and manifests from (data: work tree)",
     )
-    add_format(parser)
+    add_format(parser, ("text", "json", "github"))
     parser.add_argument(
         "--report", type=Path, metavar="DIR", help="write drift.md and drift.html into DIR"
     )
@@ -67,10 +67,13 @@ def _forge() -> Forge:
         raise UserError(f"--act needs the forge: {exc}") from None
 
 
-def _print_text(outcome: DriftOutcome) -> None:
-    from galfriday_gitops.report.drift import text_table
+def _print_text(outcome: DriftOutcome, fmt: str) -> None:
+    from galfriday_gitops.report.drift import github_annotations, text_table
 
     for i, r in enumerate(outcome.runs):
+        if fmt == "github":
+            sys.stdout.write(github_annotations(r))
+            continue
         if i:
             print()
         print(text_table(r))
@@ -102,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         print_json(outcome.to_dict())
     else:
-        _print_text(outcome)
+        _print_text(outcome, args.format)
     for err in outcome.errors:
         print(f"gfops: error: {err}", file=sys.stderr)
     return outcome.exit_code

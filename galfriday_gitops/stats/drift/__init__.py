@@ -56,6 +56,7 @@ from galfriday_gitops.stats.drift.categorical import (
     jensenshannon_distance,
 )
 from galfriday_gitops.stats.drift.config import (
+    MIN_SAMPLES,
     CategoricalTestsConfig,
     Correction,
     DriftConfig,
@@ -76,24 +77,31 @@ from galfriday_gitops.stats.drift.numeric import (
     score_drift,
     wasserstein_distance,
 )
-from galfriday_gitops.stats.drift.results import DriftReport, FeatureResult, StatTestResult
+from galfriday_gitops.stats.drift.results import (
+    DriftReport,
+    EffectSize,
+    FeatureResult,
+    SignificanceTest,
+)
 from galfriday_gitops.stats.errors import DriftDataError
 
 __all__ = [
     "KS_EXACT_MAX_N",
+    "MIN_SAMPLES",
     "CategoricalStats",
     "CategoricalTestsConfig",
     "Correction",
     "DriftConfig",
     "DriftDataError",
     "DriftReport",
+    "EffectSize",
     "FeatureKinds",
     "FeatureResult",
     "MultivariateConfig",
     "MultivariateResult",
     "NumericStats",
     "NumericTestsConfig",
-    "StatTestResult",
+    "SignificanceTest",
     "analyze",
     "categorical_stats",
     "chi2_two_sample",

@@ -19,11 +19,17 @@ from galfriday_gitops.stats.drift.numeric import (
     NumericStats,
     _sorted_finite,
     _Workspace,
+    check_span,
     numeric_stats_sorted,
 )
-from galfriday_gitops.stats.drift.results import DriftReport, FeatureResult, StatTestResult
+from galfriday_gitops.stats.drift.results import (
+    DriftReport,
+    EffectSize,
+    FeatureResult,
+    SignificanceTest,
+)
+from galfriday_gitops.stats.drift.verdict import decide
 from galfriday_gitops.stats.errors import DriftDataError
-from galfriday_gitops.stats.multitest import adjust_p_values
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -116,16 +122,13 @@ def _numeric_feature(
         sx, miss_x = _sorted_finite(x, col, "reference", ws, "sorted_x")
         y = _numeric_column(current, col, "current")
         sy, miss_y = _sorted_finite(y, col, "current", ws, "sorted_y")
+        check_span(sx, sy, col)
         st = numeric_stats_sorted(
             sx, sy, psi_bins=cfg.psi_bins, psi_epsilon=cfg.psi_epsilon, _ws=ws
         )
         return st, sx.size, sy.size, miss_x, miss_y
     finally:
         workspaces.put(ws)
-
-
-def _exceeds(value: float, limit: float | None) -> bool:
-    return limit is not None and value > limit
 
 
 def _columns(
@@ -176,22 +179,22 @@ def _numeric_results(
         numeric_out = [f.result() for f in futures]
     out = []
     for col, (st, nx, ny, mx, my) in zip(columns, numeric_out, strict=True):
-        tests = {
-            "ks": StatTestResult(st.ks_statistic, ncfg.ks_alpha, p_value=st.ks_p_value),
-            "wasserstein": StatTestResult(
+        test = SignificanceTest("ks", st.ks_statistic, st.ks_p_value, ncfg.ks_alpha)
+        effects = {
+            "wasserstein": EffectSize(
+                "wasserstein",
                 st.wasserstein_normalised,
-                ncfg.wasserstein_max,
-                drifted=_exceeds(st.wasserstein_normalised, ncfg.wasserstein_max),
+                ncfg.wasserstein_min,
                 extra={"raw": st.wasserstein, "reference_std": st.reference_std},
             ),
-            "psi": StatTestResult(
+            "psi": EffectSize(
+                "psi",
                 st.psi,
-                ncfg.psi_max,
-                drifted=_exceeds(st.psi, ncfg.psi_max),
+                ncfg.psi_min,
                 extra={"bins": ncfg.psi_bins, "epsilon": ncfg.psi_epsilon},
             ),
         }
-        out.append(FeatureResult(col, "numeric", tests, nx, ny, mx, my))
+        out.append(FeatureResult(col, "numeric", test, effects, nx, ny, mx, my))
     return out
 
 
@@ -205,24 +208,15 @@ def _categorical_result(
         if not counts:
             raise DriftDataError(f"categorical feature {col!r} in {side} is all NaN")
     cs = _categorical_from_counts(ref_counts, cur_counts)
-    tests = {
-        "chi2": StatTestResult(
-            cs.chi2_statistic,
-            ccfg.chi2_alpha,
-            p_value=cs.chi2_p_value,
-            extra={"dof": cs.chi2_dof},
-        ),
-        "jensenshannon": StatTestResult(
-            cs.jensenshannon,
-            ccfg.jensenshannon_max,
-            drifted=_exceeds(cs.jensenshannon, ccfg.jensenshannon_max),
-            extra={"base": 2},
-        ),
-    }
+    test = SignificanceTest(
+        "chi2", cs.chi2_statistic, cs.chi2_p_value, ccfg.chi2_alpha, extra={"dof": cs.chi2_dof}
+    )
+    effect = EffectSize("jensenshannon", cs.jensenshannon, ccfg.jensenshannon_min, {"base": 2})
     return FeatureResult(
         col,
         "categorical",
-        tests,
+        test,
+        {"jensenshannon": effect},
         int(cs.reference_counts.sum()),
         int(cs.current_counts.sum()),
         mx,
@@ -230,18 +224,6 @@ def _categorical_result(
         unseen_categories=[str(c) for c in cs.unseen_in_reference],
         missing_categories=[str(c) for c in cs.missing_in_current],
     )
-
-
-def _correct(features: Sequence[FeatureResult], cfg: DriftConfig) -> None:
-    """Adjust the p-values across features and set each test's and feature's verdict."""
-    tested = [(f, name) for f in features for name, t in f.tests.items() if t.p_value is not None]
-    adjusted = adjust_p_values([f.tests[name].p_value or 0.0 for f, name in tested], cfg.correction)
-    for (feature, name), p_adj in zip(tested, adjusted, strict=True):
-        tr = feature.tests[name]
-        tr.p_value_adjusted = float(p_adj)
-        tr.drifted = tr.threshold is not None and tr.p_value_adjusted < tr.threshold
-    for feature in features:
-        feature.drifted = any(t.drifted for t in feature.tests.values())
 
 
 def _multivariate(
@@ -270,22 +252,10 @@ def analyze(
     If neither ``numeric`` nor ``categorical`` is given, kinds come from
     :func:`infer_kinds` on the reference frame; otherwise exactly the listed columns
     are analysed.  Raises :class:`DriftDataError` for a missing column, a non-numeric
-    numeric feature, an empty frame or an all-NaN column.
+    numeric feature, an empty frame, an all-NaN column or infinite values.
     """
     cfg = config or DriftConfig()
     num_cols, cat_cols = _columns(reference, current, numeric, categorical, cfg)
     features = _numeric_results(reference, current, num_cols, cfg)
     features += [_categorical_result(reference, current, c, cfg) for c in cat_cols]
-    _correct(features, cfg)
-    ordered = {f.name: f for f in features}
-    share = sum(f.drifted for f in features) / len(features)
-    mv = _multivariate(reference, current, num_cols, cfg)
-    dataset_drift = share >= cfg.dataset_drift_share or (mv is not None and mv.drifted)
-    return DriftReport(
-        features=ordered,
-        drift_share=share,
-        dataset_drift=dataset_drift,
-        correction=cfg.correction,
-        dataset_drift_share=cfg.dataset_drift_share,
-        multivariate=mv,
-    )
+    return decide(features, _multivariate(reference, current, num_cols, cfg), cfg)

@@ -58,8 +58,10 @@ class MultivariateConfig:
 
 @dataclass(frozen=True)
 class MultivariateResult:
-    """Outcome of the multivariate test; ``drifted`` iff ``statistic > threshold``.
+    """Outcome of the multivariate test; ``drifted`` iff its p-value is at most ``alpha``.
 
+    In a drift analysis the p-value joins the features' family, so ``p_value_adjusted``
+    (and ``drifted``) are those after the correction across features.
     ``n_reference`` / ``n_current`` count complete (NaN-free) rows before subsampling.
     """
 
@@ -73,21 +75,29 @@ class MultivariateResult:
     features: list[str]
     n_reference: int
     n_current: int
+    alpha: float = 0.05
+    p_value_adjusted: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "method": "pca_reconstruction",
-            "statistic": self.statistic,
-            "threshold": self.threshold,
+            "statistic": _finite(self.statistic),
+            "threshold": _finite(self.threshold),
             "p_value": self.p_value,
+            "p_value_adjusted": self.p_value_adjusted,
+            "alpha": self.alpha,
             "drifted": self.drifted,
             "n_components": self.n_components,
-            "explained_variance": self.explained_variance,
-            "reference_error": self.reference_error,
+            "explained_variance": _finite(self.explained_variance),
+            "reference_error": _finite(self.reference_error),
             "features": list(self.features),
             "n_reference": self.n_reference,
             "n_current": self.n_current,
         }
+
+
+def _finite(x: float) -> float | None:
+    return float(x) if math.isfinite(x) else None
 
 
 def _complete_rows(x: npt.ArrayLike, side: str) -> FloatArray:
@@ -123,6 +133,10 @@ def pca_reconstruction_drift(
     d = ref.shape[1]
     if d < 2 or cur.shape[1] != d:
         raise DriftDataError("multivariate drift needs the same >= 2 columns on both sides")
+    # Standardising is scale-free: a power of two per column (exact) keeps 1e200 data finite.
+    largest = np.maximum(np.abs(ref).max(axis=0), np.abs(cur).max(axis=0))
+    scale = np.exp2(np.floor(np.log2(np.where(largest > 0, largest, 1.0))))
+    ref, cur = ref / scale, cur / scale
     rng = np.random.default_rng(cfg.seed)
     perm = rng.permutation(ref.shape[0])
     half = ref.shape[0] // 2
@@ -175,4 +189,5 @@ def pca_reconstruction_drift(
         features=list(features) if features is not None else [f"x{i}" for i in range(d)],
         n_reference=int(ref.shape[0]),
         n_current=int(n_current),
+        alpha=cfg.alpha,
     )

@@ -182,6 +182,28 @@ def _psi_sorted(sx: FloatArray, sy: FloatArray, bins: int, epsilon: float) -> fl
     return float(np.sum((cur - ref) * np.log(cur / ref)))
 
 
+def _std(values: FloatArray, largest: float) -> float:
+    """Population std, computed on ``values / 2**k`` so squares cannot overflow (1e200 data).
+
+    ``largest`` bounds ``|values|``; dividing by a power of two is exact.
+    """
+    if largest == 0.0:
+        return 0.0
+    scale = 2.0 ** math.floor(math.log2(largest))
+    return float(np.std(values / scale)) * scale
+
+
+def check_span(sx: FloatArray, sy: FloatArray, name: str) -> None:
+    """Refuse two sorted samples whose joint range overflows (distances would be infinite)."""
+    with np.errstate(over="ignore"):
+        span = max(sx[-1], sy[-1]) - min(sx[0], sy[0])
+    if not math.isfinite(span):
+        raise DriftDataError(
+            f"numeric feature {name!r}: values from {min(sx[0], sy[0]):.3g} to "
+            f"{max(sx[-1], sy[-1]):.3g} span more than floating point can hold; rescale it"
+        )
+
+
 def numeric_stats_sorted(
     sx: FloatArray,
     sy: FloatArray,
@@ -190,12 +212,17 @@ def numeric_stats_sorted(
     psi_epsilon: float = 1e-4,
     _ws: _Workspace | None = None,
 ) -> NumericStats:
-    """All numeric statistics from sorted, finite, non-empty reference ``sx`` and current ``sy``."""
+    """All numeric statistics from sorted, finite, non-empty reference ``sx`` and current ``sy``.
+
+    Their joint range must be finite (:func:`check_span`).
+    """
     d_merged, wasserstein = _ks_wasserstein_sorted(sx, sy, _ws)
     ks_stat, ks_p = _ks_sorted(sx, sy, d_merged)
-    std = float(np.std(sx))
-    scale = std if std > 0.0 else float(np.std(np.concatenate([sx, sy])))
-    normalised = wasserstein / scale if scale > 0.0 else 0.0
+    largest = max(abs(float(sx[0])), abs(float(sx[-1])), abs(float(sy[0])), abs(float(sy[-1])))
+    std = _std(sx, largest)
+    scale = std if std > 0.0 else _std(np.concatenate([sx, sy]), largest)
+    with np.errstate(over="ignore"):
+        normalised = wasserstein / scale if scale > 0.0 else 0.0
     return NumericStats(
         ks_statistic=ks_stat,
         ks_p_value=ks_p,
@@ -247,6 +274,7 @@ def numeric_stats(
     """KS, Wasserstein and PSI for two numeric samples (NaNs dropped); one sort per side."""
     sx, _ = _sorted_finite(reference, name, "reference")
     sy, _ = _sorted_finite(current, name, "current")
+    check_span(sx, sy, name)
     return numeric_stats_sorted(sx, sy, psi_bins=psi_bins, psi_epsilon=psi_epsilon)
 
 
@@ -254,6 +282,7 @@ def ks_2samp(x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[float, float]:
     """Two-sided two-sample KS ``(statistic, p_value)``, equal to ``scipy.stats.ks_2samp``."""
     sx, _ = _sorted_finite(x, "x", "first sample")
     sy, _ = _sorted_finite(y, "y", "second sample")
+    check_span(sx, sy, "x")
     d, _ = _ks_wasserstein_sorted(sx, sy)
     return _ks_sorted(sx, sy, d)
 
@@ -262,6 +291,7 @@ def wasserstein_distance(x: npt.ArrayLike, y: npt.ArrayLike) -> float:
     """Wasserstein-1 distance, equal to ``scipy.stats.wasserstein_distance``."""
     sx, _ = _sorted_finite(x, "x", "first sample")
     sy, _ = _sorted_finite(y, "y", "second sample")
+    check_span(sx, sy, "x")
     return _ks_wasserstein_sorted(sx, sy)[1]
 
 

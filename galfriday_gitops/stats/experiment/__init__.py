@@ -72,20 +72,26 @@ significantly worse; control wins if some primary is significantly worse).
 from galfriday_gitops.stats.experiment.analysis import analyze_frame, analyze_stats
 from galfriday_gitops.stats.experiment.bayesian import beta_chance_to_win, normal_chance_to_win
 from galfriday_gitops.stats.experiment.frequentist import (
-    achieved_power,
     cuped_summaries,
     normal_test,
     ratio_summary,
     relative_lift,
-    required_sample_size,
     srm_test,
     two_proportion_test,
     welch_test,
+)
+from galfriday_gitops.stats.experiment.power import (
+    achieved_power,
+    cohen_d,
+    cohen_h,
+    proportion_sample_size,
+    required_sample_size,
 )
 from galfriday_gitops.stats.experiment.results import (
     DECISION_CONTROL_WINS,
     DECISION_INCONCLUSIVE,
     DECISION_NO_DIFFERENCE,
+    DECISION_NOT_COMPUTABLE,
     DECISION_SRM,
     DECISION_TREATMENT_WINS,
     SRM_THRESHOLD,
@@ -106,6 +112,7 @@ from galfriday_gitops.stats.experiment.results import (
 __all__ = [
     "DECISION_CONTROL_WINS",
     "DECISION_INCONCLUSIVE",
+    "DECISION_NOT_COMPUTABLE",
     "DECISION_NO_DIFFERENCE",
     "DECISION_SRM",
     "DECISION_TREATMENT_WINS",
@@ -126,9 +133,12 @@ __all__ = [
     "analyze_frame",
     "analyze_stats",
     "beta_chance_to_win",
+    "cohen_d",
+    "cohen_h",
     "cuped_summaries",
     "normal_chance_to_win",
     "normal_test",
+    "proportion_sample_size",
     "ratio_summary",
     "relative_lift",
     "required_sample_size",

@@ -12,20 +12,26 @@ from typing import TYPE_CHECKING, Any
 
 from galfriday_gitops.stats.experiment.bayesian import beta_chance_to_win, normal_chance_to_win
 from galfriday_gitops.stats.experiment.frequentist import (
-    achieved_power,
     cuped_summaries,
     normal_test,
     ratio_summary,
     relative_lift,
-    required_sample_size,
     srm_test,
     two_proportion_test,
     welch_test,
+)
+from galfriday_gitops.stats.experiment.power import (
+    achieved_power,
+    cohen_d,
+    cohen_h,
+    proportion_sample_size,
+    required_sample_size,
 )
 from galfriday_gitops.stats.experiment.results import (
     DECISION_CONTROL_WINS,
     DECISION_INCONCLUSIVE,
     DECISION_NO_DIFFERENCE,
+    DECISION_NOT_COMPUTABLE,
     DECISION_SRM,
     DECISION_TREATMENT_WINS,
     Correction,
@@ -165,6 +171,73 @@ def _metric_moments(
     return m
 
 
+def _proportion(
+    mc: Moments, mt: Moments, spec: MetricSpec, names: tuple[str, str, str], alpha: float
+) -> tuple[VariantSummary, VariantSummary, Estimate, tuple[float, float, float]]:
+    """Two-proportion test and Beta posteriors of a 0/1 metric."""
+    variant_column, control, treatment = names
+    for m, v in ((mc, control), (mt, treatment)):
+        if m.non_binary:
+            raise ExperimentDataError(
+                f"proportion metric column {spec.value_column!r} has values other "
+                f"than 0/1 for {variant_column}={v!r}"
+            )
+    # 0/1 values: the sum is a count, rounding only removes floating-point noise
+    ones_c, ones_t = round(mc.sum_y), round(mt.sum_y)
+    sc = VariantSummary(mc.n, mc.mean_y, mc.mean_y * (1.0 - mc.mean_y))
+    st = VariantSummary(mt.n, mt.mean_y, mt.mean_y * (1.0 - mt.mean_y))
+    absolute = two_proportion_test(mc.n, ones_c, mt.n, ones_t, alpha)
+    bayes = beta_chance_to_win(ones_c, mc.n, ones_t, mt.n, spec.direction)
+    return sc, st, absolute, bayes
+
+
+def _continuous(
+    mc: Moments, mt: Moments, spec: MetricSpec, cuped: bool, alpha: float
+) -> tuple[VariantSummary, VariantSummary, Estimate, float | None, float | None]:
+    """Welch (means, optionally CUPED-adjusted) or the z-test of a ratio metric."""
+    if spec.kind == "ratio":
+        sc, st = ratio_summary(mc), ratio_summary(mt)
+        return sc, st, normal_test(sc, st, alpha), None, None
+    if not cuped:
+        sc, st = VariantSummary.of(mc), VariantSummary.of(mt)
+        return sc, st, welch_test(sc, st, alpha), None, None
+    sc, st, theta = cuped_summaries(mc, mt)
+    absolute = welch_test(sc, st, alpha)
+    plain_var = mc.var_y / mc.n + mt.var_y / mt.n
+    reduction = 1.0 - absolute.se * absolute.se / plain_var if plain_var > 0 else 0.0
+    return sc, st, absolute, theta, reduction
+
+
+def _effect_size(spec: MetricSpec, sc: VariantSummary, st: VariantSummary, diff: float) -> float:
+    """Cohen's h for a proportion, Cohen's d otherwise."""
+    if spec.kind == "proportion":
+        return cohen_h(sc.mean, st.mean)
+    return cohen_d(diff, sc.variance, sc.n, st.variance, st.n)
+
+
+def _plan(
+    spec: MetricSpec,
+    sc: VariantSummary,
+    st: VariantSummary,
+    se: float,
+    design: tuple[float, float, float | None, float],
+) -> tuple[tuple[int, int] | None, float | None]:
+    """(units needed per arm, power now) for the design's MDE; None when not computable."""
+    alpha, power, mde, ratio = design
+    if mde is None or sc.mean == 0 or not sc.variance > 0:
+        return None, None
+    try:
+        if spec.kind == "proportion":
+            required = proportion_sample_size(sc.mean, mde, alpha, power, ratio)
+        else:
+            required = required_sample_size(
+                sc.mean, sc.variance, mde, alpha, power, ratio, treatment_variance=st.variance
+            )
+    except ValueError:
+        required = None
+    return required, achieved_power(mde * sc.mean, se, alpha)
+
+
 def _analyze_metric(
     stats: SufficientStats,
     spec: MetricSpec,
@@ -183,40 +256,14 @@ def _analyze_metric(
     theta: float | None = None
     reduction: float | None = None
     if spec.kind == "proportion":
-        for m, v in ((mc, control), (mt, treatment)):
-            # y(1-y) >= 0 on [0, 1], so sum(y) == sum(y^2) there means every y is 0 or 1.
-            if m.min_y < 0 or m.max_y > 1 or abs(m.sum_y - m.sum_y2) > 1e-9 * max(m.n, 1):
-                raise ExperimentDataError(
-                    f"proportion metric column {spec.value_column!r} has values other "
-                    f"than 0/1 for {variant_column}={v!r}"
-                )
-        sc = VariantSummary(mc.n, mc.mean_y, mc.mean_y * (1.0 - mc.mean_y))
-        st = VariantSummary(mt.n, mt.mean_y, mt.mean_y * (1.0 - mt.mean_y))
-        absolute = two_proportion_test(mc.n, mc.sum_y, mt.n, mt.sum_y, alpha)
-        ctw, risk_t, risk_c = beta_chance_to_win(mc.sum_y, mc.n, mt.sum_y, mt.n, spec.direction)
+        names = (variant_column, control, treatment)
+        sc, st, absolute, (ctw, risk_t, risk_c) = _proportion(mc, mt, spec, names, alpha)
+        relative = relative_lift(sc, st, alpha, absolute.df)
     else:
-        if spec.kind == "ratio":
-            sc, st = ratio_summary(mc), ratio_summary(mt)
-            absolute = normal_test(sc, st, alpha)
-        elif cuped:
-            plain_c = VariantSummary(mc.n, mc.mean_y, mc.var_y)
-            plain_t = VariantSummary(mt.n, mt.mean_y, mt.var_y)
-            sc, st, theta = cuped_summaries(mc, mt)
-            absolute = welch_test(sc, st, alpha)
-            plain_var = plain_c.variance / plain_c.n + plain_t.variance / plain_t.n
-            reduction = 1.0 - absolute.se**2 / plain_var if plain_var > 0 else 0.0
-        else:
-            sc = VariantSummary(mc.n, mc.mean_y, mc.var_y)
-            st = VariantSummary(mt.n, mt.mean_y, mt.var_y)
-            absolute = welch_test(sc, st, alpha)
-    relative = relative_lift(sc, st, alpha, absolute.df)
-    if spec.kind != "proportion":
+        sc, st, absolute, theta, reduction = _continuous(mc, mt, spec, cuped, alpha)
+        relative = relative_lift(sc, st, alpha, absolute.df)
         ctw, risk_t, risk_c = normal_chance_to_win(relative.estimate, relative.se, spec.direction)
-    required: tuple[int, int] | None = None
-    power_now: float | None = None
-    if mde is not None and sc.mean != 0 and sc.variance > 0:
-        required = required_sample_size(sc.mean, sc.variance, mde, alpha, power, allocation_ratio)
-        power_now = achieved_power(mde * sc.mean, absolute.se, alpha)
+    required, power_now = _plan(spec, sc, st, absolute.se, (alpha, power, mde, allocation_ratio))
     return MetricResult(
         spec=spec,
         control=sc,
@@ -230,6 +277,7 @@ def _analyze_metric(
         variance_reduction=reduction,
         required_n=required,
         achieved_power=power_now,
+        effect_size=_effect_size(spec, sc, st, absolute.estimate),
     )
 
 
@@ -371,9 +419,13 @@ def _decide(
     failed = [g.name for g in guardrails if not g.passed]
     if failed:
         return f"guardrail failed: {failed[0]}", None
+    primaries = [r for r in results.values() if r.spec.role == "primary"]
+    broken = [r.spec.name for r in primaries if not math.isfinite(r.absolute.p_value)]
+    if broken:
+        return f"{DECISION_NOT_COMPUTABLE}: {broken[0]}", None
     wins = losses = 0
-    for res in results.values():
-        if res.spec.role != "primary" or res.adjusted_p_value is None:
+    for res in primaries:
+        if res.adjusted_p_value is None:
             continue
         if res.adjusted_p_value < alpha:
             if res.better:

@@ -1,6 +1,9 @@
-"""Frequentist building blocks: tests, intervals, CUPED, SRM, sample size and power.
+"""Frequentist building blocks: tests, intervals, CUPED and the sample-ratio test.
 
-The formulas are documented once, in :mod:`galfriday_gitops.stats.experiment`.
+The formulas are documented once, in :mod:`galfriday_gitops.stats.experiment`. Every one
+is written so that finite inputs cannot overflow: differences of means come from
+:meth:`VariantSummary.minus`, Welch's degrees of freedom and the relative lift's standard
+error are computed from ratios and ``hypot`` rather than from squares of large numbers.
 """
 
 from __future__ import annotations
@@ -46,10 +49,12 @@ def welch_test(control: VariantSummary, treatment: VariantSummary, alpha: float 
     vc = control.variance / control.n
     vt = treatment.variance / treatment.n
     se = math.sqrt(vc + vt)
-    diff = treatment.mean - control.mean
+    diff = treatment.minus(control)
     if se == 0:
         return Estimate(diff, 0.0, (diff, diff), 1.0 if diff == 0 else 0.0, math.inf)
-    df = (vc + vt) ** 2 / (vc**2 / (control.n - 1) + vt**2 / (treatment.n - 1))
+    # (vc + vt)^2 / (vc^2/(n_c-1) + vt^2/(n_t-1)), in shares of vc + vt (no squares to overflow)
+    share_c, share_t = vc / (vc + vt), vt / (vc + vt)
+    df = 1.0 / (share_c * share_c / (control.n - 1) + share_t * share_t / (treatment.n - 1))
     t_stat = diff / se
     p = float(2.0 * t_dist.sf(abs(t_stat), df))
     q = float(t_dist.ppf(1.0 - alpha / 2.0, df))
@@ -61,7 +66,7 @@ def normal_test(
 ) -> Estimate:
     """Large-sample z-test for ``mean_t - mean_c`` (used for ratio metrics)."""
     se = math.sqrt(control.variance / control.n + treatment.variance / treatment.n)
-    diff = treatment.mean - control.mean
+    diff = treatment.minus(control)
     q = norm_ppf(1.0 - alpha / 2.0)
     p = _two_sided_normal_p(diff / se) if se > 0 else (1.0 if diff == 0 else 0.0)
     return Estimate(diff, se, (diff - q * se, diff + q * se), p)
@@ -93,15 +98,16 @@ def relative_lift(
     With ``df`` (Welch's, for mean metrics) the interval and p-value use Student's t, as
     GrowthBook's frequentist engine does; without it, the normal distribution.
     """
-    mu_c, mu_t = control.mean, treatment.mean
+    mu_c = control.mean
     if mu_c == 0:
         nan = math.nan
         return Estimate(nan, nan, (nan, nan), nan)
-    est = mu_t / mu_c - 1.0
-    var = treatment.variance / (treatment.n * mu_c**2) + mu_t**2 * control.variance / (
-        control.n * mu_c**4
-    )
-    se = math.sqrt(var)
+    est = treatment.minus(control) / mu_c
+    ratio = treatment.mean / mu_c
+    # sqrt(var_t/(n_t mu_c^2) + mu_t^2 var_c/(n_c mu_c^4)), without squaring mu_c
+    se_t = math.sqrt(treatment.variance / treatment.n)
+    se_c = math.sqrt(control.variance / control.n)
+    se = math.hypot(se_t, ratio * se_c) / abs(mu_c)
     if df is not None and math.isfinite(df):
         from scipy.stats import t as t_dist
 
@@ -118,8 +124,11 @@ def ratio_summary(m: Moments) -> VariantSummary:
     mean_x = m.mean_x
     if mean_x == 0:
         raise ExperimentDataError("ratio metric denominator sums to zero in a variant")
-    r = m.sum_y / m.sum_x
-    unit_var = (m.var_y - 2.0 * r * m.cov_xy + r * r * m.var_x) / (mean_x * mean_x)
+    r = m.mean_y / mean_x
+    # (var_y - 2 r cov + r^2 var_x) / mean_x^2, each term divided first (no overflow)
+    sy, sx = math.sqrt(m.var_y) / abs(mean_x), math.sqrt(m.var_x) / abs(mean_x)
+    cov = m.cov_xy / mean_x / mean_x
+    unit_var = sy * sy - 2.0 * r * cov + (r * sx) * (r * sx)
     return VariantSummary(n=m.n, mean=r, variance=max(unit_var, 0.0))
 
 
@@ -131,11 +140,13 @@ def cuped_summaries(
     if theta is None:
         var_x = pooled.var_x
         theta = pooled.cov_xy / var_x if var_x > 0 else 0.0
-    xbar = pooled.mean_x
+    t = theta
 
     def adjust(m: Moments) -> VariantSummary:
-        var = m.var_y - 2.0 * theta * m.cov_xy + theta * theta * m.var_x
-        return VariantSummary(m.n, m.mean_y - theta * (m.mean_x - xbar), max(var, 0.0))
+        var = m.var_y - 2.0 * t * m.cov_xy + t * t * m.var_x
+        # ybar_v - theta (xbar_v - xbar), with the means kept as offsets from the shift
+        offset = m.offset_y - t * m.mean_x_minus(pooled)
+        return VariantSummary(m.n, m.shift_y + offset, max(var, 0.0), m.shift_y, offset)
 
     return adjust(control), adjust(treatment), theta
 
@@ -163,33 +174,3 @@ def srm_test(
         observed=dict(zip(names, obs, strict=True)),
         expected=dict(zip(names, expected, strict=True)),
     )
-
-
-def required_sample_size(
-    mean: float,
-    variance: float,
-    mde: float,
-    alpha: float = 0.05,
-    power: float = 0.8,
-    allocation_ratio: float = 1.0,
-) -> tuple[int, int]:
-    """Units needed in (control, treatment) to detect a relative change ``mde``.
-
-    Two-sided normal approximation, per-unit ``variance`` assumed equal in both arms,
-    ``allocation_ratio = n_treatment / n_control``.
-    """
-    delta = abs(mde * mean)
-    if delta == 0:
-        raise ValueError("mde * mean must be non-zero")
-    z = norm_ppf(1.0 - alpha / 2.0) + norm_ppf(power)
-    n_c = z * z * variance * (1.0 + 1.0 / allocation_ratio) / (delta * delta)
-    return math.ceil(n_c), math.ceil(n_c * allocation_ratio)
-
-
-def achieved_power(effect: float, se: float, alpha: float = 0.05) -> float:
-    """Power of the two-sided z-test to detect ``effect`` when the estimate has ``se``."""
-    if se <= 0:
-        return 1.0
-    z = norm_ppf(1.0 - alpha / 2.0)
-    d = abs(effect) / se
-    return norm_cdf(d - z) + norm_cdf(-d - z)

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from galfriday_gitops.stats.errors import ExperimentDataError
 from galfriday_gitops.stats.multitest import Method
+
+if TYPE_CHECKING:
+    from galfriday_gitops.stats.suffstats import Moments
 
 MetricKind = Literal["mean", "proportion", "ratio"]
 Direction = Literal["higher", "lower"]
@@ -21,6 +24,7 @@ Correction = Method
 __all__ = [
     "DECISION_CONTROL_WINS",
     "DECISION_INCONCLUSIVE",
+    "DECISION_NOT_COMPUTABLE",
     "DECISION_NO_DIFFERENCE",
     "DECISION_SRM",
     "DECISION_TREATMENT_WINS",
@@ -40,6 +44,7 @@ DECISION_CONTROL_WINS = "control wins"
 DECISION_NO_DIFFERENCE = "no significant difference"
 DECISION_INCONCLUSIVE = "inconclusive: not enough samples"
 DECISION_SRM = "invalid: SRM"
+DECISION_NOT_COMPUTABLE = "inconclusive: p-value not computable"
 SRM_THRESHOLD = 0.001
 
 
@@ -80,11 +85,29 @@ class MetricSpec:
 
 @dataclass(frozen=True)
 class VariantSummary:
-    """Per-variant summary. ``variance`` is per unit: ``variance / n`` is the mean's variance."""
+    """Per-variant summary. ``variance`` is per unit: ``variance / n`` is the mean's variance.
+
+    ``mean = origin + offset``, with ``offset`` kept apart: two summaries with the same
+    origin (a value of the column) subtract without losing the digits the origin would
+    cancel (``1e9 + N(0, 1)`` data). Without them, ``origin`` is 0 and ``offset`` the mean.
+    """
 
     n: int
     mean: float
     variance: float
+    origin: float = 0.0
+    offset: float | None = None
+
+    @classmethod
+    def of(cls, m: Moments) -> VariantSummary:
+        """The summary of a metric's moments (mean, variance and exact offset)."""
+        return cls(m.n, m.mean_y, m.var_y, m.shift_y, m.offset_y)
+
+    def minus(self, other: VariantSummary) -> float:
+        """``self.mean - other.mean``, from the offsets."""
+        mine = self.mean - self.origin if self.offset is None else self.offset
+        theirs = other.mean - other.origin if other.offset is None else other.offset
+        return (self.origin - other.origin) + (mine - theirs)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -103,12 +126,15 @@ class Estimate:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {
+        out: dict[str, Any] = {
             "estimate": _num(self.estimate),
             "se": _num(self.se),
             "ci": [_num(self.ci[0]), _num(self.ci[1])],
             "p_value": _num(self.p_value),
         }
+        if not math.isfinite(self.p_value):
+            out["reason"] = "not computable (the estimate or its standard error is not finite)"
+        return out
 
 
 @dataclass(frozen=True)
@@ -170,6 +196,12 @@ class MetricResult:
     variance_reduction: float | None = None
     required_n: tuple[int, int] | None = None
     achieved_power: float | None = None
+    effect_size: float | None = None
+
+    @property
+    def effect_size_name(self) -> str:
+        """``cohen_h`` for a proportion, ``cohen_d`` for a mean or ratio."""
+        return "cohen_h" if self.spec.kind == "proportion" else "cohen_d"
 
     @property
     def better(self) -> bool:
@@ -190,6 +222,7 @@ class MetricResult:
             "adjusted_p_value": _num(self.adjusted_p_value),
             "chance_to_win": _num(self.chance_to_win),
             "risk": {"treatment": _num(self.risk_treatment), "control": _num(self.risk_control)},
+            "effect_size": {self.effect_size_name: _num(self.effect_size)},
         }
         if self.cuped_theta is not None:
             out["cuped"] = {
