@@ -301,7 +301,7 @@ def test_resource_errors_exit_2(repo: Repo) -> None:
 def test_every_json_output_is_strict_json(
     repo: Repo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from monitor.test_outputs import strict_json
+    from tests.monitor.test_outputs import strict_json
 
     add_experiment(repo)
     resource = in_process(
@@ -324,7 +324,7 @@ def test_every_json_output_is_strict_json(
 def test_infinite_and_overflowing_values_are_refused_huge_ones_analysed(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from monitor.test_outputs import strict_json
+    from tests.monitor.test_outputs import strict_json
 
     frame = outcomes(400, 400, seed=5)
     cases = {

@@ -12,10 +12,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import gfops
 from markdown_it import MarkdownIt
 
-from monitor.conftest import MODEL, DriftRegistry
+from tests.monitor.conftest import MODEL, DriftRegistry
+from tests.support.cli import gfops
 
 EVIL = "x\n::error file=a,line=1::pwned <img src=x onerror=alert(1)> | `t` [l](http://e)\x1b[31m"
 EVIL_CATEGORY = "<script>alert(1)</script>\n::warning::c"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -410,7 +411,9 @@ def test_cuped_reduces_variance_with_correlated_covariate() -> None:
         ),
     ],
 )
-def test_bad_data_raises_experiment_data_error(mutate, metrics, match) -> None:  # type: ignore[no-untyped-def]
+def test_bad_data_raises_experiment_data_error(
+    mutate: Callable[[pd.DataFrame], pd.DataFrame], metrics: list[MetricSpec], match: str
+) -> None:
     df = mutate(make_frame(200, 200, seed=22))
     with pytest.raises(ExperimentDataError, match=match):
         analyze(df, metrics)
@@ -456,7 +459,11 @@ def test_sequential_widens_primary_intervals_but_not_guardrails() -> None:
     metrics = [PRIMARY, LATENCY, ERROR]
     fixed = analyze(df, metrics, mde=0.02)
     always_valid = analyze(df, metrics, mde=0.02, sequential=True)
-    width = lambda r, m: r.metrics[m].absolute.ci[1] - r.metrics[m].absolute.ci[0]  # noqa: E731
+
+    def width(r: ExperimentResult, m: str) -> float:
+        lo, hi = r.metrics[m].absolute.ci
+        return hi - lo
+
     assert width(always_valid, "pnl_bps") > width(fixed, "pnl_bps")
     for guardrail in ("latency_ms", "error"):
         assert always_valid.metrics[guardrail].absolute.ci == fixed.metrics[guardrail].absolute.ci

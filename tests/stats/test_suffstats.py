@@ -90,14 +90,14 @@ def test_dask_equals_in_memory() -> None:
         MetricSpec("conv", kind="proportion"),
         MetricSpec("r", kind="ratio", denominator="den", column="y", role="secondary"),
     ]
-    kw = {
+    kw: dict[str, Any] = {
         "variant_column": "variant",
         "control": "control",
         "metrics": metrics,
         "covariates": {"y": "x"},
     }
-    a = analyze_frame(df, **kw).to_dict()  # type: ignore[arg-type]
-    b = analyze_frame(ddf, **kw).to_dict()  # type: ignore[arg-type]
+    a = analyze_frame(df, **kw).to_dict()
+    b = analyze_frame(ddf, **kw).to_dict()
     for name in ("y", "conv", "r"):
         for part in ("absolute", "relative"):
             assert b["metrics"][name][part]["p_value"] == pytest.approx(
