@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit install specs schemas docs bench clean
+.PHONY: demo test lint typecheck unit install specs schemas docs bench bench-evidently clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ docs: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# The drift calibration table with Evidently's preset beside ours (Evidently needs pandas 2:
+# its own environment, see tools/evidently-venv.sh).
+bench-evidently:
+	PYTHONPATH=. "$$(bash tools/evidently-venv.sh)" benchmarks/bench_drift_calibration.py --evidently
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache
