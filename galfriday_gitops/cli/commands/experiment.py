@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, cast
 
 from galfriday_gitops.cli.output import add_format, add_pr_options, print_json, print_proposal
 from galfriday_gitops.errors import UserError
+from galfriday_gitops.stats.multitest import METHODS
 from galfriday_gitops.write.conclude import BRANCH_PREFIX
 
 if TYPE_CHECKING:
@@ -101,7 +102,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     adhoc.add_argument("--min-samples", type=int, help="minimum units per variant (default 0)")
     adhoc.add_argument(
         "--correction",
-        choices=("holm", "fdr_bh", "bonferroni", "none"),
+        choices=METHODS,
         help="multiple-testing correction across metrics (default holm)",
     )
     adhoc.add_argument(
