@@ -120,7 +120,7 @@ class DriftRun:
         out["performance"] = self.performance.to_dict() if self.performance else None
         out["error_stream"] = self.error_stream.to_dict() if self.error_stream else None
         out["inputs"] = {"reference": self.reference, "current": self.current}
-        out["notes"] = list(self.notes)
+        out["notes"] = [*self.report.notes, *self.notes]
         if self.policy is not None:
             out["on_drift"] = self.policy.spec.on_drift.value
         return out

@@ -133,7 +133,8 @@ def text_table(run: DriftRun) -> str:
         lines.append("  ".join([*cells, r[4]]).rstrip())
     lines.append(verdict_line(run))
     lines.extend(detail_lines(run))
-    lines.extend(f"note: {n}" for n in run.notes)  # our sentences; names in them are repr()
+    # our sentences; the names in them are repr()
+    lines.extend(f"note: {n}" for n in [*run.report.notes, *run.notes])
     return "\n".join(lines)
 
 
@@ -194,8 +195,9 @@ def markdown_summary(run: DriftRun) -> str:
         "",
     ]
     lines += _md_table(rep.ordered_features())
-    if run.notes:
-        lines += ["", *(f"> {escape.md_text(n)}" for n in run.notes)]
+    notes = [*run.report.notes, *run.notes]
+    if notes:
+        lines += ["", *(f"> {escape.md_text(n)}" for n in notes)]
     return "\n".join(lines) + "\n"
 
 

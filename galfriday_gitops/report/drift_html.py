@@ -113,7 +113,7 @@ def html_report(run: DriftRun) -> str:
         f"<code>{esc(run.current)}</code></p>",
     ]
     body += [f"<p>{esc(line)}</p>" for line in detail_lines(run)]
-    body += [f"<p><em>note: {esc(n)}</em></p>" for n in run.notes]
+    body += [f"<p><em>note: {esc(n)}</em></p>" for n in [*rep.notes, *run.notes]]
     body.append(
         '<p class="legend">'
         f'<span style="background:{REFERENCE_COLOUR}"></span>reference'

@@ -70,3 +70,34 @@ def test_bad_input() -> None:
         pca_reconstruction_drift(np.ones((10, 2)), np.ones((10, 3)))
     with pytest.raises(ValueError, match="n_permutations"):
         MultivariateConfig(n_permutations=5, alpha=0.05)
+
+
+def test_too_few_rows_skip_the_test_with_a_note_not_an_error() -> None:
+    rng = np.random.default_rng(9)
+    ref = pd.DataFrame(_correlated(rng, 500, 0.8), columns=["a", "b"])
+    cur = pd.DataFrame(_correlated(rng, 10, 0.8), columns=["a", "b"])
+    rep = analyze(
+        ref, cur, numeric=["a", "b"], config=DriftConfig(multivariate=MultivariateConfig())
+    )
+    assert rep.multivariate is None
+    assert rep.notes == [
+        "multivariate test: insufficient data (10 complete current rows, fewer than the "
+        "minimum of 30)"
+    ]
+    assert rep.to_dict()["notes"] == rep.notes
+    one = analyze(
+        ref[["a"]], cur[["a"]], numeric=["a"], config=DriftConfig(multivariate=MultivariateConfig())
+    )
+    assert one.notes == ["multivariate test skipped: it needs two numeric features or more"]
+
+
+def test_the_multivariate_p_value_is_corrected_with_the_features() -> None:
+    rng = np.random.default_rng(3)
+    ref = pd.DataFrame(_correlated(rng, 3000, 0.8), columns=["a", "b"])
+    cur = pd.DataFrame(_correlated(rng, 3000, -0.8), columns=["a", "b"])  # marginals unchanged
+    cfg = DriftConfig(multivariate=MultivariateConfig(), correction="bonferroni")
+    rep = analyze(ref, cur, numeric=["a", "b"], config=cfg)
+    mv = rep.multivariate
+    assert mv is not None and mv.drifted and rep.dataset_drift
+    assert mv.p_value_adjusted == pytest.approx(min(1.0, 3 * mv.p_value))  # a family of 3
+    assert not rep.drifted_features  # the marginals did not move

@@ -228,15 +228,22 @@ def _categorical_result(
 
 def _multivariate(
     reference: pd.DataFrame, current: pd.DataFrame, columns: list[str], cfg: DriftConfig
-) -> MultivariateResult | None:
-    if cfg.multivariate is None or len(columns) < 2:
-        return None
-    return pca_reconstruction_drift(
-        np.column_stack([_numeric_column(reference, c, "reference") for c in columns]),
-        np.column_stack([_numeric_column(current, c, "current") for c in columns]),
-        config=cfg.multivariate,
-        features=columns,
-    )
+) -> tuple[MultivariateResult | None, str | None]:
+    """The multivariate test when asked for and possible; else None and why not."""
+    if cfg.multivariate is None:
+        return None, None
+    if len(columns) < 2:
+        return None, "multivariate test skipped: it needs two numeric features or more"
+    ref = np.column_stack([_numeric_column(reference, c, "reference") for c in columns])
+    cur = np.column_stack([_numeric_column(current, c, "current") for c in columns])
+    for side, rows in (("reference", ref), ("current", cur)):
+        complete = int((~np.isnan(rows).any(axis=1)).sum())
+        if complete < max(cfg.min_samples, 4):
+            return None, (
+                f"multivariate test: insufficient data ({complete} complete {side} rows, "
+                f"fewer than the minimum of {max(cfg.min_samples, 4)})"
+            )
+    return pca_reconstruction_drift(ref, cur, config=cfg.multivariate, features=columns), None
 
 
 def analyze(
@@ -258,4 +265,8 @@ def analyze(
     num_cols, cat_cols = _columns(reference, current, numeric, categorical, cfg)
     features = _numeric_results(reference, current, num_cols, cfg)
     features += [_categorical_result(reference, current, c, cfg) for c in cat_cols]
-    return decide(features, _multivariate(reference, current, num_cols, cfg), cfg)
+    mv, skipped = _multivariate(reference, current, num_cols, cfg)
+    report = decide(features, mv, cfg)
+    if skipped is not None:
+        report.notes.append(skipped)
+    return report

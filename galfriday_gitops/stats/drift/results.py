@@ -156,6 +156,7 @@ class DriftReport:
     global_p_value: float | None
     min_samples: int
     multivariate: MultivariateResult | None = None
+    notes: list[str] = field(default_factory=list)
 
     def ordered_features(self) -> list[FeatureResult]:
         """Drifted features first, each group in the order the features were given."""
@@ -186,4 +187,5 @@ class DriftReport:
         }
         if self.multivariate is not None:
             out["multivariate"] = self.multivariate.to_dict()
+        out["notes"] = list(self.notes)
         return out
