@@ -30,6 +30,7 @@ def _experiment_file(repo: Path, ref: str) -> tuple[Path, Experiment]:
     from galfriday_gitops import gitio
     from galfriday_gitops.findings import blocking
     from galfriday_gitops.load.state import load_worktree
+    from galfriday_gitops.paths import experiment_path
     from galfriday_gitops.resources import Experiment
 
     root = gitio.toplevel(repo).resolve()
@@ -37,7 +38,7 @@ def _experiment_file(repo: Path, ref: str) -> tuple[Path, Experiment]:
         path = Path(ref)
         path = (path if path.is_absolute() else Path.cwd() / path).resolve()
     else:
-        path = root / "experiments" / f"{ref}.yaml"
+        path = root / experiment_path(ref)
     if not path.is_file():
         raise UserError(f"{ref}: no such experiment file ({path})")
     try:

@@ -16,7 +16,6 @@ changes nothing.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -187,12 +186,12 @@ def conclude(repo: Path, request: ConcludeRequest, *, forge: Forge | None = None
     from galfriday_gitops import gitio
     from galfriday_gitops.data import read_table
     from galfriday_gitops.experiments.analysis import experiment_plan, run_plan
+    from galfriday_gitops.paths import is_name
     from galfriday_gitops.report.experiment import render_markdown
-    from galfriday_gitops.resources import NAME_PATTERN
     from galfriday_gitops.write.propose import propose
 
     name = request.name
-    if not re.match(NAME_PATTERN, name):
+    if not is_name(name):
         raise UserError(f"{name!r} is not a valid experiment name")
     root = gitio.toplevel(repo).resolve()
     committed = _committed_experiment(root, request.rev, name)
