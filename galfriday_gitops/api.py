@@ -14,10 +14,11 @@ and prints the result::
     result = api.check(repo, api.CheckRequest(base="main", head=proposed.proposal.branch))
 
 The verbs — ``check``, ``apply``, ``register``, ``promote``, ``rollback``, ``deprecate``,
-``retrain``, ``lifecycle``, ``verify``, ``export``, ``build_site`` — and their request and
-result types are loaded on first use, so a prediction service that only resolves versions
-never imports them. The consumer side, ``Registry(...).resolve(...)`` and
-``load_artifact``, is :mod:`galfriday_gitops.registry`.
+``retrain``, ``conclude``, ``drift``, ``analyze_experiment`` / ``analyze_data``,
+``lifecycle``, ``verify``, ``export``, ``build_site`` — and their request and result types
+are loaded on first use, so a prediction service that only resolves versions never
+imports them. The consumer side, ``Registry(...).resolve(...)`` and ``load_artifact``, is
+:mod:`galfriday_gitops.registry`.
 """
 
 from __future__ import annotations
@@ -40,11 +41,15 @@ if TYPE_CHECKING:
     from galfriday_gitops.apply.push import apply_push as apply
     from galfriday_gitops.audit.export import AuditExport, export
     from galfriday_gitops.audit.verify import verify
+    from galfriday_gitops.experiments.adhoc import AdHocRequest
+    from galfriday_gitops.experiments.analysis import analyze_data, analyze_experiment
     from galfriday_gitops.forge.actions import ActionsEnv
     from galfriday_gitops.gate import CheckRequest, CheckResult, ReconcilerFailed, check
     from galfriday_gitops.lifecycle.results import LifecycleRun
     from galfriday_gitops.lifecycle.run import LifecycleRequest, lifecycle
+    from galfriday_gitops.monitor.job import DriftOutcome, DriftRequest, drift
     from galfriday_gitops.site import SiteRequest, SiteResult, build_site
+    from galfriday_gitops.write.conclude import ConcludeRequest, Conclusion, conclude
     from galfriday_gitops.write.deprecate import DeprecateRequest, deprecate
     from galfriday_gitops.write.promote import PromoteRequest, promote
     from galfriday_gitops.write.propose import Proposal, Proposed
@@ -54,6 +59,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ActionsEnv",
+    "AdHocRequest",
     "ApplyRequest",
     "ApplyRun",
     "ArtifactIntegrityError",
@@ -61,7 +67,11 @@ __all__ = [
     "AuditExport",
     "CheckRequest",
     "CheckResult",
+    "ConcludeRequest",
+    "Conclusion",
     "DeprecateRequest",
+    "DriftOutcome",
+    "DriftRequest",
     "LifecycleRequest",
     "LifecycleRun",
     "PromoteRequest",
@@ -79,10 +89,14 @@ __all__ = [
     "SiteRequest",
     "SiteResult",
     "UnknownRevisionError",
+    "analyze_data",
+    "analyze_experiment",
     "apply",
     "build_site",
     "check",
+    "conclude",
     "deprecate",
+    "drift",
     "export",
     "lifecycle",
     "promote",
@@ -124,6 +138,15 @@ _VERBS: dict[str, tuple[str, str]] = {
     "build_site": ("galfriday_gitops.site", "build_site"),
     "SiteRequest": ("galfriday_gitops.site", "SiteRequest"),
     "SiteResult": ("galfriday_gitops.site", "SiteResult"),
+    "conclude": ("galfriday_gitops.write.conclude", "conclude"),
+    "ConcludeRequest": ("galfriday_gitops.write.conclude", "ConcludeRequest"),
+    "Conclusion": ("galfriday_gitops.write.conclude", "Conclusion"),
+    "drift": ("galfriday_gitops.monitor.job", "drift"),
+    "DriftRequest": ("galfriday_gitops.monitor.job", "DriftRequest"),
+    "DriftOutcome": ("galfriday_gitops.monitor.job", "DriftOutcome"),
+    "analyze_experiment": ("galfriday_gitops.experiments.analysis", "analyze_experiment"),
+    "analyze_data": ("galfriday_gitops.experiments.analysis", "analyze_data"),
+    "AdHocRequest": ("galfriday_gitops.experiments.adhoc", "AdHocRequest"),
 }
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from galfriday_gitops.report.drift import markdown_summary
 from galfriday_gitops.resources import DriftAction
+from galfriday_gitops.write.propose import upsert_issue
 
 if TYPE_CHECKING:
     from galfriday_gitops.forge.base import Forge
@@ -71,15 +72,11 @@ def act(
         return ActionResult(action, "report only (onDrift: report)")
     summary = markdown_summary(run)
     if action is DriftAction.ISSUE:
-        client = forge()
-        title = issue_title(run.name)
-        number = client.find_open_issue(label=ISSUE_LABEL, title_marker=f"] {run.name}: ")
-        if number is None:
-            number = client.create_issue(title, summary, labels=[ISSUE_LABEL])
-            return ActionResult(action, f"opened issue #{number}", number=number, created=True)
-        marker = f"<!-- {ISSUE_LABEL}:{run.name} -->"
-        client.upsert_comment(number, marker, f"{marker}\n{summary}")
-        return ActionResult(action, f"updated issue #{number}", number=number)
+        number, created = upsert_issue(
+            forge(), label=ISSUE_LABEL, key=run.name, title=issue_title(run.name), body=summary
+        )
+        verb = "opened" if created else "updated"
+        return ActionResult(action, f"{verb} issue #{number}", number=number, created=created)
     from galfriday_gitops.write.retrain import RetrainRequest, retrain
 
     causes = list(run.report.drifted_features)

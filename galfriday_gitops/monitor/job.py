@@ -9,7 +9,7 @@ runs: its one-line error is collected and the outcome's exit code is 2.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from galfriday_gitops.errors import UserError
 
 if TYPE_CHECKING:
+    from galfriday_gitops.forge.actions import ActionsEnv
     from galfriday_gitops.forge.base import Forge
     from galfriday_gitops.monitor.actions import ActionResult
     from galfriday_gitops.monitor.drift_run import DriftRun, Progress
@@ -26,32 +27,32 @@ __all__ = ["DriftOutcome", "DriftRequest", "drift"]
 
 @dataclass(frozen=True)
 class DriftRequest:
-    """What to analyse: ``model`` (one policy), ``every_policy``, or ``reference`` +
-    ``current`` files (ad hoc, with optional forced column kinds).
+    """``gfops drift``, by the CLI's own words: ``model`` (one policy), ``all`` (every
+    policy), or ``reference`` + ``current`` files (ad hoc, with optional forced kinds).
 
     ``rev`` is where policies and manifests are read (the data comes from the work tree).
     ``act`` performs each drifted policy's ``onDrift`` (``base``, ``remote`` and
-    ``window_days`` shape a retraining PR). ``report_dir`` receives ``drift.md`` and
-    ``drift.html`` (one sub-folder per model when every policy runs).
+    ``window_days`` shape a retraining PR). ``report`` is a folder that receives
+    ``drift.md`` and ``drift.html`` (one sub-folder per model when every policy runs).
     """
 
     model: str | None = None
-    every_policy: bool = False
+    all: bool = False
     reference: Path | None = None
     current: Path | None = None
-    numeric: tuple[str, ...] = ()
-    categorical: tuple[str, ...] = ()
+    numeric: Sequence[str] = ()
+    categorical: Sequence[str] = ()
     rev: str = "HEAD"
     act: bool = False
     base: str = "main"
     remote: str = "origin"
     window_days: int | None = None
-    report_dir: Path | None = None
+    report: Path | None = None
     progress: bool | None = None
 
     def check(self) -> None:
         """Refuse a request that mixes the modes (one line, as a :class:`UserError`)."""
-        modes = [self.model is not None, self.every_policy, self.reference is not None]
+        modes = [self.model is not None, self.all, self.reference is not None]
         if sum(modes) != 1:
             raise UserError("give exactly one of a model, every policy, or a reference file")
         if self.reference is not None:
@@ -141,6 +142,19 @@ def _policy_runs(
     return root, runs, errors
 
 
+def _forge_factory(forge: Forge | None, actions: ActionsEnv | None) -> Callable[[], Forge]:
+    """The forge, built on first use (a policy whose action is a report needs none)."""
+
+    def build() -> Forge:
+        if forge is not None:
+            return forge
+        from galfriday_gitops.forge.actions import ActionsEnv
+
+        return (actions or ActionsEnv.read()).forge("--act")
+
+    return build
+
+
 def _act(
     root: Path, request: DriftRequest, outcome: DriftOutcome, forge: Callable[[], Forge]
 ) -> None:
@@ -163,11 +177,18 @@ def _act(
             outcome.errors.append(f"{r.name}: onDrift {r.action.value} failed: {exc}")
 
 
-def drift(repo: Path, request: DriftRequest, *, forge: Callable[[], Forge]) -> DriftOutcome:
+def drift(
+    repo: Path,
+    request: DriftRequest,
+    *,
+    forge: Forge | None = None,
+    actions: ActionsEnv | None = None,
+) -> DriftOutcome:
     """Run ``request`` against the registry at ``repo`` (see :class:`DriftRequest`).
 
-    ``forge`` is called only when a drifted policy's action needs the forge. Bad input
-    raises :class:`UserError`; see :class:`DriftOutcome` for what comes back.
+    The forge (``forge``, else the Actions environment's) is built only when a drifted
+    policy's action needs one. Bad input raises :class:`UserError`; see
+    :class:`DriftOutcome` for what comes back.
     """
     from galfriday_gitops.monitor.drift_run import Progress, run_adhoc
 
@@ -184,12 +205,12 @@ def drift(repo: Path, request: DriftRequest, *, forge: Callable[[], Forge]) -> D
         outcome = DriftOutcome([run], every_policy=False)
     else:
         root, runs, errors = _policy_runs(repo, request, progress)
-        outcome = DriftOutcome(runs, every_policy=request.every_policy, errors=errors)
+        outcome = DriftOutcome(runs, every_policy=request.all, errors=errors)
         if request.act:
-            _act(root, request, outcome, forge)
-    if request.report_dir is not None:
+            _act(root, request, outcome, _forge_factory(forge, actions))
+    if request.report is not None:
         for r in outcome.runs:
-            single = len(outcome.runs) == 1 and not request.every_policy
-            where = request.report_dir if single else request.report_dir / r.name
+            single = len(outcome.runs) == 1 and not request.all
+            where = request.report if single else request.report / r.name
             outcome.written[r.name] = _write_report(r, where)
     return outcome

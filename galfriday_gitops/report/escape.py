@@ -28,6 +28,8 @@ import html
 import re
 import unicodedata
 
+from galfriday_gitops.findings import printable
+
 __all__ = [
     "annotation_data",
     "annotation_property",
@@ -43,15 +45,20 @@ _ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 _BACKTICKS = re.compile(r"`+")
 
 
+def _invisible(ch: str) -> bool:
+    """C1 controls, format characters (bidi, zero-width) and line/paragraph separators."""
+    return unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp")
+
+
 def _visible(name: str) -> str:
-    """Control, format (bidi, zero-width) and line-separator characters as escapes."""
-    out = []
-    for ch in name:
-        if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
-            out.append(ch.encode("unicode_escape").decode("ascii"))
-        else:
-            out.append(ch)
-    return "".join(out)
+    """:func:`~galfriday_gitops.findings.printable` (C0 controls as ``\\xNN``), and the
+    other invisible characters as escapes too (``\\u202e``)."""
+    shown = printable(name)
+    if all(ch.isascii() or not _invisible(ch) for ch in shown):
+        return shown
+    return "".join(
+        ch.encode("unicode_escape").decode("ascii") if _invisible(ch) else ch for ch in shown
+    )
 
 
 def text(name: str) -> str:

@@ -7,10 +7,12 @@ place, the result as a block of its own lines), so every other byte of the file 
 the author wrote it; the edited file is read back with the registry's own loader before
 it is committed on ``galfriday/conclude/<name>`` without touching the work tree.
 
-A sample-ratio mismatch refuses the conclusion: the assignment is broken, so every number
-is suspect, and recording "no winner" would hide a bug that must be fixed and the
-experiment re-run. A re-run on the same data keeps the earlier ``concludedAt``, so it
-changes nothing.
+The pull request's body carries the analysis and the reconciler's own verdict on the
+proposed commit (:func:`galfriday_gitops.write.preview.preview`), as ``gfops check`` will
+judge it. A sample-ratio mismatch refuses the conclusion: the assignment is broken, so
+every number is suspect, and recording "no winner" would hide a bug that must be fixed
+and the experiment re-run. A re-run on the same data keeps the earlier ``concludedAt``, so
+it changes nothing.
 """
 
 from __future__ import annotations
@@ -18,13 +20,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from galfriday_gitops.errors import UserError
 
 if TYPE_CHECKING:
+    from galfriday_gitops.forge.actions import ActionsEnv
     from galfriday_gitops.forge.base import Forge
     from galfriday_gitops.resources import Experiment, ExperimentOutcome
+    from galfriday_gitops.rules.engine import Verdict
     from galfriday_gitops.stats.experiment import ExperimentResult
     from galfriday_gitops.write.propose import Proposal
 
@@ -43,27 +47,43 @@ PR_MARKER = "<!-- galfriday:experiment-conclusion -->"
 
 @dataclass(frozen=True)
 class ConcludeRequest:
-    """Which experiment, from which base revision; ``remote`` is pushed to with a forge."""
+    """``gfops experiment conclude NAME``, by the CLI's own words."""
 
     name: str
     rev: str = "main"
-    remote: str | None = None
+    open_pr: bool = False  # push the branch and open or update the pull request
+    remote: str = "origin"
 
 
 @dataclass(frozen=True)
 class Conclusion:
-    """The analysis, and either the proposal made or why the conclusion was refused."""
+    """The analysis, and either the proposal made (with the reconciler's preview of it) or
+    why the conclusion was refused."""
 
     name: str
     result: ExperimentResult
     outcome: ExperimentOutcome | None
     proposal: Proposal | None
+    preview: Verdict | None = None
     refused: str | None = None
 
     @property
     def winner(self) -> str:
         """The winning version, or ``none``."""
         return (self.outcome.winner if self.outcome else None) or "none"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document: the analysis, the recorded outcome, the proposal, the preview."""
+        return {
+            "experiment": self.name,
+            "decision": self.result.decision,
+            "winner": None if self.outcome is None else self.outcome.winner,
+            "refused": self.refused,
+            "analysis": self.result.to_dict(),
+            "result": None if self.outcome is None else self.outcome.model_dump(mode="json"),
+            **(self.proposal.to_dict() if self.proposal is not None else {}),
+            "preview": None if self.preview is None else self.preview.to_dict(),
+        }
 
 
 @dataclass(frozen=True)
@@ -139,18 +159,20 @@ def _check_recorded(path: str, raw: bytes, outcome: ExperimentOutcome) -> None:
         raise RuntimeError(f"edited {path} does not validate as the concluded experiment")
 
 
-def _pr_body(experiment: Experiment, path: str, outcome: ExperimentOutcome, report: str) -> str:
-    spec = experiment.spec
+def _pr_body(committed: _Committed, outcome: ExperimentOutcome, report: str, preview: str) -> str:
+    experiment, spec = committed.experiment, committed.experiment.spec
     return "\n".join(
         [
             PR_MARKER,
             f"Concludes `{experiment.metadata.name}` ({spec.model} {spec.treatment} vs "
-            f"{spec.control}) in `{path}`.",
+            f"{spec.control}) in `{committed.path}`.",
             "",
             report.rstrip("\n"),
             "",
             f"Data: `{spec.data}` (md5 `{outcome.data_md5}`), concluded at "
             f"{outcome.concluded_at.isoformat()}.",
+            "",
+            preview,
             "",
         ]
     )
@@ -177,22 +199,32 @@ def _outcome(
     return outcome
 
 
-def conclude(repo: Path, request: ConcludeRequest, *, forge: Forge | None = None) -> Conclusion:
+def conclude(
+    repo: Path,
+    request: ConcludeRequest,
+    *,
+    forge: Forge | None = None,
+    actions: ActionsEnv | None = None,
+) -> Conclusion:
     """Analyse the experiment at ``request.rev`` and propose its conclusion.
 
-    Without ``forge`` the branch is only committed locally; with one it is pushed to
-    ``request.remote`` and the pull request opened, or updated on a re-run.
+    Without ``open_pr`` the branch is only committed locally; with it the branch is pushed
+    to ``request.remote`` and the pull request opened, or updated on a re-run (the forge
+    given, else the Actions environment's).
     """
     from galfriday_gitops import gitio
     from galfriday_gitops.data import read_table
     from galfriday_gitops.experiments.analysis import experiment_plan, run_plan
     from galfriday_gitops.paths import is_name
     from galfriday_gitops.report.experiment import render_markdown
-    from galfriday_gitops.write.propose import propose
+    from galfriday_gitops.report.preview import preview_markdown
+    from galfriday_gitops.write.preview import preview
+    from galfriday_gitops.write.propose import forge_for, propose
 
     name = request.name
     if not is_name(name):
         raise UserError(f"{name!r} is not a valid experiment name")
+    client = forge_for(request.open_pr, forge, actions)  # fail before anything is written
     root = gitio.toplevel(repo).resolve()
     committed = _committed_experiment(root, request.rev, name)
     experiment = committed.experiment
@@ -210,16 +242,21 @@ def conclude(repo: Path, request: ConcludeRequest, *, forge: Forge | None = None
     outcome = _outcome(root, committed, result, branch)
     new_raw = record_outcome(committed.raw, outcome)
     _check_recorded(committed.path, new_raw, outcome)
+    files: dict[str, bytes | None] = {committed.path: new_raw}
+    verdict = preview(root, gitio.rev_parse(root, request.rev), files)
     title = f"Conclude experiment {name}: {result.decision} (winner: {outcome.winner or 'none'})"
+    body = _pr_body(
+        committed, outcome, render_markdown(result), preview_markdown(verdict, request.rev)
+    )
     proposal = propose(
         root,
         base=request.rev,
         branch=branch,
-        files={committed.path: new_raw},
+        files=files,
         message=f"{title}\n\nData: {experiment.spec.data} (md5 {outcome.data_md5})",
         title=title,
-        body=_pr_body(experiment, committed.path, outcome, render_markdown(result)),
-        forge=forge,
-        remote=request.remote if forge is not None else None,
+        body=body,
+        forge=client,
+        remote=request.remote if client is not None else None,
     )
-    return Conclusion(name, result, outcome, proposal)
+    return Conclusion(name, result, outcome, proposal, verdict)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
+import json
 import time
 from pathlib import Path
 
@@ -234,3 +235,29 @@ _RESULT_KEYS = {
     "chanceToWin",
     "srmPValue",
 }
+
+
+def test_conclude_preview_is_the_gates_verdict(repo: Repo, tmp_path: Path) -> None:
+    from tests.write.test_preview import assert_agree, gate
+
+    add_experiment(repo)
+    res = gfops("experiment", "conclude", NAME, "--format", "json", cwd=repo.path)
+    assert res.code == 0, res.err
+    out = json.loads(res.out)
+    assert out["branch"] == BRANCH and out["decision"] == "treatment wins"
+    assert out["result"]["winner"] == "1.2.0"
+    report = gate(repo, BRANCH, tmp_path)
+    assert_agree(out["preview"], report)
+    assert [e["kind"] for e in report["events"]] == ["experiment-changed"]  # it was judged
+    body = repo.git("log", "-1", "--format=%B", BRANCH)
+    assert "Data: data/experiments/" in body
+
+
+def test_srm_refusal_in_json_is_exit_1_with_the_reason(repo: Repo) -> None:
+    add_experiment(repo, outcomes(4000, 3400, lift=0.05))
+    res = gfops("experiment", "conclude", NAME, "--format", "json", cwd=repo.path)
+    assert res.code == 1
+    out = json.loads(res.out)
+    assert out["decision"] == "invalid: SRM" and "sample-ratio mismatch" in out["refused"]
+    assert out["preview"] is None and "branch" not in out
+    assert "refusing to conclude" in res.err

@@ -23,7 +23,7 @@ def test_other_names_print_as_quoted_literals(name: str) -> None:
 
 
 def test_inline_keeps_sentences_on_their_line() -> None:
-    assert escape.inline("guardrail failed: a\nb\x1b") == "guardrail failed: a\\nb\\x1b"
+    assert escape.inline("guardrail failed: a\nb\x1b") == "guardrail failed: a\\x0ab\\x1b"
     assert escape.inline("bidi \u202e") == "bidi \\u202e"
 
 
@@ -32,7 +32,7 @@ def test_markdown_code_span_fence_outgrows_backtick_runs() -> None:
     assert escape.md_code("a`b") == "``a`b``"
     assert escape.md_code("`x``") == "``` `x`` ```"
     assert escape.md_code("a|b") == "`a\\|b`"  # a table cell's pipe
-    assert escape.md_code("a\nb") == "`a\\nb`"
+    assert escape.md_code("a\nb") == "`a\\x0ab`"
 
 
 def test_markdown_text_escapes_every_punctuation_mark() -> None:

@@ -12,11 +12,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from galfriday_gitops.cli.output import add_format, print_json
-from galfriday_gitops.errors import UserError
+from galfriday_gitops.cli.output import add_format, print_json, request_from
 
 if TYPE_CHECKING:
-    from galfriday_gitops.forge.base import Forge
     from galfriday_gitops.monitor.job import DriftOutcome
 
 HELP = "drift of a model's data against its reference (exit 0 none, 1 drift, 2 could not run)"
@@ -58,15 +56,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     act.add_argument("--window-days", type=int, help="retraining data window (default: same)")
 
 
-def _forge() -> Forge:
-    from galfriday_gitops.forge import ForgeError, GitHubForge
-
-    try:
-        return GitHubForge.from_env()
-    except ForgeError as exc:
-        raise UserError(f"--act needs the forge: {exc}") from None
-
-
 def _print_text(outcome: DriftOutcome, fmt: str) -> None:
     from galfriday_gitops.report.drift import github_annotations, text_table
 
@@ -86,22 +75,7 @@ def _print_text(outcome: DriftOutcome, fmt: str) -> None:
 def run(args: argparse.Namespace) -> int:
     from galfriday_gitops.monitor.job import DriftRequest, drift
 
-    request = DriftRequest(
-        model=args.model,
-        every_policy=args.all,
-        reference=args.reference,
-        current=args.current,
-        numeric=tuple(args.numeric),
-        categorical=tuple(args.categorical),
-        rev=args.rev,
-        act=args.act,
-        base=args.base,
-        remote=args.remote,
-        window_days=args.window_days,
-        report_dir=args.report,
-        progress=args.progress,
-    )
-    outcome = drift(args.repo, request, forge=_forge)
+    outcome = drift(args.repo, request_from(args, DriftRequest))
     if args.format == "json":
         print_json(outcome.to_dict())
     else:

@@ -18,7 +18,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from galfriday_gitops.cli.output import add_format, add_pr_options, print_json, print_proposal
+from galfriday_gitops.cli.output import (
+    add_format,
+    add_pr_options,
+    print_json,
+    print_proposal,
+    request_from,
+)
 from galfriday_gitops.errors import UserError
 from galfriday_gitops.stats.multitest import METHODS
 from galfriday_gitops.write.conclude import BRANCH_PREFIX
@@ -120,6 +126,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     conclude.add_argument("name", metavar="NAME", help="experiment name (metadata.name)")
     conclude.add_argument("--rev", default="main", help="base revision (default: main)")
     add_pr_options(conclude)
+    add_format(conclude)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -228,22 +235,18 @@ def _run_analyze(args: argparse.Namespace) -> int:
 
 
 def _run_conclude(args: argparse.Namespace) -> int:
-    from galfriday_gitops.forge import ForgeError, GitHubForge
     from galfriday_gitops.report.experiment import render_text
     from galfriday_gitops.write.conclude import ConcludeRequest, conclude
 
-    try:
-        forge = GitHubForge.from_env() if args.open_pr else None
-        done = conclude(
-            args.repo, ConcludeRequest(args.name, rev=args.rev, remote=args.remote), forge=forge
-        )
-    except ForgeError as exc:
-        raise UserError(f"--open-pr: {exc}" if args.open_pr else str(exc)) from None
+    done = conclude(args.repo, request_from(args, ConcludeRequest))
     if done.refused is not None:
-        sys.stdout.write(render_text(done.result))
         print(f"gfops: refusing to conclude {done.name}: {done.refused}", file=sys.stderr)
-        return 1
-    print(f"{done.name}: {done.result.decision} (winner: {done.winner})")
-    assert done.proposal is not None
-    print_proposal(done.proposal)
-    return 0
+    if args.format == "json":
+        print_json(done.to_dict())
+    elif done.refused is not None:
+        sys.stdout.write(render_text(done.result))
+    else:
+        print(f"{done.name}: {done.result.decision} (winner: {done.winner})")
+        assert done.proposal is not None  # not refused: proposed
+        print_proposal(done.proposal)
+    return 1 if done.refused is not None else 0
