@@ -204,16 +204,29 @@ def _load(path: Path) -> _Doc:
 
 
 def _feature(name: str, doc: _Doc) -> FeatureDrift:
+    # The test that decides (KS or chi-square), then the effect sizes reported beside it;
+    # an effect size "fires" when the policy requires it and it was reached.
     tests = []
-    for test, t in sorted(doc["tests"].items()):
+    for test, t in sorted(doc["test"].items()):
         p = t["p_value_adjusted"].number()
         tests.append(
             TestOutcome(
                 test,
                 t["statistic"].number(),
                 p if p is not None else t["p_value"].number(),
-                t["threshold"].number(),
-                t["drifted"].flag(),
+                t["alpha"].number(),
+                t["significant"].flag(),
+            )
+        )
+    for effect, e in sorted(doc["effect_sizes"].items()):
+        minimum = e["min"].number()
+        tests.append(
+            TestOutcome(
+                effect,
+                e["value"].number(),
+                None,
+                minimum,
+                minimum is not None and e["reached"].flag(),
             )
         )
     return FeatureDrift(
