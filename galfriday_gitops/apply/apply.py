@@ -7,7 +7,9 @@ on the pull request), and each registration, stage change and deletion becomes G
 tags: ``name@vX.Y.Z`` + ``name#stage#N`` for a registration, ``name#from!#N`` +
 ``name#to#N`` for a stage change (GTO keeps every assignment active until it is
 unassigned, so both are needed for ``gto show`` to agree with ``gfops status``),
-``name@vX.Y.Z!`` for a deletion.
+``name@vX.Y.Z!`` for a deletion. A commit's unassignments are written before its
+assignments, with strictly increasing tag times, so DVC (which serves a stage from its
+newest tag) and GTO resolve what the manifests say (``plan``).
 
 GTO finds the version of a stage tag by the commit it points to, so stage and
 deregistration tags point at the version's registration commit; the commit that
@@ -41,7 +43,7 @@ from galfriday_gitops.errors import UserError
 from galfriday_gitops.load.history import History
 from galfriday_gitops.load.state import RegistryState
 from galfriday_gitops.paths import MODELS, split_manifest_path
-from galfriday_gitops.resources import Teams
+from galfriday_gitops.resources import ModelStage, Teams
 from galfriday_gitops.rules import approvals
 from galfriday_gitops.rules.engine import Verdict, context_for, judge
 from galfriday_gitops.rules.reviews import PullRequestFacts
@@ -127,10 +129,54 @@ class Registrations:
         return self._known[key]
 
 
-def plan(
-    events: Iterable[Event], commit: str, parent: str | None, regs: Registrations
+# The order of a commit's tags. DVC resolves ``--stage S`` to the target of the newest
+# tag naming S, assignment or unassignment alike (``dvc/repo/artifacts.py`` ``get_rev``:
+# ``find(name=, stage=)`` sorted by tag time, ``tags[-1].target``). Writing every
+# unassignment of a commit before any assignment makes the newest tag of a stage that
+# gains a version an assignment, so a hand-over or a rollback ends on the incoming version.
+_WRITE_ORDER = {
+    TagAction.REGISTER: 0,
+    TagAction.DEREGISTER: 0,
+    TagAction.UNASSIGN: 1,
+    TagAction.ASSIGN: 2,
+}
+
+
+def _stays(
+    planned: list[Planned], head: RegistryState, commit: str, regs: Registrations
 ) -> list[Planned]:
-    """The tags a commit's audited events call for, in a stable order."""
+    """For each stage a commit takes a version out of and puts none into, while other
+    versions stay in it: the greatest of them assigned again. Otherwise the stage's newest
+    tag is the unassignment, and DVC would serve the version that left. (A stage left
+    empty has no version to assign: DVC cannot represent it, and ``gfops status`` says so.)"""
+    gained = {(p.model, p.stage) for p in planned if p.action is TagAction.ASSIGN}
+    out: list[Planned] = []
+    for p in planned:
+        key = (p.model, p.stage)
+        if p.action is not TagAction.UNASSIGN or p.stage is None or key in gained:
+            continue
+        gained.add(key)
+        holders = head.in_stage(p.model, ModelStage(p.stage))
+        if holders:
+            keep = holders[-1]
+            target = regs.commit_of(p.model, keep.version, head.path_of(keep), commit)
+            out.append(
+                Planned(TagAction.ASSIGN, p.event, p.model, keep.version, p.stage, p.stage, target)
+            )
+    return out
+
+
+def plan(
+    events: Iterable[Event],
+    commit: str,
+    parent: str | None,
+    regs: Registrations,
+    head: RegistryState,
+) -> list[Planned]:
+    """The tags a commit's audited events call for, in write order: registrations and
+    deregistrations, then every unassignment, then every assignment (stable within each),
+    including those that keep a stage's newest tag on a version still in it at ``head``
+    (the commit's state; :func:`_stays`)."""
     out: list[Planned] = []
     for e in events:
         if e.kind not in AUDITED or e.name is None or e.version is None:
@@ -157,7 +203,8 @@ def plan(
             regs.registered(e.name, e.version, commit)
             out.append(Planned(TagAction.REGISTER, e, e.name, e.version, None, to, commit))
             out.append(Planned(TagAction.ASSIGN, e, e.name, e.version, None, to, commit))
-    return out
+    out += _stays(out, head, commit, regs)
+    return sorted(out, key=lambda p: _WRITE_ORDER[p.action])
 
 
 def commit_events(
@@ -382,7 +429,7 @@ def apply(
     sign = signing_configured(repo)
     for entry in entries:
         base, head, events = commit_events(repo, entry)
-        planned = plan(events, entry.sha, entry.first_parent, regs)
+        planned = plan(events, entry.sha, entry.first_parent, regs, head)
         if not planned:
             continue
         _warn_gto(planned, result)

@@ -78,7 +78,9 @@ class AuditRecord:
         what = {
             TagAction.REGISTER: f"registered in {self.to_stage}",
             TagAction.DEREGISTER: f"deregistered (was {self.from_stage})",
-            TagAction.ASSIGN: f"{self.from_stage or 'new'} -> {self.to_stage}",
+            TagAction.ASSIGN: f"stays in {self.to_stage}"
+            if self.from_stage == self.to_stage
+            else f"{self.from_stage or 'new'} -> {self.to_stage}",
             TagAction.UNASSIGN: f"leaves {self.from_stage} (-> {self.to_stage or 'gone'})",
         }[self.action]
         why = f"PR #{self.pr}" if self.pr is not None else "no pull request"

@@ -115,7 +115,7 @@ def audited_commits(
     out = []
     for entry in history.commits(rev, touching=touching):
         base, head, events = commit_events(repo, entry, history)
-        planned = plan(events, entry.sha, entry.first_parent, regs)
+        planned = plan(events, entry.sha, entry.first_parent, regs, head)
         # Grouped once: a commit registering thousands of versions stays linear.
         by_event: dict[int, list[Planned]] = {}
         for p in planned:

@@ -4,6 +4,7 @@ version in full."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from galfriday_gitops.findings import printable
@@ -13,8 +14,11 @@ if TYPE_CHECKING:
     from galfriday_gitops.resources import ModelVersion
 
 
-def status_table(rev: str | None, table: Table, errors: int, *, show_all: bool) -> None:
-    """Print the models x stages grid (rich; 160 columns when not a terminal)."""
+def status_table(
+    rev: str | None, table: Table, errors: int, *, show_all: bool, warnings: Sequence[str] = ()
+) -> None:
+    """Print the models x stages grid (rich; 160 columns when not a terminal), then any
+    warnings (e.g. a stage DVC resolves to a version not in it)."""
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table as Grid
@@ -34,6 +38,8 @@ def status_table(rev: str | None, table: Table, errors: int, *, show_all: bool) 
     console.print(grid)
     if errors:
         console.print(f"[red]{errors} invalid file(s) were left out; run gfops validate[/red]")
+    for warning in warnings:
+        console.print(f"[yellow]warning: {escape(printable(warning))}[/yellow]")
 
 
 def versions(found: list[ModelVersion]) -> str:

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from galfriday_gitops import gitio
+from galfriday_gitops.apply.readers import GTO_CONFIG
 from galfriday_gitops.errors import UserError
 from galfriday_gitops.fsutil import atomic_write
 
@@ -18,7 +19,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--write", action="store_true", help="write schemas/*.schema.json")
     group.add_argument("--check", action="store_true", help="exit 1 if schemas/ is out of date")
-    parser.add_argument("--dir", type=Path, help="schema folder (default: <repo>/schemas)")
+    parser.add_argument(
+        "--dir", type=Path, help="schema folder (default: <repo>/schemas, and <repo>/.gto)"
+    )
 
 
 def rendered() -> dict[str, str]:
@@ -29,6 +32,15 @@ def rendered() -> dict[str, str]:
         SCHEMA_FILES[kind]: json.dumps(json_schema(kind), indent=2, sort_keys=True) + "\n"
         for kind in KINDS
     }
+
+
+def _gto_config(path: Path) -> str:
+    """``.gto`` with ModelStage as GTO's allowed stages (other settings kept)."""
+    from galfriday_gitops.apply.readers import gto_config
+    from galfriday_gitops.resources import ModelStage
+
+    existing = path.read_text(encoding="utf-8") if path.exists() else None
+    return gto_config((s.value for s in ModelStage), existing)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,17 +58,19 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{kind}: schemas/{SCHEMA_FILES[kind]}")
         return 0
     folder: Path = args.dir or gitio.toplevel(args.repo) / "schemas"
+    targets = {folder / name: text for name, text in rendered().items()}
+    if args.dir is None:  # the repository's own schemas: GTO's stage list beside them
+        targets[folder.parent / GTO_CONFIG] = _gto_config(folder.parent / GTO_CONFIG)
     stale = []
-    for name, text in rendered().items():
-        target = folder / name
+    for target, text in targets.items():
         current = target.read_text(encoding="utf-8") if target.exists() else None
         if current != text:
-            stale.append(name)
+            stale.append(target)
             if args.write:
                 atomic_write(target, text)
     verb = "wrote" if args.write else "out of date"
-    for name in stale:
-        print(f"{verb}: {folder / name}")
+    for target in stale:
+        print(f"{verb}: {target}")
     if args.check and stale:
         print("run `gfops schema --write` and commit the result")
         return 1

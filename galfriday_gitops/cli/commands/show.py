@@ -42,4 +42,9 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(registry.version(found, state.path_of(found)))
     else:
         sys.stdout.write(registry.versions(versions))
+        from galfriday_gitops.apply import readers
+
+        view = readers.read_tags(gitio.toplevel(args.repo))
+        for warning in readers.misreadings(view, state.stage_table(), name):
+            print(f"warning: {warning}", file=sys.stderr)
     return 0

@@ -14,7 +14,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rev", default="HEAD", help="git revision (default: HEAD)")
     parser.add_argument("--worktree", action="store_true", help="read the files on disk instead")
     parser.add_argument("--all", action="store_true", help="also show retired and archived stages")
-    add_format(parser)
+    add_format(parser, ("text", "json", "gto"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -30,8 +30,17 @@ def run(args: argparse.Namespace) -> int:
         from galfriday_gitops.load.summary import stage_summary
 
         rev, table, errors = stage_summary(root, args.rev)
+    from galfriday_gitops.apply import readers
+
+    view = readers.read_tags(root)
+    if args.format == "gto":
+        from galfriday_gitops.resources import ModelStage
+
+        print_json(readers.gto_show(view, table, [s.value for s in ModelStage]))
+        return 0
+    warnings = readers.misreadings(view, table)
     if args.format == "json":
-        print_json({"rev": rev, "models": table, "errors": errors})
+        print_json({"rev": rev, "models": table, "errors": errors, "warnings": warnings})
     else:
-        status_table(rev, table, errors, show_all=args.all)
+        status_table(rev, table, errors, show_all=args.all, warnings=warnings)
     return 0

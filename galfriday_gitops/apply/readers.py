@@ -1,0 +1,155 @@
+"""What GTO and DVC read from the audit tags ``apply`` writes, and where they cannot agree.
+
+Both read the tags, not the manifests:
+
+- **DVC** (``dvc artifacts get --stage S``, ``dvc.api.artifacts_show(stage=S)``) takes every
+  annotated tag naming stage ``S`` -- assignment *or* unassignment -- sorts them by tagger
+  time and serves the commit the newest one points to (``dvc/repo/artifacts.py``,
+  ``Artifacts.get_rev``: ``find(name=, stage=)`` then ``tags[-1].target``). A stage whose
+  last change only took a version away (an emptied stage, or one version leaving a stage
+  that keeps others) therefore still resolves, to the version that left. No tag order can
+  fix that; :func:`misreadings` says so wherever it happens.
+- **GTO** (``gto show``) keeps every assignment active until its unassignment and shows,
+  per stage, the version whose active assignment is newest (``versions_per_stage=1``,
+  ``sort=timestamp``); ``--vs -1`` lists every version in the stage. It reads the stage
+  names a registry allows from ``.gto`` (``stages:``), which ``gfops schema --write`` keeps
+  equal to ``ModelStage``, so ``gto assign --stage prod`` is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from galfriday_gitops import gitio
+from galfriday_gitops.apply import tags
+from galfriday_gitops.apply.tags import TagAction
+from galfriday_gitops.semver import Version
+
+GTO_CONFIG = ".gto"
+
+Table = Mapping[str, Mapping[str, list[str]]]  # model -> stage -> versions (SemVer order)
+
+
+def gto_config(stages: Iterable[str], existing: str | None = None) -> str:
+    """``.gto`` with ``stages:`` set to ``stages``; any other setting in ``existing`` kept."""
+    data: dict[str, Any] = {}
+    if existing:
+        loaded = yaml.safe_load(existing)
+        if isinstance(loaded, dict):
+            data = {k: v for k, v in loaded.items() if k != "stages"}
+    data["stages"] = list(stages)
+    header = (
+        "# GTO's registry config, written by `gfops schema --write`: the stages are ModelStage,\n"
+        "# so GTO (and DVC through it) refuses a stage gfops does not know.\n"
+    )
+    return header + yaml.safe_dump(data, sort_keys=False)
+
+
+@dataclass(frozen=True, slots=True)
+class StageTag:
+    """One audit tag that names a stage, as DVC and GTO see it."""
+
+    name: str
+    action: TagAction
+    model: str
+    stage: str
+    target: str
+    date: int
+
+
+@dataclass(frozen=True, slots=True)
+class TagView:
+    """The audit tags of a repository: stage tags in DVC's order, registrations by commit."""
+
+    stage_tags: list[StageTag]
+    versions_at: dict[tuple[str, str], list[str]]  # (model, commit) -> registered versions
+
+    def dvc_resolves(self) -> dict[tuple[str, str], StageTag]:
+        """(model, stage) -> the tag DVC serves that stage from (the newest naming it)."""
+        newest: dict[tuple[str, str], StageTag] = {}
+        for tag in self.stage_tags:  # sorted by date: the last one wins, as in DVC
+            newest[(tag.model, tag.stage)] = tag
+        return newest
+
+    def versions_of(self, tag: StageTag) -> list[str]:
+        return self.versions_at.get((tag.model, tag.target), [])
+
+    def last_assigned(self, model: str, stage: str, holders: list[str]) -> str | None:
+        """Which of ``holders`` GTO shows for a stage by default: the newest assignment."""
+        best: str | None = None
+        for tag in self.stage_tags:
+            if tag.model == model and tag.stage == stage and tag.action is TagAction.ASSIGN:
+                found = [v for v in self.versions_of(tag) if v in holders]
+                best = found[0] if len(found) == 1 else best
+        return best
+
+
+def read_tags(repo: Path | str) -> TagView:
+    """Every annotated audit tag, stage tags sorted by tagger time (ties: by name, as the
+    ref listing DVC sorts stably)."""
+    stage_tags: list[StageTag] = []
+    versions_at: dict[tuple[str, str], list[str]] = {}
+    for ref in gitio.list_tags(repo):
+        name = tags.parse(ref.name)
+        if name is None or not ref.annotated:  # DVC and GTO skip lightweight tags too
+            continue
+        if name.action is TagAction.REGISTER and name.version is not None:
+            versions_at.setdefault((name.model, ref.target), []).append(name.version)
+        elif name.stage is not None:
+            stage_tags.append(
+                StageTag(ref.name, name.action, name.model, name.stage, ref.target, ref.date)
+            )
+    stage_tags.sort(key=lambda t: (t.date, t.name))
+    return TagView(stage_tags, versions_at)
+
+
+def misreadings(view: TagView, table: Table, model: str | None = None) -> list[str]:
+    """One line per stage that ``dvc artifacts get --stage`` resolves to a version that is
+    not in it (the state DVC cannot represent), e.g. a stage emptied by a promotion;
+    ``model`` limits it to one model."""
+    out = []
+    for (name, stage), tag in sorted(view.dvc_resolves().items()):
+        if model is not None and name != model:
+            continue
+        holders = list(table.get(name, {}).get(stage, []))
+        served = view.versions_of(tag)
+        if any(v in holders for v in served):
+            continue
+        what = " or ".join(served) if served else f"commit {tag.target[:12]}"
+        now = f"holds {', '.join(holders)}" if holders else "is empty"
+        out.append(
+            f"{name}: `dvc artifacts get --stage {stage}` serves {what} (newest tag "
+            f"{tag.name}), but {stage} {now}: DVC resolves a stage to its newest tag, "
+            "unassignments included"
+        )
+    return out
+
+
+def gto_show(view: TagView, table: Table, stages: Iterable[str]) -> dict[str, Any]:
+    """The registry in ``gto show --json``'s shape, from the manifests: per model the
+    greatest version and, per stage, the version GTO shows by default (of several in one
+    stage, the one assigned last; the greatest where no tag says)."""
+    names = list(stages)
+    out: dict[str, Any] = {}
+    for model, row in sorted(table.items()):
+        if not tags.gto_readable(model):
+            continue  # GTO cannot parse this model's tags: it does not list it
+        versions = [v for held in row.values() for v in held]
+        shown: dict[str, str | None] = {}
+        for stage in names:
+            holders = sorted(row.get(stage, []), key=Version)
+            pick = view.last_assigned(model, stage, holders) if len(holders) > 1 else None
+            pick = pick or (holders[-1] if holders else None)
+            shown[stage] = f"v{pick}" if pick else None
+        out[model] = {
+            "version": f"v{max(versions, key=Version)}" if versions else None,
+            "stage": shown,
+            "registered": True,
+            "active": True,
+        }
+    return out

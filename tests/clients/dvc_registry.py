@@ -1,0 +1,92 @@
+"""A registry written by the toolkit with real DVC: ``gfops register`` (dvc add + push to a
+local remote), one-line stage edits committed on main as merged pull requests, and
+``gfops apply`` after each push, as the workflow runs it. Each registration commit points
+``dvc.yaml``'s ``artifacts:`` entry at that version's file, so ``dvc artifacts get`` serves
+the bytes of the version a stage resolves to."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from conftest import ROOT, Repo, gfops, make_repo
+
+MODEL = "price-direction"
+
+
+def run_dvc(repo: Path, *args: str) -> str:
+    proc = subprocess.run(
+        [sys.executable, "-m", "dvc", *args], cwd=repo, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, f"dvc {' '.join(args)}: {proc.stderr}"
+    return proc.stdout
+
+
+def set_stage(repo: Repo, name: str, version: str, new: str) -> None:
+    path = f"models/{name}/{version}.yaml"
+    text = repo.read(path)
+    old = next(line for line in text.splitlines() if line.startswith("  stage: "))
+    repo.write(path, text.replace(old + "\n", f"  stage: {new}\n", 1))
+
+
+@dataclass
+class DvcRegistry:
+    """A registry repository with a local DVC remote; ``pr`` counts merged changes."""
+
+    repo: Repo
+    remote: Path
+    pr: int = 0
+    bytes_of: dict[str, bytes] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, where: Path) -> DvcRegistry:
+        repo = make_repo(where / "registry", with_examples=False)
+        for folder in ("policies", "schemas"):
+            shutil.copytree(ROOT / folder, repo.path / folder)
+        remote = where / "dvc-remote"
+        run_dvc(repo.path, "init", "-q")
+        run_dvc(repo.path, "remote", "add", "-d", "local", str(remote))
+        repo.write(".gitignore", "/build/\n")
+        assert gfops("schema", "--write", cwd=repo.path).code == 0  # schemas/ and .gto
+        repo.commit("registry skeleton")
+        return cls(repo, remote)
+
+    def push(self, message: str) -> None:
+        """Commit the work tree on main as PR ``n`` and run apply on that push."""
+        before = self.repo.git("rev-parse", "main")
+        self.pr += 1
+        self.repo.commit(f"{message} (#{self.pr})")
+        result = gfops("apply", "--before", before, "--after", "main", cwd=self.repo.path)
+        assert result.code == 0, result.err
+
+    def register(self, version: str, name: str = MODEL) -> None:
+        content = f'{{"model": "{name}", "version": "{version}"}}\n'.encode()
+        source = self.repo.path / "build" / "model.json"
+        source.parent.mkdir(exist_ok=True)
+        source.write_bytes(content)
+        result = gfops(
+            "register", str(source), "--name", name, "--version", version, cwd=self.repo.path
+        )
+        assert result.code == 0, result.err
+        self.bytes_of[f"{name}@{version}"] = content
+        self.repo.write(
+            "dvc.yaml",
+            f"artifacts:\n  {name}:\n    path: artifacts/{name}/{version}/model.json\n"
+            "    type: model\n",
+        )
+        self.push(f"Register {name} {version}")
+
+    def move(self, *changes: tuple[str, str], name: str = MODEL) -> None:
+        """One merged PR changing the stage of each (version, stage)."""
+        for version, stage in changes:
+            set_stage(self.repo, name, version, stage)
+        self.push(", ".join(f"{name} {v} -> {s}" for v, s in changes))
+
+
+def clean_env(home: Path) -> dict[str, str]:
+    """The environment of DVC and GTO run as a user would: no analytics, a throw-away HOME."""
+    return {**os.environ, "HOME": str(home), "DVC_NO_ANALYTICS": "1"}
