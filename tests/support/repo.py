@@ -29,6 +29,7 @@ def _git_identity(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     (tmp_path / "home").mkdir(exist_ok=True)
+    monkeypatch.setenv("DVC_NO_ANALYTICS", "1")  # whatever a test starts (dvcio sets it too)
 
 
 @dataclass
