@@ -21,6 +21,7 @@ demo: $(STAMP) specs
 specs:
 	bash tools/fetch-github-specs.sh
 	bash tools/fetch-axe-core.sh
+	bash tools/fetch-clients.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
