@@ -6,7 +6,7 @@ generated from this table by ``gfops rules --markdown`` and a test keeps it in s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from galfriday_gitops.findings import Finding, Severity
@@ -27,6 +27,7 @@ class Rule:
     severity: Severity
     summary: str
     phase: Phase
+    docs: str = ""  # what the rule checks and how to fix it (docs/rules.md, SARIF help)
 
     def finding(
         self, file: str, line: int, message: str, *, column: int = 1, hint: str = ""
@@ -44,8 +45,218 @@ def _phase(phase: Phase, *rows: tuple[str, str, Severity, str]) -> list[Rule]:
     ]
 
 
+# What each rule checks, in full, and how to fix what it reports.
+_DOCS: dict[str, str] = {
+    "GF100": (
+        "The YAML parser stopped at the position shown. Fix the syntax there: indentation, an "
+        "unclosed quote or bracket, a tab used for indentation."
+    ),
+    "GF101": (
+        "Stock YAML loaders keep the last of two equal keys and silently drop the first, so a "
+        "reviewer and the toolkit could read different values. Remove or rename the repeated key."
+    ),
+    "GF102": (
+        "Anchors (&a), aliases (*a) and merge keys (<<) let one line change values elsewhere in "
+        "the file and make billion-laughs expansion possible. Write the values out in full."
+    ),
+    "GF103": (
+        "Explicit tags can make a YAML loader build arbitrary objects. Remove the tag and write a"
+        " plain value; quote it if it must stay a string."
+    ),
+    "GF104": (
+        "A registry file describes one resource. Remove the '---' separator and move any further "
+        "document into its own file."
+    ),
+    "GF105": (
+        "Registry files are UTF-8 text. Save the file as UTF-8 without a byte-order mark and "
+        "remove NUL bytes or invalid byte sequences."
+    ),
+    "GF106": (
+        "Bidirectional controls and zero-width characters make a name or stage look like "
+        "something it is not (Trojan Source). Delete the invisible character; the finding gives "
+        "its code point."
+    ),
+    "GF107": (
+        "Files are read in full before parsing, so their size is bounded. Split the content or "
+        "remove what does not belong in a registry file."
+    ),
+    "GF108": (
+        "Deeply nested YAML slows the parser down and can overflow the stack. Flatten the "
+        "structure; no resource kind needs that depth."
+    ),
+    "GF109": "Keys such as 1, true or null become non-string keys in YAML 1.1. Quote the key.",
+    "GF110": (
+        "The value at the reported path does not have the type, range or form the kind's JSON "
+        "Schema requires. The message names the expected form; schemas/ has the full schema, and "
+        "the modeline gives editors completion and hover help."
+    ),
+    "GF111": (
+        "The kind has no field of that name; a 'did you mean' hint names the closest known one. "
+        "Fix the spelling or remove the field."
+    ),
+    "GF112": (
+        "Names are 1-64 characters of lowercase letters, digits, '.', '_' and '-', starting with "
+        "a letter or digit, so they are safe in paths, tags and URLs. Rename the resource."
+    ),
+    "GF113": (
+        "Versions are MAJOR.MINOR.PATCH (SemVer 2.0), optionally with a pre-release or build "
+        "suffix. Quote the version so YAML does not read 1.10 as a number."
+    ),
+    "GF114": (
+        "Stages are one of development, testing, staging, canary, production, deprecated, retired"
+        " and archived, in lowercase. Correct the spelling."
+    ),
+    "GF120": (
+        "A manifest lives at models/<name>/<version>.yaml, and its metadata must say the same "
+        "name and version. Move the file or fix the metadata."
+    ),
+    "GF121": (
+        "Only resource files (*.yaml) belong under models/, policies/ and experiments/. Move the "
+        "file elsewhere, e.g. artifacts/ or docs/."
+    ),
+    "GF122": (
+        "A symbolic link could make the registry read a file from outside the repository. Replace"
+        " the link with the file itself."
+    ),
+    "GF123": (
+        "A submodule's content is not part of this repository's history, so it cannot be reviewed"
+        " or audited here. Remove the submodule and commit the files."
+    ),
+    "GF124": (
+        "Two files declare the same kind and name, so which one applies would be ambiguous. "
+        "Rename one of them or delete the duplicate."
+    ),
+    "GF125": (
+        "Each folder holds one family of kinds: ModelVersion in models/, policies in policies/, "
+        "Experiment in experiments/. Move the file to its folder."
+    ),
+    "GF200": (
+        "The base's stage policy lists, for each stage, the stages a version may move to. Move "
+        "through the intermediate stages in separate pull requests, or change the policy first "
+        "(with the policy owners' approval)."
+    ),
+    "GF201": (
+        "New versions are registered in the policy's initialStage (usually development). Register"
+        " in that stage and promote afterwards."
+    ),
+    "GF202": (
+        "Only the latest decisive review of each eligible reviewer counts: APPROVED, on the pull "
+        "request's current head, not by the author or a committer, not by a bot, from a team the "
+        "target stage names. The report lists who counted and how many approvals are still "
+        "missing."
+    ),
+    "GF203": (
+        "An eligible reviewer asked for changes and has not approved since. Address the review "
+        "and ask for a new one."
+    ),
+    "GF204": (
+        "The target stage requires metric bounds (e.g. test.accuracy >= 0.85). The version's "
+        "recorded metrics do not meet them; a missing or NaN metric never passes. Register a "
+        "better version or change the policy."
+    ),
+    "GF205": (
+        "The target stage requires fields (e.g. spec.lineage.experiment) to be set before a "
+        "version may enter it. Such fields are immutable facts, so register a new version that "
+        "records them."
+    ),
+    "GF206": (
+        "The stage holds at most 'capacity' versions of one model, checked on the merged state so"
+        " that two pull requests cannot both fill one place. Move the current holder out in the "
+        "same pull request (gfops promote does this)."
+    ),
+    "GF207": (
+        "When a version replaces the holder of a stage, the policy says where the old holder goes"
+        " (e.g. production -> deprecated). Change the old holder's stage in the same pull "
+        "request."
+    ),
+    "GF208": (
+        "Everything in a manifest except spec.stage, spec.deprecation, spec.rollout and metadata "
+        "labels/annotations is a fact once merged. Register a new version instead of editing this"
+        " one."
+    ),
+    "GF209": (
+        "A version that may be serving or referenced must not disappear. Archive it first; delete"
+        " or rename the file only once it is archived."
+    ),
+    "GF210": (
+        "Each artifact's .dvc file must exist beside it and record the same md5 and size as the "
+        "manifest, so the bytes a service loads are the ones reviewed. Re-run gfops register, or "
+        "fix the manifest to match the .dvc file."
+    ),
+    "GF211": (
+        "A freeze window in the stage policy forbids entering the listed stages between its "
+        "dates. Wait until the window ends, or change the policy with the owners' approval."
+    ),
+    "GF212": (
+        "The target stage requires that this version won a concluded experiment recorded at the "
+        "pull request's base. Conclude the experiment (gfops experiment conclude) and merge that "
+        "first."
+    ),
+    "GF213": (
+        "Changes to policies/ or .github/ decide how every other change is judged, so they need "
+        "the approval of the policy owners named in the base's stage policy."
+    ),
+    "GF214": (
+        "Every model version must be governed by exactly one valid StagePolicy (by name glob and "
+        "labels). Fix the policy file's errors, or make the appliesTo selectors not overlap."
+    ),
+    "GF215": (
+        "A canary version's spec.rollout.trafficPercent must not exceed the stage's "
+        "rollout.maxTrafficPercent. Lower the traffic share."
+    ),
+    "GF216": (
+        "A deprecated version must name a replacement that is live (canary or production) when "
+        "the LifecyclePolicy requires one. Set spec.deprecation.replacement."
+    ),
+    "GF217": (
+        "Approvals are judged from the pull request's reviews and commits. When that data is "
+        "missing, truncated or an API call failed, the change is blocked rather than guessed. Re-"
+        "run the check."
+    ),
+    "GF290": (
+        "The reconciler hit an unexpected error, so it blocks the change rather than allowing it "
+        "unchecked. Re-run with --debug and report the traceback."
+    ),
+    "GF300": (
+        "Every registration and stage change on main gets an audit tag from gfops apply on push. "
+        "A change without one was pushed around the workflow or apply failed. Re-run gfops apply "
+        "for that push, and find out how it got there."
+    ),
+    "GF301": (
+        "The stage change landed on main without a pull request whose approvals satisfied the "
+        "base's policy. Investigate the push; revert the change and promote it through a reviewed"
+        " pull request."
+    ),
+    "GF302": (
+        "An audit tag points at or records a commit that is not on main's first-parent history: "
+        "main was rewritten or force-pushed. Restore main from a backup or the tags' targets."
+    ),
+    "GF303": (
+        "Audit tags are written as the automation identity named in the Teams file. A tag by "
+        "anyone else was not written by gfops apply."
+    ),
+    "GF304": (
+        "With allowedSigners set, every audit tag must carry an SSH signature by a listed key. "
+        "Configure gpg.format ssh and user.signingkey for the apply job."
+    ),
+    "GF305": (
+        "An audit tag's name, target or record does not match what the commit actually changed, "
+        "or two tags record one change. The tag was forged or edited; delete it and re-run gfops "
+        "apply."
+    ),
+    "GF306": (
+        "Each audit tag names the object id of the model's previous tag, so a deleted or re-"
+        "created tag breaks the chain. Find out who changed the tags; restore them from a backup."
+    ),
+    "GF307": (
+        "An audit tag claims a date before the commit it records existed. It was forged or the "
+        "tagger's clock was wrong; re-create it with gfops apply."
+    ),
+}
+
+
 RULES: dict[str, Rule] = {
-    r.id: r
+    r.id: replace(r, docs=_DOCS[r.id])
     for r in [
         *_phase(
             Phase.LOAD,

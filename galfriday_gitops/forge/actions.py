@@ -27,6 +27,7 @@ class ActionsEnv:
     step_summary: Path | None
     run_url: str | None
     repository: str | None
+    repository_url: str | None  # https://github.com/owner/repo (SARIF's provenance)
     actor: str | None
     has_token: bool
     environ: Mapping[str, str] = field(repr=False, compare=False, default_factory=dict)
@@ -52,6 +53,7 @@ class ActionsEnv:
             if server and run_id and repository
             else None,
             repository=repository,
+            repository_url=f"{server.rstrip('/')}/{repository}" if server and repository else None,
             actor=get("GITHUB_ACTOR"),
             has_token=bool(get("GITHUB_TOKEN")),
             environ=env,

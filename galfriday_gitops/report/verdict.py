@@ -14,14 +14,15 @@ if TYPE_CHECKING:
 FORMATS = ("text", "markdown", "json", "sarif", "github")
 
 
-def render(verdict: Verdict, fmt: str) -> str:
-    """The verdict as ``fmt`` (one of :data:`FORMATS`), ending with a newline."""
+def render(verdict: Verdict, fmt: str, *, repository: str | None = None) -> str:
+    """The verdict as ``fmt`` (one of :data:`FORMATS`), ending with a newline;
+    ``repository`` (its URL) is SARIF's version-control provenance."""
     from galfriday_gitops.report import github, markdown, sarif, text
 
     if fmt == "json":
         return json.dumps(verdict.to_dict(), indent=2) + "\n"
     if fmt == "sarif":
-        return json.dumps(sarif.render(verdict), indent=2) + "\n"
+        return json.dumps(sarif.render(verdict, repository=repository), indent=2) + "\n"
     renderer = {"text": text.render, "markdown": markdown.render, "github": github.render}
     return renderer[fmt](verdict)
 

@@ -42,6 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from galfriday_gitops.forge.actions import ActionsEnv
     from galfriday_gitops.gate import CheckRequest, ReconcilerFailed, check
     from galfriday_gitops.report.verdict import failure, render
 
@@ -53,5 +54,6 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(failure(exc.finding, args.format))
         print("gfops: the reconciler failed; the change is blocked (exit 2)", file=sys.stderr)
         return 2
-    sys.stdout.write(render(result.verdict, args.format))
+    repository = ActionsEnv.read().repository_url
+    sys.stdout.write(render(result.verdict, args.format, repository=repository))
     return 0 if result.allowed else 1

@@ -26,6 +26,8 @@ def markdown() -> str:
     lines += [
         f"| {r.id} | {r.name} | {r.severity} | {r.phase} | {r.summary} |" for r in RULES.values()
     ]
+    for r in RULES.values():  # the sections SARIF's helpUri points at (#gf100-yaml-syntax)
+        lines += ["", f"### {r.id} {r.name}", "", r.summary, "", r.docs]
     return "\n".join(lines) + "\n"
 
 
