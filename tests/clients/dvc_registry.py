@@ -8,22 +8,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conftest import ROOT, Repo, gfops, make_repo
+from tests.support.cli import gfops
+from tests.support.dvc import dvc
+from tests.support.repo import ROOT, Repo, make_repo
 
 MODEL = "price-direction"
-
-
-def run_dvc(repo: Path, *args: str) -> str:
-    proc = subprocess.run(
-        [sys.executable, "-m", "dvc", *args], cwd=repo, capture_output=True, text=True, check=False
-    )
-    assert proc.returncode == 0, f"dvc {' '.join(args)}: {proc.stderr}"
-    return proc.stdout
 
 
 def set_stage(repo: Repo, name: str, version: str, new: str) -> None:
@@ -48,8 +40,8 @@ class DvcRegistry:
         for folder in ("policies", "schemas"):
             shutil.copytree(ROOT / folder, repo.path / folder)
         remote = where / "dvc-remote"
-        run_dvc(repo.path, "init", "-q")
-        run_dvc(repo.path, "remote", "add", "-d", "local", str(remote))
+        dvc(repo.path, "init", "-q")
+        dvc(repo.path, "remote", "add", "-d", "local", str(remote))
         repo.write(".gitignore", "/build/\n")
         assert gfops("schema", "--write", cwd=repo.path).code == 0  # schemas/ and .gto
         repo.commit("registry skeleton")

@@ -18,12 +18,13 @@ from typing import Any
 
 import dvc.api
 import pytest
-from conftest import gfops
 from dvc.exceptions import ArtifactNotFoundError
 from gto import api as gto_api
 
-from clients.dvc_registry import MODEL, DvcRegistry, clean_env, run_dvc, set_stage
 from galfriday_gitops.resources import ModelStage
+from tests.clients.dvc_registry import MODEL, DvcRegistry, clean_env, set_stage
+from tests.support.cli import gfops
+from tests.support.dvc import dvc as run_dvc
 
 STAGES = [s.value for s in ModelStage]
 GTO = str(Path(sys.executable).with_name("gto"))

@@ -14,12 +14,13 @@ from typing import Any
 
 import jsonschema
 import pytest
-from conftest import ROOT, Repo, gfops
 
 from galfriday_gitops.findings import Finding, Severity
 from galfriday_gitops.report import sarif
 from galfriday_gitops.catalogue import RULES
 from galfriday_gitops.rules.engine import Verdict
+from tests.support.cli import gfops
+from tests.support.repo import ROOT, Repo
 
 MODULES = ROOT / ".cache/clients/node_modules/@microsoft"
 SCHEMA_FILE = next(MODULES.glob("sarif-multitool-*/sarif-2.1.0.json"), None)

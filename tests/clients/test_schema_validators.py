@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, gfops
 
-from clients.dvc_registry import DvcRegistry, clean_env
 from galfriday_gitops.resources import SCHEMA_FILES
+from tests.clients.dvc_registry import DvcRegistry, clean_env
+from tests.support.cli import gfops
+from tests.support.repo import ROOT
 
 CHECK_JSONSCHEMA = str(Path(sys.executable).with_name("check-jsonschema"))
 MODELINE = re.compile(r"^# yaml-language-server: \$schema=(\S+)$", re.MULTILINE)

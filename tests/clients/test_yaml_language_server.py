@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT
 
-from clients.lsp import LanguageServer
+from tests.clients.lsp import LanguageServer
+from tests.support.repo import ROOT
 
 SERVER = ROOT / ".cache/clients/node_modules/yaml-language-server/bin/yaml-language-server"
 SETTINGS = {
