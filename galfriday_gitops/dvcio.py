@@ -41,7 +41,9 @@ def env() -> dict[str, str]:
 
 
 def dvc(cwd: Path, *args: str) -> str:
-    """Run ``dvc ARGS`` in ``cwd``; its stdout, or DvcError with DVC's last line."""
+    """Run ``dvc ARGS`` in ``cwd``; its stdout, or DvcError with why it failed (one line).
+
+    Not ``--quiet`` where a failure matters: DVC then leaves out its ERROR line."""
     proc = subprocess.run(
         [sys.executable, "-m", "dvc", *args],
         cwd=cwd,
@@ -51,9 +53,40 @@ def dvc(cwd: Path, *args: str) -> str:
         check=False,
     )
     if proc.returncode != 0:
-        lines = [ln for ln in (proc.stderr or proc.stdout).strip().splitlines() if ln.strip()]
-        raise DvcError(f"dvc {args[0]} failed: {lines[-1] if lines else proc.returncode}")
+        said = failure(proc.stderr or proc.stdout) or f"exit code {proc.returncode}"
+        raise DvcError(f"dvc {args[0]} failed: {said}")
     return proc.stdout
+
+
+# What a remote's refusal means, by the words of DVC's (and boto's, gcsfs's) error line.
+_HINTS = (
+    (("NoSuchBucket", "bucket does not exist"), "the remote's bucket does not exist"),
+    (
+        ("403", "Forbidden", "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch",
+         "ExpiredToken", "invalid_grant"),
+        "the remote refused the credentials: check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
+        "AWS_PROFILE, GOOGLE_APPLICATION_CREDENTIALS or the workflow's OIDC role",
+    ),
+    (("Unable to locate credentials", "NoCredentialsError"), "no credentials for the remote"),
+)  # fmt: skip
+_SECRETS = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "GOOGLE_APPLICATION_CREDENTIALS_JSON")
+
+
+def failure(output: str) -> str:
+    """One line from DVC's output saying why it failed: the ERROR line that carries a cause
+    (DVC's last one is often only "failed to push data"), what that means, and no secret
+    from this environment."""
+    lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
+    errors = [ln.removeprefix("ERROR:").strip() for ln in lines if ln.startswith("ERROR:")]
+    caused = [ln for ln in errors if "error occurred" in ln.lower()]
+    line = caused[0] if caused else (errors or lines or [""])[-1]
+    hint = next((h for words, h in _HINTS if any(w in line for w in words)), None)
+    text = f"{line}; {hint}" if hint else line
+    for name in _SECRETS:
+        value = os.environ.get(name)
+        if value and len(value) >= 8:
+            text = text.replace(value, "***")
+    return text
 
 
 # ---------------------------------------------------------------- DVC's files
@@ -223,7 +256,7 @@ def pull_if_missing(path: Path, repo: Path | None = None) -> None:
             f"{path}: no such file or folder (and neither a .dvc file nor a DVC pipeline output)"
         )
     try:
-        dvc(root, "pull", "--quiet", target)
+        dvc(root, "pull", target)
     except DvcError as exc:
         raise DvcError(f"{path}: missing, and fetching it through DVC failed: {exc}") from None
     if not path.exists():
@@ -232,7 +265,7 @@ def pull_if_missing(path: Path, repo: Path | None = None) -> None:
 
 def add(repo: Path, path: Path) -> Output:
     """``dvc add`` one file; returns the one output its new ``.dvc`` file records."""
-    dvc(repo, "add", "--quiet", str(path.relative_to(repo)))
+    dvc(repo, "add", str(path.relative_to(repo)))
     dvc_file = path.with_name(path.name + ".dvc")
     outs = read_dvc_file(dvc_file).outs
     if len(outs) != 1 or outs[0].md5 is None or outs[0].size is None:
@@ -241,7 +274,7 @@ def add(repo: Path, path: Path) -> Output:
 
 
 def push(repo: Path, targets: list[Path]) -> None:
-    dvc(repo, "push", "--quiet", *(str(t.relative_to(repo)) for t in targets))
+    dvc(repo, "push", *(str(t.relative_to(repo)) for t in targets))
 
 
 def has_remote(repo: Path) -> bool:

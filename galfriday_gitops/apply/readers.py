@@ -130,6 +130,20 @@ def misreadings(view: TagView, table: Table, model: str | None = None) -> list[s
     return out
 
 
+def gto_stages(repo: Path, table: Table) -> list[str]:
+    """The stage columns ``gto show`` prints: ``.gto``'s ``stages:`` when it has them,
+    else every stage that holds a version of a model GTO can read, sorted (as GTO does)."""
+    config = repo / GTO_CONFIG
+    if config.is_file() and not config.is_symlink():
+        loaded = yaml.safe_load(config.read_text(encoding="utf-8"))
+        stages = loaded.get("stages") if isinstance(loaded, dict) else None
+        if isinstance(stages, list):
+            return [str(s) for s in stages]
+    return sorted(
+        {s for m, row in table.items() if tags.gto_readable(m) for s, v in row.items() if v}
+    )
+
+
 def gto_show(view: TagView, table: Table, stages: Iterable[str]) -> dict[str, Any]:
     """The registry in ``gto show --json``'s shape, from the manifests: per model the
     greatest version and, per stage, the version GTO shows by default (of several in one

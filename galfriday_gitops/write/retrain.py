@@ -280,7 +280,7 @@ def retrain(
         version = manifest.stem
         say(f"registered {req.name} {version} (development)")
         if dvcio.has_remote(wt):
-            dvcio.dvc(wt, "push", "--quiet", "dvc.yaml")  # the pipeline outputs dvc.lock names
+            dvcio.dvc(wt, "push", "dvc.yaml")  # the pipeline outputs dvc.lock names
         files = _changed_files(wt)
     parent = production.version if production else None
     from galfriday_gitops.report.preview import preview_markdown

@@ -56,7 +56,7 @@ def multitool(log: dict[str, Any], tmp: Path) -> list[tuple[str, str, str]]:
         [str(MULTITOOL), "validate", str(given), "--output", str(report), "--rule-kind",
          "Gh;Sarif", "--log", "ForceOverwrite", "--level", "Error;Warning;Note"],
         capture_output=True, text=True, env=env, timeout=300, check=False,
-    )  # fmt: skip
+    )  # fmt: skip  # hang guard: a validation run takes ~3 s on a quiet machine
     assert proc.returncode == 0, proc.stdout + proc.stderr
     results = json.loads(report.read_text(encoding="utf-8"))["runs"][0].get("results", [])
     rules = {r["ruleId"] for r in results}

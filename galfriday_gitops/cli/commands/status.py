@@ -34,9 +34,7 @@ def run(args: argparse.Namespace) -> int:
 
     view = readers.read_tags(root)
     if args.format == "gto":
-        from galfriday_gitops.resources import ModelStage
-
-        print_json(readers.gto_show(view, table, [s.value for s in ModelStage]))
+        print_json(readers.gto_show(view, table, readers.gto_stages(root, table)))
         return 0
     warnings = readers.misreadings(view, table)
     if args.format == "json":
