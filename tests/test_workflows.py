@@ -35,7 +35,8 @@ PIN_COMMENT = re.compile(r"uses:\s*(\S+)\s+#\s*v\d+\.\d+\.\d+\s*$")
 OFFLINE = {"HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9", "NO_PROXY": ""}
 # Every write permission any GITHUB_TOKEN gets, and why (docs/trust.md, "Permissions").
 EXPECTED_WRITES = {
-    ("check", "pull-request"): {"pull-requests", "statuses"},
+    # security-events: the opt-in SARIF upload to code scanning (docs/github-setup.md 6b)
+    ("check", "pull-request"): {"pull-requests", "statuses", "security-events"},
     ("check", "merge-queue"): {"statuses"},
     ("apply", "apply"): {"contents"},
     ("pages", "deploy"): {"pages", "id-token"},
@@ -311,7 +312,7 @@ def test_the_check_runs_gfops_with_base_and_head_and_posts_the_status() -> None:
     commands = [
         (job_id, step)
         for job_id, step in _steps("check")
-        if "gfops check" in (step.get("run") or "")
+        if "gfops check" in (step.get("run") or "") and "--format sarif" not in step["run"]
     ]
     assert [job_id for job_id, _ in commands] == ["pull-request", "merge-queue"]
     for job_id, step in commands:
@@ -323,6 +324,17 @@ def test_the_check_runs_gfops_with_base_and_head_and_posts_the_status() -> None:
     assert pr_step["env"]["BASE_SHA"] == "${{ github.sha }}"
     assert queue_step["env"]["BASE_SHA"] == "${{ github.event.merge_group.base_sha }}"
     assert queue_step["env"]["HEAD_SHA"] == "${{ github.event.merge_group.head_sha }}"
+
+
+def test_the_sarif_upload_is_opt_in_and_names_the_pull_requests_head() -> None:
+    steps = {step.get("name"): step for job_id, step in _steps("check") if job_id == "pull-request"}
+    sarif, upload = steps["Findings as SARIF"], steps["Upload the SARIF to code scanning"]
+    for step in (sarif, upload):
+        assert "vars.GALFRIDAY_CODE_SCANNING == 'true'" in step["if"]
+    assert "--format sarif" in sarif["run"] and "--comment" not in sarif["run"]
+    assert upload["uses"].startswith("github/codeql-action/upload-sarif@")
+    assert upload["with"]["ref"] == "refs/pull/${{ steps.pr.outputs.number }}/head"
+    assert upload["with"]["sha"] == "${{ steps.pr.outputs.head_sha }}"
 
 
 def test_the_check_triggers_and_their_filters() -> None:

@@ -93,8 +93,9 @@ def test_gto_show_agrees_with_status(applied: Path, tmp_path: Path) -> None:
     repo = copy_of(applied, tmp_path)
     gto = Path(sys.executable).with_name("gto")
     shown = subprocess.run(
-        [str(gto), "show", "--json"], cwd=repo.path, capture_output=True, text=True, check=True
-    )
+        [str(gto), "show", "--json", "--vs", "-1"],  # every version of a stage, not only
+        cwd=repo.path, capture_output=True, text=True, check=True,  # the one assigned last
+    )  # fmt: skip
     # gto also lists stages that once had a version, with null: no version is there now.
     gto_state = {
         model: {"stage": {s: v for s, v in info["stage"].items() if v is not None}}
@@ -103,9 +104,9 @@ def test_gto_show_agrees_with_status(applied: Path, tmp_path: Path) -> None:
     status = json.loads(gfops("status", "--format", "json", cwd=repo.path).out)["models"]
     assert set(gto_state) == set(status) == {"price-direction", "spread-model"}
     for model, stages in status.items():
-        # gto shows the greatest version per stage; versions are SemVer-sorted in status.
-        ours = {stage: "v" + versions[-1] for stage, versions in stages.items()}
-        assert gto_state[model]["stage"] == ours, model
+        ours = {stage: sorted("v" + v for v in versions) for stage, versions in stages.items()}
+        theirs = {s: sorted(v.split(", ")) for s, v in gto_state[model]["stage"].items()}
+        assert theirs == ours, model
     assert gto_state["price-direction"]["stage"] == {
         "production": "v1.0.0",
         "development": "v1.1.0",
