@@ -15,9 +15,9 @@ from typing import Any
 import jsonschema
 import pytest
 
+from galfriday_gitops.catalogue import RULES
 from galfriday_gitops.findings import Finding, Severity
 from galfriday_gitops.report import sarif
-from galfriday_gitops.catalogue import RULES
 from galfriday_gitops.rules.engine import Verdict
 from tests.support.cli import gfops
 from tests.support.repo import ROOT, Repo
