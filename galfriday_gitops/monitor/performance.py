@@ -112,7 +112,7 @@ def _production_scorer(root: Path, version: ModelVersion, notes: list[str]) -> S
         dvc_file = path.with_name(path.name + ".dvc")
         if dvc_file.is_file():
             try:
-                dvcio.dvc(root, "pull", "--quiet", f"{artifact.path}.dvc")
+                dvcio.dvc(root, "pull", f"{artifact.path}.dvc")
             except UserError as exc:
                 notes.append(skip + f"{artifact.path} could not be fetched: {exc}")
                 return None
