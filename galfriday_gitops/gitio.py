@@ -20,6 +20,7 @@ from galfriday_gitops.errors import UserError
 
 MODE_SYMLINK = "120000"
 MODE_SUBMODULE = "160000"
+NULL_OID = "0" * 40  # diff-tree's id of the side where a path does not exist
 
 
 class GitError(UserError):
@@ -190,6 +191,20 @@ def blob_id(content: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(content) + content, usedforsecurity=False).hexdigest()
 
 
+def diff_tree(repo: Path | str, base: str, head: str, paths: Sequence[str]) -> list[TreeEntry]:
+    """Files under ``paths`` that differ between two commits, as they are at ``head`` (mode,
+    blob; a deleted file has ``NULL_OID``). No rename detection: a rename is both."""
+    out = git(repo, "diff-tree", "-r", "-z", "--no-renames", base, head, "--", *paths)
+    fields = out.split(b"\0")
+    entries = []
+    for meta, path in zip(fields[0::2], fields[1::2], strict=False):
+        if not meta.startswith(b":"):
+            continue
+        _, mode, _, oid, _ = meta[1:].decode().split(" ")
+        entries.append(TreeEntry(mode, "blob", oid, path.decode("utf-8", "surrogateescape")))
+    return entries
+
+
 def changed_paths(repo: Path | str, base: str, head: str) -> list[str]:
     """Paths that differ between two commits (what a pull request touches)."""
     out = git(repo, "diff", "--name-only", "-z", "--no-renames", base, head, "--")
@@ -339,9 +354,11 @@ _TAG_FIELDS = (
 )
 
 
-def list_tags(repo: Path | str, pattern: str = "refs/tags") -> list[TagRef]:
-    """Every tag under ``pattern`` with its target, tagger, date and message (one call)."""
-    out = git(repo, "for-each-ref", "--format=" + "%00".join(_TAG_FIELDS) + "%00", pattern)
+def list_tags(repo: Path | str, *patterns: str) -> list[TagRef]:
+    """Every tag matching ``patterns`` (``for-each-ref`` patterns; default: all tags) with
+    its target, tagger, date and message (one call)."""
+    fmt = "--format=" + "%00".join(_TAG_FIELDS) + "%00"
+    out = git(repo, "for-each-ref", fmt, *(patterns or ("refs/tags",)))
     fields = out.decode("utf-8", "replace").split("\0")
     tags = []
     width = len(_TAG_FIELDS)

@@ -7,7 +7,7 @@ Events are facts about the change, not judgements: the rules decide what is allo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -166,12 +166,25 @@ def _other_files(base: RegistryState, head: RegistryState, paths: Sequence[str])
     return events
 
 
-def diff(base: RegistryState, head: RegistryState, extra_paths: Sequence[str] = ()) -> list[Event]:
-    """Events that turn ``base`` into ``head``; ``extra_paths`` are other changed files."""
+def diff(
+    base: RegistryState,
+    head: RegistryState,
+    extra_paths: Sequence[str] = (),
+    *,
+    changed: Collection[str] | None = None,
+) -> list[Event]:
+    """Events that turn ``base`` into ``head``; ``extra_paths`` are other changed files.
+
+    ``changed``: every path that differs between the two (when the caller knows, e.g. from
+    ``git diff``), so a step along history compares those instead of every file.
+    """
     events: list[Event] = []
     deleted: list[ModelVersion] = []
     added: list[ModelVersion] = []
-    for path in sorted(set(base.entries) | set(head.entries)):
+    paths = set(base.entries) | set(head.entries)
+    if changed is not None:
+        paths &= set(changed)
+    for path in sorted(paths):
         old, new = base.entries.get(path), head.entries.get(path)
         if old is not None and new is not None and old.blob == new.blob:
             continue

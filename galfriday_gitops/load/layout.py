@@ -11,11 +11,11 @@ symlinks and submodules under the registry folders are findings, never followed.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from galfriday_gitops import paths
+from galfriday_gitops import gitio, paths
 from galfriday_gitops.catalogue import rule
 from galfriday_gitops.findings import Finding
 from galfriday_gitops.semver import is_semver
@@ -90,6 +90,34 @@ def check_placement(
             )
         ]
     return []
+
+
+def tree_files(
+    items: Iterable[gitio.TreeEntry],
+) -> tuple[list[tuple[str, str, Slot]], list[Finding]]:
+    """Tree entries -> registry files (path, blob, slot), and findings for what may not be
+    there (symlinks, submodules, misplaced files)."""
+    files: list[tuple[str, str, Slot]] = []
+    early: list[Finding] = []
+    for item in items:
+        if item.mode in _REFUSED_MODES:
+            rule_id, what = _REFUSED_MODES[item.mode]
+            early.append(
+                rule(rule_id).finding(item.path, 1, f"{what} are refused in registry folders")
+            )
+            continue
+        slot = classify(item.path)
+        if isinstance(slot, Finding):
+            early.append(slot)
+        elif slot is not None:
+            files.append((item.path, item.oid, slot))
+    return files, early
+
+
+_REFUSED_MODES = {
+    gitio.MODE_SYMLINK: ("GF122", "symlinks"),
+    gitio.MODE_SUBMODULE: ("GF123", "submodules"),
+}
 
 
 # ---------------------------------------------------------------- the work tree

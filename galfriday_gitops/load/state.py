@@ -9,9 +9,7 @@ the blob cache, so a second load parses only what changed.
 from __future__ import annotations
 
 import multiprocessing as mp
-import operator
 import os
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -26,11 +24,13 @@ from galfriday_gitops.catalogue import rule
 from galfriday_gitops.errors import UserError
 from galfriday_gitops.findings import Finding
 from galfriday_gitops.load import cache as cache_mod
+from galfriday_gitops.load.conditions import parse_condition
 from galfriday_gitops.load.layout import (
     Slot,
     check_placement,
     classify,
     read_nofollow,
+    tree_files,
     walk_worktree,
 )
 from galfriday_gitops.load.safe_yaml import Document, YamlError, load
@@ -104,37 +104,6 @@ def parse_blob(raw: bytes, slot: Slot) -> tuple[Resource | None, tuple[Finding, 
     return resource, tuple(findings)
 
 
-_CONDITION = re.compile(
-    r"^\s*((?:validation|test)\.[A-Za-z0-9][A-Za-z0-9_.-]*)\s*(>=|<=|==|!=|>|<)\s*"
-    r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$"
-)
-_OPS: dict[str, Callable[[float, float], bool]] = {
-    ">=": operator.ge,
-    "<=": operator.le,
-    ">": operator.gt,
-    "<": operator.lt,
-    "==": operator.eq,
-    "!=": operator.ne,
-}
-
-
-def parse_condition(text: str) -> Callable[[ModelVersion], bool]:
-    """``"test.accuracy >= 0.8"`` -> a predicate on a version (missing metric: False)."""
-    m = _CONDITION.match(text)
-    if m is None:
-        raise UserError(
-            f"bad metric filter {text!r}: expected e.g. 'test.accuracy >= 0.8' "
-            "(validation.|test.<metric> <op> <number>, op one of >= <= > < == !=)"
-        )
-    ref, op, number = m[1], _OPS[m[2]], float(m[3])
-
-    def predicate(version: ModelVersion) -> bool:
-        value = version.spec.metrics.get(ref)
-        return value is not None and op(value, number)
-
-    return predicate
-
-
 @dataclass
 class RegistryState:
     """All resources of one revision, indexed for the questions the toolkit asks."""
@@ -155,6 +124,7 @@ class RegistryState:
         self._documents: dict[str, Document] = {}
         self._raw: dict[str, bytes] = {}
         self._by_kind: dict[str, list[Resource]] = {}
+        self._table: dict[str, dict[str, list[str]]] | None = None
 
     # -- raw access
     def resources(self, kind: type[R]) -> list[R]:
@@ -176,13 +146,27 @@ class RegistryState:
 
     def stage_table(self) -> dict[str, dict[str, list[str]]]:
         """model -> stage -> versions (oldest first), straight from the index."""
-        table: dict[str, dict[str, list[str]]] = {}
-        for name in self.models():
-            row: dict[str, list[str]] = {}
-            for version in sorted(self._index[name], key=Version):
-                row.setdefault(self._index[name][version].index[3], []).append(version)  # type: ignore[index]
-            table[name] = row
-        return table
+        if self._table is None:
+            self._table = {name: self._row(name) for name in self.models()}
+        return {name: {s: list(v) for s, v in row.items()} for name, row in self._table.items()}
+
+    def _row(self, name: str) -> dict[str, list[str]]:
+        row: dict[str, list[str]] = {}
+        for version in sorted(self._index[name], key=Version):
+            row.setdefault(self._index[name][version].index[3], []).append(version)  # type: ignore[index]
+        return row
+
+    def inherit_table(self, base: RegistryState, models: Iterable[str]) -> None:
+        """Take ``base``'s stage table where it has one, recomputing only ``models`` (those
+        whose files differ): a walk along history then never rebuilds the whole table."""
+        if base._table is None:
+            return
+        table = dict(base._table)
+        for name in models:
+            table.pop(name, None)
+            if name in self._index:
+                table[name] = self._row(name)
+        self._table = dict(sorted(table.items()))
 
     @property
     def ok(self) -> bool:
@@ -363,6 +347,17 @@ def _assemble(
     source: Callable[[str], bytes | None],
 ) -> RegistryState:
     """Parse (or fetch from cache) each file, then add placement and uniqueness findings."""
+    entries = _entries(files, read, blob_cache, source)
+    return _combine(rev, entries, early, source)
+
+
+def _entries(
+    files: list[tuple[str, str, Slot]],
+    read: Callable[[list[str]], dict[str, bytes]],
+    blob_cache: cache_mod.BlobCache,
+    source: Callable[[str], bytes | None],
+) -> dict[str, Entry]:
+    """One entry per file: its resource (parsed, or from the cache) and its own findings."""
     keys = {path: f"{slot.folder}:{blob}" for path, blob, slot in files}
     cached = blob_cache.get_many(keys.values())
     missing = [(path, blob, slot) for path, blob, slot in files if keys[path] not in cached]
@@ -373,7 +368,6 @@ def _assemble(
         blob_cache.put_many(fresh)
         cached.update(fresh)
     entries: dict[str, Entry] = {}
-    findings = list(early)
     docs: dict[str, Document] = {}
 
     def name_line(path: str) -> int:
@@ -394,7 +388,19 @@ def _assemble(
             )
         entry.findings = file_findings
         entries[path] = entry
-        findings.extend(file_findings)
+    return entries
+
+
+def _combine(
+    rev: str | None,
+    entries: dict[str, Entry],
+    early: list[Finding],
+    source: Callable[[str], bytes | None],
+) -> RegistryState:
+    """The state: findings of what may not be there, of each file, then duplicates."""
+    findings = sorted(early, key=lambda f: f.file)  # in path order, however they were found
+    for entry in entries.values():
+        findings.extend(entry.findings)
     findings.extend(_duplicates(entries))
     return RegistryState(rev, entries, findings, source)
 
@@ -421,39 +427,39 @@ def load_state(
     """
     repo = Path(repo)
     commit = gitio.rev_parse(repo, rev)
-    blob_cache = blob_cache or open_cache(repo, use_disk=True)
-    files: list[tuple[str, str, Slot]] = []
-    early: list[Finding] = []
-    blobs_by_path: dict[str, str] = {}
-    for item in gitio.ls_tree(repo, commit, paths):
-        if item.mode == gitio.MODE_SYMLINK:
-            early.append(
-                rule("GF122").finding(item.path, 1, "symlinks are refused in registry folders")
-            )
-            continue
-        if item.mode == gitio.MODE_SUBMODULE:
-            early.append(
-                rule("GF123").finding(item.path, 1, "submodules are refused in registry folders")
-            )
-            continue
-        slot = classify(item.path)
-        if isinstance(slot, Finding):
-            early.append(slot)
-        elif slot is not None:
-            files.append((item.path, item.oid, slot))
-            blobs_by_path[item.path] = item.oid
+    files, early = tree_files(gitio.ls_tree(repo, commit, paths))
+    return build_state(repo, commit, files, early, blob_cache or open_cache(repo))
+
+
+def build_state(
+    repo: Path,
+    commit: str,
+    files: list[tuple[str, str, Slot]],
+    early: list[Finding],
+    blob_cache: cache_mod.BlobCache,
+    *,
+    reader: gitio.BlobReader | None = None,
+    kept: dict[str, Entry] | None = None,
+) -> RegistryState:
+    """The state of ``commit`` from its registry files (parsed, or from the cache) and the
+    ``kept`` entries of another state that are the same at ``commit`` (reused as they are)."""
+    kept = kept or {}
+    blob_reader = reader or gitio.BlobReader(repo)
+    blobs = {path: entry.blob for path, entry in kept.items()}
+    blobs.update((path, blob) for path, blob, _ in files)
 
     def read(oids: list[str]) -> dict[str, bytes]:
         return gitio.read_blobs(repo, oids)
 
-    reader = gitio.BlobReader(repo)
-
     def source(path: str) -> bytes | None:
-        oid = blobs_by_path.get(path)
-        return reader.read(oid) if oid else None
+        oid = blobs.get(path)
+        return blob_reader.read(oid) if oid else None
 
-    state = _assemble(commit, files, early, read, blob_cache, source)
-    state.reader = reader
+    entries = _entries(files, read, blob_cache, source)
+    if kept:  # in path order, as a full load lists them
+        entries = {p: kept.get(p) or entries[p] for p in sorted(kept.keys() | entries.keys())}
+    state = _combine(commit, entries, early, source)
+    state.reader = blob_reader
     state.read_many = read
     return state
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+
 import pytest
 
 from galfriday_gitops.load.history import (
@@ -11,10 +14,10 @@ from galfriday_gitops.load.history import (
     production_periods,
     walk,
 )
-from galfriday_gitops.load.state import load_state
+from galfriday_gitops.load.state import RegistryState, load_state
 from galfriday_gitops.resources import ModelStage
 from tests.support.factories import manifest
-from tests.support.repo import Repo
+from tests.support.repo import ROOT, Repo
 
 PD = "models/price-direction"
 
@@ -106,3 +109,46 @@ def test_previous_production_version() -> None:
     assert previous_production_version(periods, "1.1.0") == "1.2.0"
     assert previous_production_version([period("1.0.0", "1.1.0")], "1.2.0") is None  # ambiguous
     assert previous_production_version([period("1.2.0")], "1.2.0") is None
+
+
+def _same(derived: RegistryState, loaded: RegistryState) -> None:
+    assert derived.rev == loaded.rev
+    assert list(derived.entries) == list(loaded.entries)
+    for path, entry in loaded.entries.items():
+        mine = derived.entries[path]
+        assert (mine.blob, mine.index, mine.findings) == (entry.blob, entry.index, entry.findings)
+    assert derived.findings == loaded.findings
+    assert derived.stage_table() == loaded.stage_table()
+
+
+def test_a_derived_state_equals_a_full_load_at_every_step(empty_repo: Repo) -> None:
+    """Additions, edits, deletions, a symlink, a misplaced file, a duplicate policy, a
+    manifest in the wrong folder, and their repairs: each step derived from the last."""
+    r = empty_repo
+    teams = (ROOT / "policies" / "teams.yaml").read_text(encoding="utf-8")
+    steps: list[Callable[[], None]] = [
+        lambda: r.write(f"{PD}/1.0.0.yaml", manifest(version="1.0.0")),
+        lambda: (r.write("policies/teams.yaml", teams), r.write("policies/notes.txt", "x")),
+        lambda: r.write(f"{PD}/1.0.0.yaml", manifest(version="1.0.0", stage="testing")),
+        lambda: r.write("policies/teams-copy.yaml", teams),  # GF124: a second Teams
+        lambda: (r.path / "policies" / "teams-copy.yaml").unlink(),
+        lambda: r.write("models/other/1.0.0.yaml", manifest(version="1.0.0")),  # GF120
+        lambda: os.symlink("1.0.0.yaml", r.path / PD / "2.0.0.yaml"),  # GF122
+        lambda: r.write("models/stray.txt", "x"),  # GF121
+        lambda: ((r.path / PD / "2.0.0.yaml").unlink(), (r.path / "models/stray.txt").unlink()),
+        lambda: (r.path / PD / "1.0.0.yaml").unlink(),
+    ]
+    for number, change in enumerate(steps):
+        change()
+        r.commit(f"step {number}")
+    history = History(r.path)
+    entries = history.commits("main")
+    state = history.state(entries[0].sha)
+    kinds: set[str] = set()
+    for entry in entries[1:]:
+        state = history.child_state(state, entry)
+        fresh = load_state(r.path, entry.sha)
+        _same(state, fresh)
+        kinds |= {f.rule for f in fresh.findings}
+    assert {"GF120", "GF121", "GF122", "GF124"} <= kinds  # every refusal was exercised
+    assert state.entries.keys() == {"policies/teams.yaml", "models/other/1.0.0.yaml"}
