@@ -71,6 +71,8 @@ class PullRequest:
     commits: int
     html_url: str
     body: str | None
+    merge_commit_sha: str | None = None  # after the merge: the commit it made on the base
+    merged_at: datetime | None = None
 
 
 @runtime_checkable
@@ -87,6 +89,11 @@ class Forge(Protocol):
 
     def get_pull(self, pr: int) -> PullRequest:
         """Pull request ``pr``."""
+        ...
+
+    def merged_pull_of(self, sha: str) -> PullRequest | None:
+        """The pull request whose merge made commit ``sha`` (its merge or squash commit on
+        the base), or None when no merged pull request did (a direct push)."""
         ...
 
     def find_open_pull(self, head_branch: str) -> PullRequest | None:

@@ -244,6 +244,8 @@ def _pull_request(item: JSON) -> PullRequest:
         commits=_int(pull, "commits", "pull"),
         html_url=_str(pull, "html_url", "pull"),
         body=_opt_str(pull, "body", "pull"),
+        merge_commit_sha=_opt_str(pull, "merge_commit_sha", "pull"),
+        merged_at=_timestamp(_opt_str(pull, "merged_at", "pull"), "pull.merged_at"),
     )
 
 
@@ -491,6 +493,32 @@ class GitHubForge:
             "GET", "/repos/{owner}/{repo}/pulls/{pull_number}", path_params={"pull_number": pr}
         )
         return _pull_request(pull)
+
+    def merged_pull_of(self, sha: str) -> PullRequest | None:
+        """The pull request merged as commit ``sha`` (GitHub's merge or squash commit), from
+        "list pull requests associated with a commit"; None for a commit no merge made.
+
+        A commit subject can claim any pull request, so the association comes from GitHub:
+        only a merged pull request whose ``merge_commit_sha`` is ``sha`` counts; two such
+        (which GitHub never reports) raise ForgeError rather than pick one.
+        """
+        if not _SHA_RE.fullmatch(sha):
+            raise ForgeError(f"invalid commit sha {sha!r}: expected 40 or 64 hex digits")
+        template = "/repos/{owner}/{repo}/commits/{commit_sha}/pulls"
+        numbers = sorted(
+            _int(pull, "number", "pull")
+            for item in self._paginate(template, path_params={"commit_sha": sha})
+            for pull in [_obj(item, "pull")]
+            if pull.get("merge_commit_sha") == sha and pull.get("merged_at") is not None
+        )
+        if not numbers:
+            return None
+        if len(numbers) > 1:
+            raise ForgeError(f"several pull requests claim merge commit {sha[:12]}: {numbers}")
+        pull = self.get_pull(numbers[0])
+        if pull.merge_commit_sha != sha or pull.merged_at is None:
+            raise ForgeError(f"pull request #{pull.number} no longer names {sha[:12]} as merged")
+        return pull
 
     def find_open_pull(self, head_branch: str) -> PullRequest | None:
         """The open pull request from ``head_branch`` of this repository, or None.

@@ -142,6 +142,32 @@ def test_get_pull(client: GitHubForge, github: LoopbackGitHub) -> None:
     assert pull.html_url == f"https://github.com/{github.owner}/{github.repo}/pull/12"
 
 
+def test_merged_pull_of_a_commit_is_the_pull_request_github_merged_as_it(
+    client: GitHubForge, github: LoopbackGitHub
+) -> None:
+    merge, direct = fake_sha("merge of 7"), fake_sha("direct push")
+    github.add_pull(7, author="alice")
+    github.add_commit(7, author="alice")
+    github.merge_pull(7, merge)
+    github.add_pull(8, author="bob")  # open, and its head contains the pushed commit
+    github.commits[8].append(dict(github.commits[7][0], sha=direct))
+
+    found = client.merged_pull_of(merge)
+    assert found is not None
+    assert (found.number, found.merge_commit_sha) == (7, merge)
+    assert found.merged_at == datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
+    # A commit of a pull request's branch is associated with it, but no merge made it.
+    assert client.merged_pull_of(github.commits[7][0]["sha"]) is None
+    assert client.merged_pull_of(direct) is None
+    templates = {r.template for r in github.requests}
+    assert "/repos/{owner}/{repo}/commits/{commit_sha}/pulls" in templates
+
+
+def test_merged_pull_of_refuses_something_that_is_not_a_commit(client: GitHubForge) -> None:
+    with pytest.raises(ForgeError, match="invalid commit sha"):
+        client.merged_pull_of("main")
+
+
 def test_find_open_pull(client: GitHubForge, github: LoopbackGitHub) -> None:
     github.add_pull(1, head_ref="jobs/drift")
     github.add_pull(2, head_ref="jobs/drift-2", state="closed")

@@ -104,6 +104,7 @@ class LoopbackGitHub:
             ("PATCH", "/repos/{owner}/{repo}/pulls/{pull_number}"): self._update_pull,
             ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews"): self._list_reviews,
             ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/commits"): self._list_commits,
+            ("GET", "/repos/{owner}/{repo}/commits/{commit_sha}/pulls"): self._commit_pulls,
             ("GET", "/repos/{owner}/{repo}/issues"): self._list_issues,
             ("POST", "/repos/{owner}/{repo}/issues"): self._create_issue,
             ("GET", "/repos/{owner}/{repo}/issues/{issue_number}/comments"): self._list_comments,
@@ -215,6 +216,15 @@ class LoopbackGitHub:
         self.commits.setdefault(number, [])
         self.comments.setdefault(number, [])
         return pull
+
+    def merge_pull(self, number: int, merge_sha: str, when: str = "2026-11-02T10:00:00Z") -> None:
+        """Mark pull request ``number`` merged as commit ``merge_sha`` (as GitHub does after the
+        merge button: closed, merged, ``merge_commit_sha`` the commit on the base)."""
+        pull = self.pulls[number]
+        pull.update(
+            state="closed", merged=True, merged_at=when, closed_at=when, merge_commit_sha=merge_sha
+        )
+        self.issues[number].update(state="closed", closed_at=when)
 
     def add_review(
         self,
@@ -519,6 +529,21 @@ class LoopbackGitHub:
         if number not in self.pulls:
             return 404, _not_found()
         return 200, self.commits[number][:250]  # GitHub's cap on this listing
+
+    def _commit_pulls(self, ctx: Ctx) -> tuple[int, Any]:
+        """The merged pull request that introduced the commit (its merge commit, or a commit
+        of its head), as "list pull requests associated with a commit" answers."""
+        sha = ctx.params["commit_sha"]
+        items = []
+        for number in sorted(self.pulls):
+            pull = self.pulls[number]
+            ours = {pull.get("merge_commit_sha"), pull["head"]["sha"]}
+            ours |= {c["sha"] for c in self.commits.get(number, [])}
+            if sha in ours:
+                simple = self.spec.example("pull-request-simple-items")[0]
+                simple.update({k: copy.deepcopy(v) for k, v in pull.items() if k in simple})
+                items.append(simple)
+        return 200, items
 
     def _list_issues(self, ctx: Ctx) -> tuple[int, Any]:
         wanted = {name for name in ctx.query.get("labels", "").split(",") if name}
