@@ -218,18 +218,21 @@ _DOCS: dict[str, str] = {
         "unchecked. Re-run with --debug and report the traceback."
     ),
     "GF300": (
-        "Every registration and stage change on main gets an audit tag from gfops apply on push. "
-        "A change without one was pushed around the workflow or apply failed. Re-run gfops apply "
-        "for that push, and find out how it got there."
+        "Every registration and stage change on main that the gate allows gets its audit tags "
+        "from gfops apply on push. A change without them, and without a record saying apply "
+        "blocked it, was never recorded: apply did not run, or its tags were deleted. Run gfops "
+        "apply (it starts after the newest recorded commit), and find out why it had not."
     ),
     "GF301": (
         "The stage change landed on main without a pull request whose approvals satisfied the "
-        "base's policy. Investigate the push; revert the change and promote it through a reviewed"
-        " pull request."
+        "base's policy (a direct push, or apply recorded the commit as blocked). Investigate the "
+        "push; revert the change and promote it through a reviewed pull request."
     ),
     "GF302": (
-        "An audit tag points at or records a commit that is not on main's first-parent history: "
-        "main was rewritten or force-pushed. Restore main from a backup or the tags' targets."
+        "An audit tag or commit record points at or records a commit that is not on main's "
+        "first-parent history: main was rewritten or force-pushed (gfops apply reports it on the "
+        "push that did it, and stops where a tag name is taken off main). Restore main from a "
+        "backup or the tags' targets, or account for the rewrite and delete the stale tags."
     ),
     "GF303": (
         "Audit tags are written as the automation identity named in the Teams file. A tag by "
@@ -251,6 +254,44 @@ _DOCS: dict[str, str] = {
     "GF307": (
         "An audit tag claims a date before the commit it records existed. It was forged or the "
         "tagger's clock was wrong; re-create it with gfops apply."
+    ),
+    "GF308": (
+        "gfops apply re-runs the reconciler on every first-parent commit (base: its first "
+        "parent, with the reviews of the pull request GitHub merged as it) and checks main's "
+        "state after it. This commit fails a gate rule (named in the message): it landed around "
+        "the gate (an admin bypass, a stale green check, a misconfigured queue). apply recorded "
+        "it as blocked and wrote no GTO tag for it, so GTO, DVC and deploys keep the last "
+        "approved state. Revert or repair it through a reviewed pull request."
+    ),
+    "GF309": (
+        "Policies, teams, experiments, workflows (.github/), .gitattributes and the .dvc files "
+        "of registered versions decide how every later change is judged, so each change to them "
+        "needs a pull request whose approvals the base's policy accepted. This one had none (a "
+        "direct push) or its record says it was not approved. Revert it and propose it again."
+    ),
+    "GF310": (
+        "GTO and DVC read every tag in GTO's grammar, including forms gfops apply never writes: "
+        "the simple name#stage (gto assign --simple true), name@deprecated, name@created, or a "
+        "stage tag without its counter. Such a tag changes what gto show and dvc artifacts get "
+        "--stage report, with no audit record behind it. Delete it; move stages through a PR."
+    ),
+    "GF311": (
+        "The records are not signed and the Teams file names no allowedSigners, so anyone who "
+        "can push a tag could have written them: nothing was found wrong, but nothing can be "
+        "trusted either (exit status 3). Configure an SSH signing key for the apply job and an "
+        "allowed-signers file (docs/github-setup.md), or state automation.acceptUnsigned: true."
+    ),
+    "GF312": (
+        "The gate judges a change by its base's policies, so a policy change that drops a stage "
+        "from the graph is never measured against the versions in that stage. After it lands "
+        "main holds a version in a stage its policy no longer knows. Move the version to a "
+        "stage of the graph, or restore the stage in the policy."
+    ),
+    "GF313": (
+        "The allowed signers list the demo key, whose private half is published with "
+        "galfriday-gitops for make demo and the tests: anyone can sign as it, so its signatures "
+        "prove nothing. Generate the registry's own key and replace the line (a warning: it "
+        "does not fail the check)."
     ),
 }
 
@@ -340,6 +381,48 @@ RULES: dict[str, Rule] = {
             ("GF305", "forged-tag", _E, "An audit tag does not match the commit's events."),
             ("GF306", "hash-chain", _E, "A model's tag chain is broken (tag deleted/re-created)."),
             ("GF307", "backdated-tag", _E, "An audit tag is dated before the commit it records."),
+            (
+                "GF308",
+                "blocked-change",
+                _E,
+                "A commit on main that the gate blocks (a reconciler rule fails on it, with its "
+                "pull request's reviews): protection was bypassed or a check was stale.",
+            ),
+            (
+                "GF309",
+                "unapproved-governed-change",
+                _E,
+                "A change to a governed path (policies/, experiments/, .github/, "
+                ".gitattributes, a registered version's .dvc file) without an approved PR.",
+            ),
+            (
+                "GF310",
+                "foreign-tag",
+                _E,
+                "A tag GTO or DVC reads for a registry model (GTO's simple `name#stage`, "
+                "`name@deprecated`, ...) that gfops apply did not write.",
+            ),
+            (
+                "GF311",
+                "unverifiable-records",
+                _E,
+                "Audit records are unsigned and no allowedSigners are configured: anyone who "
+                "can push a tag could have written them (exit status 3).",
+            ),
+            (
+                "GF312",
+                "stage-outside-graph",
+                _E,
+                "A version sits in a stage its policy's graph does not have (main's state, "
+                "judged by its own policies).",
+            ),
+            (
+                "GF313",
+                "demo-signing-key",
+                Severity.WARNING,
+                "The allowed signers trust the demo key, whose private half is published: "
+                "its signatures prove nothing.",
+            ),
         ),
     ]
 }

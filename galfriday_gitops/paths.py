@@ -67,3 +67,23 @@ def split_experiment_path(path: str) -> str | None:
     if len(parts) != 2 or parts[0] != EXPERIMENTS or not parts[1].endswith(_YAML):
         return None
     return parts[1].removesuffix(_YAML)
+
+
+# Paths whose every change needs an approved pull request (``apply`` and ``audit verify``):
+# what decides how the gate judges (policies, teams, experiments as evidence), how it runs
+# (workflows, CODEOWNERS), and what an artifact is (git attributes; a registered version's
+# .dvc files, whose hashes are part of its immutable facts).
+GOVERNED_DIRS = (POLICIES + "/", EXPERIMENTS + "/", ".github/")
+
+
+def governed(path: str) -> bool:
+    """A path of the governed kind that needs no registry state to recognise."""
+    return path.startswith(GOVERNED_DIRS) or path.rsplit("/", 1)[-1] == ".gitattributes"
+
+
+def split_artifact_path(path: str) -> tuple[str, str] | None:
+    """``artifacts/<name>/<version>/<anything>`` -> (name, version); None otherwise."""
+    parts = path.split("/")
+    if len(parts) < 4 or parts[0] != ARTIFACTS:
+        return None
+    return parts[1], parts[2]

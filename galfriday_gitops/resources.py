@@ -568,6 +568,13 @@ class Automation(Base):
             "signed by a key in it."
         ),
     )
+    accept_unsigned: bool = Field(
+        default=False,
+        description=(
+            "Accept audit records nobody can verify (no allowedSigners): without it, "
+            "`gfops audit verify` reports them as unverifiable (GF311, exit status 3)."
+        ),
+    )
 
 
 class TeamsSpec(Base):

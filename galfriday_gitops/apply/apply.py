@@ -1,15 +1,20 @@
-"""``gfops apply``: write the audit trail of a pushed range as annotated tags.
+"""``gfops apply``: judge each commit that landed on main, and record it as annotated tags.
 
-For every first-parent commit in ``before..after`` the events of that commit against
-its first parent are recomputed from git objects (never trusted from CI input), the
-reconciler's rules are run on them with the base's policies (as ``gfops check`` did
-on the pull request), and each registration, stage change and deletion becomes GTO
-tags: ``name@vX.Y.Z`` + ``name#stage#N`` for a registration, ``name#from!#N`` +
+For every first-parent commit not yet recorded (from the newest one with a commit record
+on, whatever ``--before`` says: a cancelled run is harmless) the events of that commit
+against its first parent are recomputed from git objects (never trusted from CI input)
+and the commit is judged (``apply.judge``: the reconciler with its pull request's
+reviews, main's state invariants, governed paths). A commit the gate would allow gets
+GTO tags: ``name@vX.Y.Z`` + ``name#stage#N`` for a registration, ``name#from!#N`` +
 ``name#to#N`` for a stage change (GTO keeps every assignment active until it is
 unassigned, so both are needed for ``gto show`` to agree with ``gfops status``),
-``name@vX.Y.Z!`` for a deletion. A commit's unassignments are written before its
-assignments, with strictly increasing tag times, so DVC (which serves a stage from its
-newest tag) and GTO resolve what the manifests say (``plan``).
+``name@vX.Y.Z!`` for a deletion. A commit it would block gets none -- GTO, DVC and a
+deploy on a production tag would read any stage tag as the stage, whatever its record
+says -- and the run reports it (exit 1). Either way the commit's record
+``gfops/commit/<sha>`` is written last: its verdict, PR, approvals and findings.
+A commit's unassignments are written before its assignments, with strictly increasing
+tag times, so DVC (which serves a stage from its newest tag) and GTO resolve what the
+manifests say (``plan``).
 
 GTO finds the version of a stage tag by the commit it points to, so stage and
 deregistration tags point at the version's registration commit; the commit that
@@ -20,40 +25,45 @@ depends on what was written before.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from galfriday_gitops import gitio
 from galfriday_gitops.apply import tags
+from galfriday_gitops.apply.judge import Judgement, audit_findings, judge_commit
 from galfriday_gitops.apply.message import (
     AuditRecord,
-    AuditTag,
+    CommitRecord,
     Identity,
-    policy_digest,
-    read_audit_tags,
 )
-from galfriday_gitops.apply.tags import TagAction, TagName
-from galfriday_gitops.catalogue import Phase, phase_of
+from galfriday_gitops.apply.signing import signing_configured
+from galfriday_gitops.apply.tags import TagAction
+from galfriday_gitops.apply.trail import (
+    ApplyConflict,
+    Judged,
+    Outcome,
+    TagWriter,
+    Trail,
+    first_parents,
+    newest_recorded,
+    off_main,
+)
+from galfriday_gitops.catalogue import rule
 from galfriday_gitops.diff.events import Event, EventKind, diff
 from galfriday_gitops.errors import UserError
+from galfriday_gitops.findings import Finding
 from galfriday_gitops.load.history import History
 from galfriday_gitops.load.state import RegistryState
-from galfriday_gitops.paths import MODELS, split_manifest_path
-from galfriday_gitops.resources import ModelStage, Teams
-from galfriday_gitops.rules import approvals
-from galfriday_gitops.rules.engine import Verdict, context_for, judge
+from galfriday_gitops.paths import split_manifest_path
+from galfriday_gitops.resources import Automation, ModelStage, Teams
 from galfriday_gitops.rules.reviews import PullRequestFacts
 
 AUDITED = frozenset(
     {EventKind.REGISTERED, EventKind.STAGE_CHANGED, EventKind.DELETED, EventKind.RENAMED}
 )
-
-# The reconciler's rules that decide whether a PR was approved as its base policy asks.
-APPROVAL_RULES = ("GF202", "GF213", "GF217")
 
 _MERGE_PR = re.compile(r"^Merge pull request #(\d+)\b")
 _SQUASH_PR = re.compile(r"\(#(\d+)\)\s*$")
@@ -61,7 +71,8 @@ _IDENT = re.compile(r"^\s*(?P<name>[^<>]*?)\s*<(?P<email>[^<>]+)>\s*$")
 
 
 def pr_number(subject: str) -> int | None:
-    """The pull request a commit on main came from: GitHub's merge or squash subject."""
+    """The pull request a commit on main claims to come from: GitHub's merge or squash
+    subject (a claim: ``apply`` asks the forge which pull request made the commit)."""
     m = _MERGE_PR.match(subject) or _SQUASH_PR.search(subject)
     return int(m[1]) if m else None
 
@@ -113,10 +124,12 @@ def _model_version(path: str) -> tuple[str, str]:
 
 
 class Registrations:
-    """Which commit registered each version: where GTO expects its stage tags to point."""
+    """Which commit registered each version: where GTO expects its stage tags to point
+    (the registration tag's commit when the trail has one; else main's history says)."""
 
-    def __init__(self, repo: Path | str) -> None:
+    def __init__(self, repo: Path | str, trail: Trail | None = None) -> None:
         self.repo = repo
+        self.trail = trail
         self._known: dict[tuple[str, str], str] = {}
 
     def registered(self, model: str, version: str, commit: str) -> None:
@@ -125,7 +138,8 @@ class Registrations:
     def commit_of(self, model: str, version: str, path: str, at: str) -> str:
         key = (model, version)
         if key not in self._known:
-            self._known[key] = gitio.last_added(self.repo, at, path) or at
+            tagged = self.trail.registration_target(model, version) if self.trail else None
+            self._known[key] = tagged or gitio.last_added(self.repo, at, path) or at
         return self._known[key]
 
 
@@ -207,62 +221,31 @@ def plan(
     return sorted(out, key=lambda p: _WRITE_ORDER[p.action])
 
 
+@dataclass(frozen=True, slots=True)
+class CommitChange:
+    """A first-parent commit's two states, the events between them, every path it changed."""
+
+    base: RegistryState
+    head: RegistryState
+    events: list[Event]
+    changed: list[str]
+
+
 def commit_events(
     repo: Path | str, entry: gitio.LogEntry, history: History | None = None
-) -> tuple[RegistryState, RegistryState, list[Event]]:
-    """Both states of a first-parent commit and the events between them (``history``:
-    the walk's loader, whose states and blob cache the next commit reuses)."""
+) -> CommitChange:
+    """Both states of a first-parent commit and what changed between them (``history``:
+    the walk's loader; the head is derived from the base through the changed files)."""
     history = history or History(repo)
-    head = history.state(entry.sha)
     base = history.parent_state(entry)
+    head = history.child_state(base, entry)
     parent = entry.first_parent
-    extra = gitio.changed_paths(repo, parent, entry.sha) if parent is not None else []
-    return base, head, diff(base, head, extra)
-
-
-# ---------------------------------------------------------------- judging
-
-
-@dataclass(frozen=True, slots=True)
-class Judgement:
-    """The reconciler's view of one commit, as the records carry it."""
-
-    pr: int | None
-    verdict: str
-    rules: dict[str, str]
-    digest: str
-    needed: dict[str, int]  # "name@version -> stage" -> approvals needed
-    approvers: dict[str, tuple[str, ...]]  # same key -> counted approvers
-    counted: tuple[str, ...]  # every counted approval of the PR
-    approved: bool  # a PR, and every approval it needed (stages, policy guard) was given
-
-
-def judge_commit(
-    repo: Path | str,
-    entry: gitio.LogEntry,
-    base: RegistryState,
-    head: RegistryState,
-    events: list[Event],
-    pull: PullRequestFacts | None,
-) -> Judgement:
-    """Run the rules on one commit with its base's policies, as of its commit time."""
-    ctx = context_for(repo, base, head, events, pull, dt.datetime.fromtimestamp(entry.time, dt.UTC))
-    findings = judge(ctx)
-    tallies = approvals.tallies(ctx)
-    verdict = Verdict(base.rev or "", entry.sha, events, findings, ctx.reviews, tallies)
-    # Only the gate rules, each by id (the record has never carried the "schema" summary).
-    rules = {k: v for k, v in verdict.rule_status().items() if phase_of(k) is Phase.GATE}
-    return Judgement(
-        pr=pr_number(entry.subject),
-        verdict="allowed" if verdict.allowed else "blocked",
-        rules=rules,
-        digest=policy_digest(repo, base.rev),
-        needed={n.what: n.requirement.count for n in approvals.requirements(ctx)},
-        approvers={what: t.approvers for what, t in tallies},
-        counted=tuple(v.login for v in ctx.reviews or () if v.approves and v.login),
-        approved=pr_number(entry.subject) is not None
-        and all(rules.get(r) == "passed" for r in APPROVAL_RULES),
-    )
+    if parent is not None:
+        changed = gitio.changed_paths(repo, parent, entry.sha)
+    else:
+        changed = [e.path for e in gitio.ls_tree(repo, entry.sha, ())]
+    events = diff(base, head, changed if parent else [], changed=changed if parent else None)
+    return CommitChange(base, head, events, changed)
 
 
 def make_record(p: Planned, entry: gitio.LogEntry, j: Judgement, actor: str | None) -> AuditRecord:
@@ -290,36 +273,43 @@ def make_record(p: Planned, entry: gitio.LogEntry, j: Judgement, actor: str | No
     )
 
 
+def commit_record(
+    entry: gitio.LogEntry, j: Judgement, names: Iterable[str], actor: str | None
+) -> CommitRecord:
+    """The record of what apply judged of one commit."""
+    approvers = tuple(dict.fromkeys(a for who in j.approvers.values() for a in who))
+    return CommitRecord(
+        commit=entry.sha,
+        parent=entry.first_parent,
+        verdict=j.verdict,
+        pr=j.pr,
+        approved=j.approved,
+        approvers=approvers or j.counted,
+        needed=j.needed,
+        rules=j.rules,
+        findings=tuple(
+            {"rule": f.rule, "file": f.file, "line": f.line, "message": f.message}
+            for f in j.findings
+        ),
+        governed=j.governed,
+        tags=tuple(names),
+        policy_digest=j.digest,
+        actor=actor,
+    )
+
+
 # ---------------------------------------------------------------- writing
-
-
-class ApplyConflict(UserError):
-    """A tag name is taken by a different fact (another apply wrote another trail)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """One tag of the range: written by this run, or already there (same fact)."""
-
-    name: str
-    target: str
-    record: AuditRecord
-    status: str  # created | exists
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "tag": self.name,
-            "target": self.target,
-            "status": self.status,
-            "record": self.record.to_dict(),
-        }
 
 
 @dataclass
 class ApplyResult:
-    """Every tag of the range, in write order, and what GTO will not be able to read."""
+    """Every tag of the range in write order, each commit's verdict, what is wrong (the
+    run is red when ``findings`` holds any), and what GTO will not be able to read."""
 
+    start: str | None = None  # the newest commit already recorded (None: from the root)
     outcomes: list[Outcome] = field(default_factory=list)
+    judged: list[Judged] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -327,155 +317,112 @@ class ApplyResult:
         return [o for o in self.outcomes if o.status == "created"]
 
 
-FactsFor = Callable[[gitio.LogEntry, int | None], PullRequestFacts | None]
+FactsFor = Callable[[gitio.LogEntry], PullRequestFacts | None]
 
 
-def _no_facts(entry: gitio.LogEntry, number: int | None) -> PullRequestFacts | None:
+def no_facts(entry: gitio.LogEntry) -> PullRequestFacts | None:
     return None
 
 
-def signing_configured(repo: Path | str) -> bool:
-    """git's SSH signing: ``gpg.format=ssh`` and a ``user.signingkey``."""
-    return gitio.config_get(repo, "gpg.format") == "ssh" and bool(
-        gitio.config_get(repo, "user.signingkey")
-    )
-
-
-def _describe(record: AuditRecord | None, target: str) -> str:
-    if record is None:
-        return f"a tag without an audit record [target {target[:12]}]"
-    return f"{record.summary()} [commit {record.commit[:12]}, target {target[:12]}]"
-
-
-class _Trail:
-    """The audit tags as they stand, updated as this run writes (counters, chain, dates)."""
-
-    def __init__(self, found: list[AuditTag]) -> None:
-        self.by_identity: dict[Identity, AuditTag] = {}
-        self.by_name: dict[str, AuditTag] = {}
-        self.counter: dict[str, int] = {}
-        self.head: dict[str, tuple[int, str]] = {}  # model -> (seq, tag object id)
-        self.last_date = 0
-        for tag in found:
-            self.add(tag)
-
-    def add(self, tag: AuditTag) -> None:
-        self.by_name[tag.ref.name] = tag
-        model = tag.name.model
-        if tag.name.counter is not None:
-            self.counter[model] = max(self.counter.get(model, 0), tag.name.counter)
-        self.last_date = max(self.last_date, tag.ref.date)
-        if tag.record is not None:
-            self.by_identity.setdefault(tag.record.identity(), tag)
-            if tag.record.seq > self.head.get(model, (0, ""))[0]:
-                self.head[model] = (tag.record.seq, tag.ref.oid)
-
-    def name_for(self, p: Planned) -> TagName:
-        if p.action is TagAction.REGISTER:
-            return tags.registration(p.model, p.version)
-        if p.action is TagAction.DEREGISTER:
-            return tags.deregistration(p.model, p.version)
-        assert p.stage is not None
-        n = self.counter.get(p.model, 0) + 1
-        if p.action is TagAction.ASSIGN:
-            return tags.assignment(p.model, p.stage, n)
-        return tags.unassignment(p.model, p.stage, n)
-
-
-def _adopt(
-    trail: _Trail, existing: AuditTag, record: AuditRecord, target: str, name: str
-) -> AuditTag:
-    """A tag that already has this name: fine if it records the same fact on the same
-    target (a concurrent run wrote it), a conflict naming both otherwise."""
-    same = (
-        existing.record is not None
-        and existing.record.identity() == record.identity()
-        and existing.ref.target == target
-    )
-    if not same:
-        raise ApplyConflict(
-            f"tag {name} already exists for {_describe(existing.record, existing.ref.target)}, "
-            f"but this run needs it for {_describe(record, target)}: two applies wrote "
-            "different trails (run apply one at a time: the workflow's concurrency group)"
-        )
-    trail.add(existing)
-    return existing
-
-
-def _read_one(repo: Path | str, name: str) -> AuditTag:
-    found = [t for t in read_audit_tags(repo, f"refs/tags/{name}") if t.ref.name == name]
-    if not found:
-        raise gitio.GitError(f"tag {name} was reported to exist but cannot be read")
-    return found[0]
+def _automation(change: CommitChange) -> Automation | None:
+    teams = automation(change.base, change.head)
+    return teams.spec.automation if teams is not None else None
 
 
 def apply(
     repo: Path | str,
-    before: str | None,
     after: str,
     *,
+    before: str | None = None,
     actor: str | None = None,
-    facts: FactsFor = _no_facts,
+    facts: FactsFor = no_facts,
     clock: Callable[[], float] = time.time,
 ) -> ApplyResult:
-    """Write the audit tags of ``before..after`` (None or all-zero ``before``: the whole
-    first-parent history). Safe to repeat: facts already tagged are left alone."""
+    """Judge and record every first-parent commit of ``after`` not yet recorded. Safe to
+    repeat and to cancel: facts already tagged are left alone, and the next run starts
+    after the newest commit with a record. ``before`` (the tip before the push) is only
+    used to notice a rewritten range."""
     after_sha = gitio.rev_parse(repo, after)
-    before_sha = None if before is None or set(before) <= {"0"} else gitio.rev_parse(repo, before)
-    entries = gitio.first_parent_log(repo, after_sha, exclude=before_sha, paths=(MODELS,))
-    trail = _Trail(read_audit_tags(repo))
-    regs = Registrations(repo)
-    result = ApplyResult()
-    sign = signing_configured(repo)
-    for entry in entries:
-        base, head, events = commit_events(repo, entry)
-        planned = plan(events, entry.sha, entry.first_parent, regs, head)
-        if not planned:
-            continue
-        _warn_gto(planned, result)
-        teams = automation(base, head)
-        auto = teams.spec.automation if teams is not None else None
-        if auto is not None and auto.allowed_signers and not sign:
-            raise UserError(
-                f"policies/{auto.allowed_signers} lists the allowed signers, so audit tags "
-                "must be signed: set git config gpg.format ssh and user.signingkey"
-            )
-        tagger = parse_identity(auto.tagger) if auto is not None else None
-        judgement: Judgement | None = None
-        for p in planned:
-            done = trail.by_identity.get(p.identity(entry.sha))
-            if done is not None and done.record is not None:
-                result.outcomes.append(
-                    Outcome(done.ref.name, done.ref.target, done.record, "exists")
-                )
-                continue
-            if judgement is None:
-                number = pr_number(entry.subject)
-                pull = facts(entry, number)
-                judgement = judge_commit(repo, entry, base, head, events, pull)
-            record = make_record(p, entry, judgement, actor)
-            seq, prev = trail.head.get(p.model, (0, None))
-            record = replace(record, seq=seq + 1, prev=prev)
-            name = str(trail.name_for(p))
-            existing = trail.by_name.get(name)
-            if existing is None:
-                date = max(int(clock()), trail.last_date + 1, entry.time)
-                try:
-                    oid = gitio.create_tag(
-                        repo, name, p.target, record.render(), tagger=tagger, date=date, sign=sign
-                    )
-                except gitio.TagExistsError:
-                    existing = _read_one(repo, name)
-                else:
-                    written = _read_one(repo, name)
-                    assert written.ref.oid == oid
-                    trail.add(written)
-                    result.outcomes.append(Outcome(name, p.target, record, "created"))
-                    continue
-            adopted = _adopt(trail, existing, record, p.target, name)
-            assert adopted.record is not None
-            result.outcomes.append(Outcome(name, p.target, adopted.record, "exists"))
+    trail = Trail(repo)
+    start = newest_recorded(repo, after_sha, trail.recorded)
+    result = ApplyResult(start=start)
+    old = None if before is None or set(before) <= {"0"} else before
+    result.findings += off_main(repo, after_sha, old)
+    writer = TagWriter(repo, trail, signing_configured(repo), clock)
+    regs = Registrations(repo, trail)
+    history = History(repo)
+    for entry in first_parents(repo, after_sha, start):
+        change = commit_events(repo, entry, history)
+        if not _record(entry, change, writer, regs, facts, actor, result, after_sha):
+            break  # a commit that cannot be recorded: nothing after it may be
     return result
+
+
+def _record(
+    entry: gitio.LogEntry,
+    change: CommitChange,
+    writer: TagWriter,
+    regs: Registrations,
+    facts: FactsFor,
+    actor: str | None,
+    result: ApplyResult,
+    after: str,
+) -> bool:
+    """Judge one commit and write its tags (when allowed) and its record; False when its
+    tags cannot be written (a name taken off main), so the walk stops there."""
+    auto = _automation(change)
+    if auto is not None and auto.allowed_signers and not writer.sign:
+        raise UserError(
+            f"policies/{auto.allowed_signers} lists the allowed signers, so audit tags "
+            "must be signed: set git config gpg.format ssh and user.signingkey"
+        )
+    writer.tagger = parse_identity(auto.tagger) if auto is not None else None
+    pull = facts(entry) if entry.first_parent is not None else None
+    judgement = judge_commit(
+        writer.repo, entry, change.base, change.head, change.events, pull, change.changed
+    )
+    names: list[str] = []
+    if judgement.blocked:
+        result.findings += audit_findings(entry, judgement.findings)
+    else:
+        planned = plan(change.events, entry.sha, entry.first_parent, regs, change.head)
+        _warn_gto(planned, result)
+        for p in planned:
+            done = writer.trail.model(p.model).by_identity.get(p.identity(entry.sha))
+            if done is not None and done.record is not None:
+                outcome = Outcome(done.ref.name, done.ref.target, done.record, "exists")
+            else:
+                try:
+                    tagged = make_record(p, entry, judgement, actor)
+                    outcome = writer.tag(entry, p.action, p.stage, p.target, tagged)
+                except ApplyConflict as exc:
+                    if _on_main(writer.repo, exc, after):
+                        raise
+                    result.findings.append(_taken_off_main(entry, p, exc))
+                    return False
+            result.outcomes.append(outcome)
+            names.append(outcome.name)
+    if entry.sha not in writer.trail.recorded:
+        record = commit_record(entry, judgement, names, actor)
+        result.judged.append(writer.record(entry, record))
+    return True
+
+
+def _on_main(repo: Path | str, exc: ApplyConflict, after: str) -> bool:
+    """Whether the tag that took the name points into main's history (a real conflict
+    between two trails) rather than at what a rewrite of main left behind."""
+    target = gitio.git_text(repo, "rev-parse", f"refs/tags/{exc.name}^{{commit}}")
+    return gitio.is_ancestor(repo, target, after)
+
+
+def _taken_off_main(entry: gitio.LogEntry, p: Planned, exc: ApplyConflict) -> Finding:
+    return rule("GF302").finding(
+        p.event.path,
+        1,
+        f"commit {entry.sha[:12]} ({entry.subject!r}) cannot be recorded: {exc}; that tag "
+        "points off main (history was rewritten)",
+        hint="review the rewritten range, delete the stale tags, and run apply again",
+    )
 
 
 def _warn_gto(planned: list[Planned], result: ApplyResult) -> None:

@@ -25,7 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from galfriday_gitops import gitio
-from galfriday_gitops.apply.tags import TagAction, TagName, parse
+from galfriday_gitops.apply.tags import (
+    COMMIT_RECORD_PREFIX,
+    TagAction,
+    TagName,
+    parse,
+    recorded_commit,
+)
 
 MARKER = "--- galfriday-audit/v1 ---"
 
@@ -186,12 +192,13 @@ class AuditTag:
     error: str | None = None
 
 
-def read_audit_tags(repo: Path | str, pattern: str = "refs/tags") -> list[AuditTag]:
-    """Every tag whose name is an audit name (GTO syntax), with its parsed record."""
+def read_audit_tags(repo: Path | str, *patterns: str) -> list[AuditTag]:
+    """Every tag in a form apply writes (GTO syntax), with its parsed record; ``patterns``
+    (``for-each-ref`` patterns) narrow the listing, e.g. to one model's tags."""
     found = []
-    for ref in gitio.list_tags(repo, pattern):
+    for ref in gitio.list_tags(repo, *(patterns or ("refs/tags",))):
         name = parse(ref.name)
-        if name is None:
+        if name is None or not name.ours:
             continue
         if not ref.annotated:
             found.append(AuditTag(ref, name, None, "a lightweight tag carries no audit record"))
@@ -200,4 +207,122 @@ def read_audit_tags(repo: Path | str, pattern: str = "refs/tags") -> list[AuditT
             found.append(AuditTag(ref, name, parse_message(ref.message)))
         except MessageError as exc:
             found.append(AuditTag(ref, name, None, str(exc)))
+    return found
+
+
+# ---------------------------------------------------------------- commit records
+
+COMMIT_MARKER = "--- galfriday-commit/v1 ---"
+
+
+@dataclass(frozen=True, slots=True)
+class CommitRecord:
+    """What apply judged of one first-parent commit (tag ``gfops/commit/<sha>``, on it).
+
+    Written for every commit apply judges, after its GTO tags: its presence says the commit
+    is fully recorded (where the next run starts). ``verdict`` is the reconciler's with the
+    PR's reviews (``allowed``/``blocked``), or ``genesis`` for a root commit, which no gate
+    could have judged. A blocked commit gets this record and no GTO tag.
+    """
+
+    commit: str
+    parent: str | None
+    verdict: str  # allowed | blocked | genesis
+    pr: int | None = None
+    approved: bool = False
+    approvers: tuple[str, ...] = ()
+    needed: dict[str, int] = field(default_factory=dict)  # what needs approving -> count
+    rules: dict[str, str] = field(default_factory=dict)
+    findings: tuple[dict[str, Any], ...] = ()  # why it is blocked: rule, file, line, message
+    governed: tuple[str, ...] = ()  # governed paths it changed
+    tags: tuple[str, ...] = ()  # the GTO tags written for it
+    policy_digest: str = ""
+    actor: str | None = None
+
+    def summary(self) -> str:
+        why = f"PR #{self.pr}" if self.pr is not None else "no pull request"
+        if self.approvers:
+            why += f", approved by {', '.join(self.approvers)}"
+        if self.verdict == "blocked" and self.findings:
+            first = self.findings[0]
+            why += f"; {first['rule']} {first['file']}"
+        return f"{self.commit[:12]}: {self.verdict} ({why})"
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        for key in ("approvers", "findings", "governed", "tags"):
+            out[key] = list(out[key])
+        return out
+
+    def render(self) -> str:
+        body = json.dumps(self.to_dict(), indent=2, sort_keys=True, allow_nan=False)
+        return f"{self.summary()}\n\n{COMMIT_MARKER}\n{body}\n"
+
+
+def parse_commit_record(message: str) -> CommitRecord:
+    """The commit record in a tag message; MessageError when there is none or it is bad."""
+    _, marker, block = message.partition(COMMIT_MARKER)
+    if not marker:
+        raise MessageError("no galfriday commit record in the tag message")
+    try:
+        data = json.loads(block)
+        if not isinstance(data, dict):
+            raise TypeError("not a JSON object")
+        findings = tuple(_finding(f) for f in data.get("findings") or ())
+        return CommitRecord(
+            commit=_str(data["commit"]),
+            parent=_opt_str(data.get("parent")),
+            verdict=_str(data["verdict"]),
+            pr=_opt_int(data.get("pr")),
+            approved=data.get("approved") is True,
+            approvers=tuple(_str(a) for a in data.get("approvers") or ()),
+            needed={_str(k): _int(v) for k, v in (data.get("needed") or {}).items()},
+            rules={_str(k): _str(v) for k, v in (data.get("rules") or {}).items()},
+            findings=findings,
+            governed=tuple(_str(p) for p in data.get("governed") or ()),
+            tags=tuple(_str(t) for t in data.get("tags") or ()),
+            policy_digest=_str(data.get("policy_digest", "")),
+            actor=_opt_str(data.get("actor")),
+        )
+    except json.JSONDecodeError as exc:
+        raise MessageError(f"the commit record is not JSON: {exc}") from None
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:
+        raise MessageError(f"the commit record is incomplete or mistyped: {exc}") from None
+
+
+def _finding(value: object) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise TypeError(f"expected a finding object, got {value!r}")
+    return {
+        "rule": _str(value["rule"]),
+        "file": _str(value["file"]),
+        "line": _int(value["line"]),
+        "message": _str(value["message"]),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class CommitTag:
+    """A commit-record tag; ``record`` is None (and ``error`` says why) if unreadable."""
+
+    ref: gitio.TagRef
+    commit: str  # the commit its name is for
+    record: CommitRecord | None
+    error: str | None = None
+
+
+def read_commit_records(repo: Path | str, *patterns: str) -> list[CommitTag]:
+    """Every commit-record tag (``patterns`` narrow the listing), with its parsed record."""
+    found = []
+    for ref in gitio.list_tags(repo, *(patterns or (f"refs/tags/{COMMIT_RECORD_PREFIX}",))):
+        commit = recorded_commit(ref.name)
+        if commit is None:
+            continue
+        if not ref.annotated:
+            found.append(CommitTag(ref, commit, None, "a lightweight tag carries no record"))
+            continue
+        try:
+            found.append(CommitTag(ref, commit, parse_commit_record(ref.message)))
+        except MessageError as exc:
+            found.append(CommitTag(ref, commit, None, str(exc)))
     return found

@@ -1,9 +1,12 @@
-"""The ``apply`` verb: the audit tags of a pushed range, with the review facts of each PR.
+"""The ``apply`` verb: judge and record what landed on main, with each PR's review facts.
 
-:func:`galfriday_gitops.apply.apply.apply` writes the tags; this adds what the push
-workflow needs around it: who approved each merged pull request (offline files, or the
-forge when a token is there; a direct push has no pull request and nothing approved it),
-the actor, and pushing the range's tags to the remote.
+:func:`galfriday_gitops.apply.apply.apply` judges and writes; this adds what the push
+workflow needs around it: which pull request made each commit and who approved it (the
+forge's "pull requests associated with a commit", its reviews and commits; or offline
+files for one PR), the actor, and pushing the tags to the remote. A commit no merged pull
+request made is a direct push: nothing approved it. Without any source of review data
+apply refuses to run (``--no-reviews`` judges every commit as a direct push): a trail
+written blind would record approved changes as blocked for good.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from galfriday_gitops import gitio
+from galfriday_gitops.apply import tags
 from galfriday_gitops.apply.apply import ApplyResult, FactsFor, apply, pr_number
 from galfriday_gitops.errors import UserError
 from galfriday_gitops.fsutil import read_json
@@ -27,7 +31,7 @@ if TYPE_CHECKING:
 class ApplyRequest:
     """The pushed range and where review data comes from; the CLI's options by name."""
 
-    before: str | None = None  # the previous tip (None / all zeros: from the root)
+    before: str | None = None  # the previous tip: only to notice a rewritten range
     after: str = "HEAD"
     push: bool = False  # push the range's tags to ``remote``
     remote: str = "origin"
@@ -37,6 +41,7 @@ class ApplyRequest:
     pr_author: str | None = None
     pr: int | None = None  # offline: the PR the review data is for (default: newest commit's)
     pr_head: str | None = None  # offline: the PR's head (default: the merge's second parent)
+    no_reviews: bool = False  # no review data: every commit is judged as a direct push
 
 
 @dataclass(frozen=True)
@@ -44,10 +49,18 @@ class ApplyRun:
     result: ApplyResult
     pushed: bool
 
+    @property
+    def failed(self) -> bool:
+        """Something landed that the gate would block, or the trail was rewritten."""
+        return bool(self.result.findings)
+
     def to_dict(self) -> dict[str, Any]:
         return {
+            "start": self.result.start,
             "created": len(self.result.created),
             "tags": [o.to_dict() for o in self.result.outcomes],
+            "commits": [j.to_dict() for j in self.result.judged],
+            "findings": [f.to_dict() for f in self.result.findings],
             "warnings": self.result.warnings,
             "pushed": self.pushed,
         }
@@ -65,37 +78,55 @@ def _offline(repo: Path, request: ApplyRequest) -> FactsFor:
         newest = gitio.first_parent_log(repo, request.after, paths=())[-1:]
         target = pr_number(newest[0].subject) if newest else None
 
-    def facts(entry: gitio.LogEntry, number: int | None) -> PullRequestFacts | None:
-        if number is None or number != target:
+    def facts(entry: gitio.LogEntry) -> PullRequestFacts | None:
+        if pr_number(entry.subject) != target or target is None:
             return None  # a direct push, or another PR: nothing known approved it
         head = request.pr_head or (entry.parents[1] if len(entry.parents) > 1 else entry.sha)
         return PullRequestFacts(
-            number, request.pr_author, gitio.rev_parse(repo, head), reviews, commits
+            target, request.pr_author, gitio.rev_parse(repo, head), reviews, commits
         )
 
     return facts
 
 
-def _from_forge(env: ActionsEnv, forge: Forge | None) -> FactsFor:
+def _from_forge(forge: Forge) -> FactsFor:
     from galfriday_gitops.forge.base import ForgeError
     from galfriday_gitops.rules.reviews import facts_from_forge
 
     cache: dict[int, PullRequestFacts] = {}
-    client: list[Forge] = [forge] if forge is not None else []
 
-    def facts(entry: gitio.LogEntry, number: int | None) -> PullRequestFacts | None:
-        if number is None or not (env.has_token or client):
-            return None  # a direct push (no pull request), or no way to ask
-        if number not in cache:
-            try:
-                if not client:
-                    client.append(env.forge())
-                cache[number] = facts_from_forge(client[0], number)
-            except ForgeError as exc:
-                raise ForgeError(f"cannot read the reviews of PR #{number}: {exc}") from exc
-        return cache[number]
+    def facts(entry: gitio.LogEntry) -> PullRequestFacts | None:
+        try:
+            pull = forge.merged_pull_of(entry.sha)
+            if pull is None:
+                return None  # no merged pull request made this commit: a direct push
+            if pull.number not in cache:
+                cache[pull.number] = facts_from_forge(forge, pull.number)
+        except ForgeError as exc:
+            raise ForgeError(f"cannot read the pull request of {entry.sha[:12]}: {exc}") from exc
+        return cache[pull.number]
 
     return facts
+
+
+def review_source(
+    repo: Path, request: ApplyRequest, env: ActionsEnv, forge: Forge | None
+) -> FactsFor:
+    """Where each commit's review facts come from: offline files, the forge, or (asked
+    for explicitly) nowhere."""
+    from galfriday_gitops.apply.apply import no_facts
+
+    if request.reviews is not None or request.commits is not None:
+        return _offline(repo, request)
+    if forge is not None or env.has_token:
+        return _from_forge(forge if forge is not None else env.forge("apply"))
+    if request.no_reviews:
+        return no_facts
+    raise UserError(
+        "apply needs the review data of the pull requests it records: GITHUB_TOKEN (in "
+        "Actions), --reviews/--commits/--pr-author (offline), or --no-reviews to judge "
+        "every commit as a direct push"
+    )
 
 
 def apply_push(
@@ -105,16 +136,18 @@ def apply_push(
     actions: ActionsEnv | None = None,
     forge: Forge | None = None,
 ) -> ApplyRun:
-    """Write (and with ``push``, push) the audit tags of ``before..after``; idempotent."""
+    """Judge and record every commit of ``after`` not yet recorded (and with ``push``, push
+    the tags); idempotent. ``run.failed``: something landed the gate would block."""
     from galfriday_gitops.forge.actions import ActionsEnv
 
     env = actions if actions is not None else ActionsEnv.read()
     root = gitio.toplevel(repo)
-    offline = request.reviews is not None or request.commits is not None
-    facts = _offline(root, request) if offline else _from_forge(env, forge)
+    facts = review_source(root, request, env, forge)
     actor = request.actor or env.actor
-    result = apply(root, request.before, request.after, actor=actor, facts=facts)
+    result = apply(root, request.after, before=request.before, actor=actor, facts=facts)
     if request.push:
-        names = list(dict.fromkeys(o.name for o in result.outcomes))
-        gitio.push_tags(root, request.remote, names)
+        names = [o.name for o in result.outcomes] + [
+            tags.commit_record(j.entry.sha) for j in result.judged
+        ]
+        gitio.push_tags(root, request.remote, list(dict.fromkeys(names)))
     return ApplyRun(result, request.push)

@@ -1,7 +1,10 @@
 """``gfops audit export``: the compliance report of a period, as JSON or CSV.
 
-The period is judged by when a change landed on main (its first-parent commit's
-committer date, UTC); ``until`` given as a bare date includes that whole day.
+Every registration and stage change, and every change to a governed path (policies,
+teams, experiments, workflows, git attributes, registered versions' ``.dvc`` files) with
+the pull request and approvers its record names. The period is judged by when a change
+landed on main (its first-parent commit's committer date, UTC); ``until`` given as a bare
+date includes that whole day.
 """
 
 from __future__ import annotations
@@ -16,10 +19,10 @@ from typing import Any
 
 from galfriday_gitops.audit.history import (
     Change,
-    PolicyChange,
+    GovernedChange,
     audited_commits,
+    governed_changes,
     iso,
-    policy_changes,
 )
 from galfriday_gitops.diff.events import EventKind
 from galfriday_gitops.errors import UserError
@@ -56,15 +59,23 @@ def parse_date(text: str, *, end: bool = False) -> int:
 
 def collect(
     repo: Path | str, rev: str, since: int, until: int
-) -> tuple[list[Change], list[PolicyChange]]:
+) -> tuple[list[Change], list[GovernedChange]]:
     commits, _ = audited_commits(repo, rev)
-    changes = [c for cc in commits if since <= cc.entry.time <= until for c in cc.changes]
-    policies = [p for p in policy_changes(repo, rev) if since <= p.entry.time <= until]
-    return changes, policies
+    inside = [cc for cc in commits if since <= cc.entry.time <= until]
+    return [c for cc in inside for c in cc.changes], governed_changes(inside)
+
+
+def unapproved_governed(governed: list[GovernedChange]) -> list[GovernedChange]:
+    """Governed changes without an approved PR (a registry's genesis commit aside)."""
+    return [
+        g
+        for g in governed
+        if not g.approved and (g.record is None or g.record.verdict != "genesis")
+    ]
 
 
 def report(
-    changes: list[Change], policies: list[PolicyChange], since: int, until: int
+    changes: list[Change], policies: list[GovernedChange], since: int, until: int
 ) -> dict[str, Any]:
     """The export as one JSON-ready document."""
     by_type = Counter(c.kind for c in changes)
@@ -90,17 +101,21 @@ def report(
             "production_changes": len(production),
             "stage_changes_without_approved_pr": len(unapproved),
             "untagged": sum(1 for c in changes if not c.tagged),
-            "policy_changes": len(policies),
+            "governed_changes": len(policies),
+            "governed_changes_without_approved_pr": len(unapproved_governed(policies)),
         },
         "production_changes": [c.to_dict() for c in production],
         "stage_changes_without_approved_pr": [c.to_dict() for c in unapproved],
-        "policy_changes": [p.to_dict() for p in policies],
+        "governed_changes": [p.to_dict() for p in policies],
+        "governed_changes_without_approved_pr": [
+            p.to_dict() for p in unapproved_governed(policies)
+        ],
         "events": [c.to_dict() for c in changes],
     }
 
 
-def to_csv(changes: list[Change], policies: list[PolicyChange]) -> str:
-    """One row per change (model events and policy changes), oldest first."""
+def to_csv(changes: list[Change], policies: list[GovernedChange]) -> str:
+    """One row per change (model events and governed changes), oldest first."""
     rows: list[tuple[int, dict[str, str]]] = []
     for c in changes:
         d = c.to_dict()
@@ -127,9 +142,11 @@ def to_csv(changes: list[Change], policies: list[PolicyChange]) -> str:
                 p.entry.time,
                 {
                     "when": d["when"],
-                    "event": "policy-changed",
+                    "event": " ".join(d["events"]),
                     "model": " ".join(d["paths"]),
                     "pr": "" if d["pr"] is None else str(d["pr"]),
+                    "approvers": " ".join(d["approvers"]),
+                    "approved": "yes" if d["approved"] else "no",
                     "commit": d["commit"],
                 },
             )
@@ -144,12 +161,12 @@ def to_csv(changes: list[Change], policies: list[PolicyChange]) -> str:
 
 @dataclass(frozen=True)
 class AuditExport:
-    """The compliance report of a period: every change, every policy change."""
+    """The compliance report of a period: every change, every governed change."""
 
     since: int
     until: int
     changes: list[Change]
-    policies: list[PolicyChange]
+    policies: list[GovernedChange]
 
     def to_dict(self) -> dict[str, Any]:
         return report(self.changes, self.policies, self.since, self.until)
@@ -159,10 +176,12 @@ class AuditExport:
 
     @property
     def unapproved(self) -> int:
-        """Stage changes in the period that went in without an approved PR (must be 0)."""
-        return sum(
+        """Stage changes and governed changes in the period that went in without an
+        approved PR (must be 0)."""
+        stage = sum(
             1 for c in self.changes if c.event.kind is EventKind.STAGE_CHANGED and not c.approved
         )
+        return stage + len(unapproved_governed(self.policies))
 
 
 def export(repo: Path | str, *, since: str, until: str, rev: str = "main") -> AuditExport:

@@ -16,11 +16,21 @@ from typing import Any
 
 from galfriday_gitops import gitio
 from galfriday_gitops.apply.apply import Planned, Registrations, commit_events, plan, pr_number
-from galfriday_gitops.apply.message import AuditTag, read_audit_tags
-from galfriday_gitops.diff.events import Event, EventKind
+from galfriday_gitops.apply.judge import governed_paths
+from galfriday_gitops.apply.message import (
+    AuditTag,
+    CommitRecord,
+    CommitTag,
+    read_audit_tags,
+    read_commit_records,
+)
+from galfriday_gitops.apply.tags import TagAction, TagName
+from galfriday_gitops.apply.tags import parse as parse_tag
+from galfriday_gitops.apply.trail import AUDITED_PATHSPECS
+from galfriday_gitops.diff.events import Event
 from galfriday_gitops.load.history import History
 from galfriday_gitops.load.state import RegistryState
-from galfriday_gitops.paths import MODELS, POLICIES, model_dir
+from galfriday_gitops.paths import EXPERIMENTS, MODELS, POLICIES, model_dir
 
 
 def iso(seconds: int) -> str:
@@ -94,90 +104,175 @@ class Change:
 
 @dataclass
 class CommitChanges:
-    """One first-parent commit: both states, all its events, its audited changes."""
+    """One first-parent commit: both states, all its events and changed paths, its audited
+    changes, and the record apply wrote of it (None: never recorded)."""
 
     entry: gitio.LogEntry
     base: RegistryState
     head: RegistryState
     events: list[Event]
     changes: list[Change]
+    changed: list[str] = field(default_factory=list)
+    record: CommitTag | None = None
 
 
 def audited_commits(
-    repo: Path | str, rev: str, *, touching: Sequence[str] = (MODELS,)
+    repo: Path | str, rev: str, *, touching: Sequence[str] = AUDITED_PATHSPECS
 ) -> tuple[list[CommitChanges], list[AuditTag]]:
     """Every first-parent commit of ``rev`` touching ``touching``, with its audited changes
-    joined to the audit tags (matched by the fact they record), and all audit tags."""
+    joined to the audit tags (matched by the fact they record) and its commit record, and
+    all audit tags."""
     found = read_audit_tags(repo)
     by_identity = {t.record.identity(): t for t in found if t.record is not None}
+    records = {t.commit: t for t in read_commit_records(repo)}
     regs = Registrations(repo)
     history = History(repo)
     out = []
     for entry in history.commits(rev, touching=touching):
-        base, head, events = commit_events(repo, entry, history)
-        planned = plan(events, entry.sha, entry.first_parent, regs, head)
+        change = commit_events(repo, entry, history)
+        planned = plan(change.events, entry.sha, entry.first_parent, regs, change.head)
         # Grouped once: a commit registering thousands of versions stays linear.
         by_event: dict[int, list[Planned]] = {}
         for p in planned:
             by_event.setdefault(id(p.event), []).append(p)
         changes: list[Change] = []
-        for event in events:
+        for event in change.events:
             mine = by_event.get(id(event), [])
             if not mine:
                 continue
-            change = Change(entry, event, mine)
+            audited = Change(entry, event, mine)
             for p in mine:
                 tag = by_identity.get(p.identity(entry.sha))
                 if tag is not None:
-                    change.tags.append(tag)
-            changes.append(change)
-        out.append(CommitChanges(entry, base, head, events, changes))
+                    audited.tags.append(tag)
+            changes.append(audited)
+        out.append(
+            CommitChanges(
+                entry, change.base, change.head, change.events, changes, change.changed,
+                records.get(entry.sha),
+            )
+        )  # fmt: skip
     return out, found
 
 
-def timeline(repo: Path | str, rev: str, model: str | None = None) -> list[Change]:
-    """The audited changes on ``rev``, oldest first (of one model, when given)."""
+@dataclass(frozen=True, slots=True)
+class ForeignTag:
+    """A tag GTO and DVC read for a registry model that apply did not write: GTO's simple
+    ``name#stage``, ``name@deprecated``, ... It changes what they report, with no record."""
+
+    ref: gitio.TagRef
+    name: TagName
+    versions: tuple[str, ...]  # versions registered at its target: what GTO resolves it to
+
+    def to_dict(self) -> dict[str, Any]:
+        stage = self.name.stage
+        cancel = self.name.action is TagAction.UNASSIGN
+        return {
+            "when": iso(self.ref.date),
+            "event": f"tag-{self.name.action.value}",
+            "model": self.name.model,
+            "version": ", ".join(self.versions) or None,
+            "from": stage if cancel else None,
+            "to": None if cancel else stage,
+            "pr": None,
+            "approvers": [],
+            "approved": False,
+            "commit": self.ref.target,
+            "subject": f"{self.ref.name}: {self.name.describe()}",
+            "tags": [self.ref.name],
+            "tagged": False,
+            "foreign": True,
+        }
+
+
+def foreign_tags(repo: Path | str, models: set[str] | None = None) -> list[ForeignTag]:
+    """Tags of ``models`` (all models when None) in a form GTO reads that apply never
+    writes, oldest first, each with the versions GTO resolves it to."""
+    patterns = [p for m in sorted(models) for p in (f"refs/tags/{m}@*", f"refs/tags/{m}#*")] if (
+        models is not None
+    ) else ["refs/tags"]  # fmt: skip
+    if not patterns:
+        return []
+    refs = gitio.list_tags(repo, *patterns)
+    registered: dict[tuple[str, str], list[str]] = {}
+    parsed = [(ref, tag_name) for ref in refs if (tag_name := parse_tag(ref.name)) is not None]
+    for ref, name in parsed:
+        if name.ours and name.action is TagAction.REGISTER and name.version is not None:
+            registered.setdefault((name.model, ref.target), []).append(name.version)
+    out = [
+        ForeignTag(ref, name, tuple(registered.get((name.model, ref.target), [])))
+        for ref, name in parsed
+        if not name.ours and (models is None or name.model in models)
+    ]
+    return sorted(out, key=lambda t: (t.ref.date, t.ref.name))
+
+
+def timeline(repo: Path | str, rev: str, model: str | None = None) -> list[Change | ForeignTag]:
+    """The audited changes on ``rev`` and the foreign tags of the same models, oldest first
+    (of one model, when given)."""
     touching = (model_dir(model),) if model else (MODELS,)
     commits, _ = audited_commits(repo, rev, touching=touching)
     changes = [c for cc in commits for c in cc.changes]
     if model is not None:
         changes = [c for c in changes if any(p.model == model for p in c.planned)]
-    return changes
+    models = {model} if model is not None else {c.model for c in changes}
+    rows: list[Change | ForeignTag] = [*changes, *foreign_tags(repo, models)]
+    return sorted(rows, key=_when)
+
+
+def _when(row: Change | ForeignTag) -> int:
+    return row.ref.date if isinstance(row, ForeignTag) else row.entry.time
 
 
 @dataclass(frozen=True, slots=True)
-class PolicyChange:
-    """A first-parent commit that changed files under ``policies/``."""
+class GovernedChange:
+    """A first-parent commit that changed governed paths (policies, teams, experiments,
+    workflows, git attributes, registered versions' .dvc files), with what apply recorded."""
 
     entry: gitio.LogEntry
     paths: tuple[str, ...]
     kinds: tuple[str, ...]
+    record: CommitRecord | None
+
+    @property
+    def approved(self) -> bool:
+        return self.record is not None and self.record.approved
 
     def to_dict(self) -> dict[str, Any]:
+        record = self.record
         return {
             "when": iso(self.entry.time),
             "commit": self.entry.sha,
             "subject": self.entry.subject,
-            "pr": pr_number(self.entry.subject),
+            "pr": record.pr if record is not None else None,
+            "approvers": list(record.approvers) if record is not None else [],
+            "approved": self.approved,
+            "verdict": record.verdict if record is not None else "unrecorded",
             "paths": list(self.paths),
             "events": list(self.kinds),
         }
 
 
-def policy_changes(repo: Path | str, rev: str) -> list[PolicyChange]:
-    """Commits on ``rev``'s first-parent line that changed ``policies/``."""
-    history = History(repo, paths=(POLICIES,))  # policy events need no more than policies/
+def _kind(path: str) -> str:
+    if path.startswith(POLICIES + "/"):
+        return "policy-changed"
+    if path.startswith(EXPERIMENTS + "/"):
+        return "experiment-changed"
+    if path.startswith(".github/"):
+        return "workflow-changed"
+    if path.endswith(".dvc"):
+        return "artifact-changed"
+    return "attributes-changed"
+
+
+def governed_changes(commits: Sequence[CommitChanges]) -> list[GovernedChange]:
+    """The commits among ``commits`` that changed governed paths, oldest first."""
     out = []
-    for entry in history.commits(rev, touching=(POLICIES,)):
-        _, _, events = commit_events(repo, entry, history)
-        guarded = [
-            e
-            for e in events
-            if e.kind in (EventKind.POLICY_CHANGED, EventKind.TEAMS_CHANGED)
-            and e.path.startswith(POLICIES + "/")
-        ]
-        if guarded:
-            paths = tuple(sorted({e.path for e in guarded}))
-            kinds = tuple(sorted({e.kind.value for e in guarded}))
-            out.append(PolicyChange(entry, paths, kinds))
+    for cc in commits:
+        paths = governed_paths(cc.base, cc.changed)
+        if paths:
+            record = cc.record.record if cc.record is not None else None
+            by_path = {e.path: e.kind.value for e in cc.events}
+            kinds = tuple(sorted({by_path.get(p) or _kind(p) for p in paths}))
+            out.append(GovernedChange(cc.entry, tuple(sorted(paths)), kinds, record))
     return out

@@ -1,44 +1,56 @@
-"""``gfops audit verify``: does main's history agree with its audit tags?
+"""``gfops audit verify``: does main's history agree with its audit trail, and with the gate?
 
-Walks main's first-parent history, recomputes every audited change exactly as
-``gfops apply`` would, and reports (rule ids GF300-GF307):
+Walks main's first-parent history (every commit that touched an audited path) and reports:
 
-- a change without its tags (a direct push, or apply never ran)            GF300
-- a stage change whose tag records no PR, or a PR without its approvals     GF301
-- a tag pointing at, or recording, a commit that is not on main             GF302
-- a tagger that is not the automation identity of the change's base         GF303
-- a missing or unverifiable signature when the base lists allowed signers   GF304
-- a tag whose name, target or record does not match the commit's events     GF305
-- a broken hash chain: a position missing, a ``prev`` that does not match   GF306
-- a tag dated before the commit it points to or records                     GF307
+- each commit as a change and as state (``audit.changes``): what the gate would block
+  whatever the reviews (GF308, naming the gate's rule), main's state under its own
+  policies (GF206 in GF308, GF312), changes without their tags or approved PR (GF300,
+  GF301), governed paths without an approved PR (GF309);
+- each audit tag (``TAG_CHECKS``) and each commit record: off main (GF302), tagger
+  (GF303), signature (GF304), not matching the commit's events or claiming a pull request
+  the commit does not name (GF305), a broken hash chain (GF306), backdated (GF307);
+- tags GTO and DVC read for a registry model that apply never writes (GF310);
+- records nobody can verify: unsigned, with no allowed signers configured (GF311, exit
+  status 3 when it is the only error), and allowed signers that trust the demo key (GF313,
+  a warning).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from galfriday_gitops import gitio
-from galfriday_gitops.apply.apply import Planned, automation, parse_identity
-from galfriday_gitops.apply.message import AuditRecord, AuditTag, Identity
+from galfriday_gitops.apply.apply import Planned, automation, parse_identity, pr_number
+from galfriday_gitops.apply.message import (
+    AuditRecord,
+    AuditTag,
+    CommitTag,
+    Identity,
+    read_commit_records,
+)
+from galfriday_gitops.apply.signing import trusts_demo_key
 from galfriday_gitops.apply.tags import TagAction
-from galfriday_gitops.audit.history import Change, CommitChanges, audited_commits
+from galfriday_gitops.audit.changes import commit_findings
+from galfriday_gitops.audit.history import CommitChanges, audited_commits, foreign_tags
 from galfriday_gitops.catalogue import rule
-from galfriday_gitops.diff.events import EventKind
-from galfriday_gitops.findings import Finding
+from galfriday_gitops.findings import Finding, Severity
 from galfriday_gitops.load.history import History
+from galfriday_gitops.load.state import RegistryState, load_state
 from galfriday_gitops.paths import POLICIES
 from galfriday_gitops.resources import Automation
 
-
-def _ref(tag: AuditTag) -> str:
-    return f"refs/tags/{tag.ref.name}"
+TEAMS_FILE = f"{POLICIES}/teams.yaml"  # where findings about the automation point by default
 
 
 def _tag_finding(rule_id: str, tag: AuditTag, message: str) -> Finding:
-    return rule(rule_id).finding(_ref(tag), 1, f"{tag.ref.name}: {message}")
+    return _ref_finding(rule_id, tag.ref, message)
+
+
+def _ref_finding(rule_id: str, ref: gitio.TagRef, message: str, *, hint: str = "") -> Finding:
+    return rule(rule_id).finding(f"refs/tags/{ref.name}", 1, f"{ref.name}: {message}", hint=hint)
 
 
 def signers_path(auto: Automation) -> str:
@@ -48,18 +60,6 @@ def signers_path(auto: Automation) -> str:
     return name if name.startswith(POLICIES + "/") else f"{POLICIES}/{name}"
 
 
-def _describe(change: Change) -> str:
-    e = change.event
-    if e.kind is EventKind.STAGE_CHANGED:
-        assert e.from_stage is not None and e.to_stage is not None
-        what = f"{e.from_stage.value} -> {e.to_stage.value}"
-    elif e.kind is EventKind.REGISTERED:
-        what = f"registered in {e.to_stage.value if e.to_stage else '?'}"
-    else:
-        what = e.kind.value
-    return f"{change.model}@{change.version} {what}"
-
-
 def _name_matches(tag: AuditTag, r: AuditRecord) -> bool:
     n = tag.name
     if n.action is not r.action or n.model != r.model:
@@ -67,53 +67,6 @@ def _name_matches(tag: AuditTag, r: AuditRecord) -> bool:
     if r.action in (TagAction.REGISTER, TagAction.DEREGISTER):
         return n.version == r.version
     return n.stage == r.stage
-
-
-def _unaudited(change: Change) -> bool:
-    """No tags, or a stage change whose tags record no approved PR."""
-    stage_change = change.event.kind is EventKind.STAGE_CHANGED
-    return not change.tagged or (stage_change and not change.approved)
-
-
-def _change_findings(commits: list[CommitChanges]) -> list[Finding]:
-    findings = []
-    for cc in commits:
-        flagged = [c for c in cc.changes if _unaudited(c)]
-        # Lines cost a parse each: only for findings, their files read in one git call.
-        cc.head.prefetch(c.event.path for c in flagged)
-        for change in flagged:
-            path = change.event.path
-            line = cc.head.line_of(path, ("spec", "stage")) if path in cc.head.entries else 1
-            where = f"commit {cc.entry.sha[:12]} ({cc.entry.subject!r})"
-            if not change.tagged:
-                missing = [p.action.value for p in change.planned if p not in _tagged(change)]
-                findings.append(
-                    rule("GF300").finding(
-                        path,
-                        line,
-                        f"{_describe(change)} in {where} has no audit tag "
-                        f"({', '.join(missing)} missing): pushed without a reviewed PR, "
-                        "or gfops apply did not run",
-                    )
-                )
-            else:
-                pr = change.pr
-                why = "no pull request" if pr is None else f"PR #{pr} without the approvals"
-                have = ", ".join(change.approvers) or "none"
-                findings.append(
-                    rule("GF301").finding(
-                        path,
-                        line,
-                        f"{_describe(change)} in {where} went in with {why} "
-                        f"(counted approvers: {have})",
-                    )
-                )
-    return findings
-
-
-def _tagged(change: Change) -> list[Planned]:
-    have = {t.record.identity() for t in change.tags if t.record is not None}
-    return [p for p in change.planned if p.identity(change.entry.sha) in have]
 
 
 def _chain_findings(found: list[AuditTag]) -> list[Finding]:
@@ -179,11 +132,18 @@ class _Facts:
 
     repo: Path | str
     rev: str
-    main: dict[str, int]  # each first-parent commit of rev -> its committer time
-    by_sha: dict[str, CommitChanges]  # the commits that made audited changes
+    main: dict[str, gitio.LogEntry]  # each first-parent commit of rev
+    by_sha: dict[str, CommitChanges]  # the commits that touched an audited path
     expected: dict[Identity, Planned]  # every tag those changes call for
     seen: dict[Identity, AuditTag] = field(default_factory=dict)  # first tag per fact
     signers: dict[tuple[str, str], bytes | None] = field(default_factory=dict)
+    unverifiable: dict[str, list[str]] = field(default_factory=dict)  # teams file -> commits
+
+    def automation(self, commit: str) -> tuple[Automation | None, CommitChanges | None]:
+        """The automation configured at ``commit``'s base (the root's own for a root)."""
+        source = self.by_sha.get(commit)
+        teams = automation(source.base, source.head) if source is not None else None
+        return (teams.spec.automation if teams is not None else None), source
 
 
 # A check of one audit tag (with its parsed record): the findings it adds.
@@ -196,14 +156,14 @@ def _check_name(tag: AuditTag, r: AuditRecord, facts: _Facts) -> list[Finding]:
     return [_tag_finding("GF305", tag, f"the name does not match its record ({r.summary()})")]
 
 
-def _check_on_main(tag: AuditTag, r: AuditRecord, facts: _Facts) -> list[Finding]:
-    off = [c for c in (tag.ref.target, r.commit) if c not in facts.main]
+def _off_main(ref: gitio.TagRef, commits: Iterable[str], facts: _Facts) -> list[Finding]:
+    off = [c for c in commits if c not in facts.main]
     if not off:
         return []
     return [
-        _tag_finding(
+        _ref_finding(
             "GF302",
-            tag,
+            ref,
             f"points at or records {', '.join(c[:12] for c in dict.fromkeys(off))}, "
             f"which is not on {facts.rev}'s first-parent history (rewritten or force-pushed)",
         )
@@ -246,44 +206,82 @@ def _check_recorded_change(tag: AuditTag, r: AuditRecord, facts: _Facts) -> list
     return findings
 
 
-def _check_date(tag: AuditTag, r: AuditRecord, facts: _Facts) -> list[Finding]:
-    if tag.ref.date >= max(facts.main[tag.ref.target], facts.main[r.commit]):
+def _claimed_pr(ref: gitio.TagRef, pr: int | None, commit: str, facts: _Facts) -> list[Finding]:
+    """A record may name only the pull request its commit names (GitHub's merge or squash
+    subject): a record claiming a PR for a direct push is forged, signed or not."""
+    entry = facts.main[commit]
+    if pr is None or pr == pr_number(entry.subject):
         return []
     return [
-        _tag_finding(
+        _ref_finding(
+            "GF305",
+            ref,
+            f"claims PR #{pr} for commit {commit[:12]} ({entry.subject!r}), which no merge of "
+            "that pull request made (forged or edited record)",
+        )
+    ]
+
+
+def _check_pr(tag: AuditTag, r: AuditRecord, facts: _Facts) -> list[Finding]:
+    return _claimed_pr(tag.ref, r.pr, r.commit, facts)
+
+
+def _check_date(tag: AuditTag, r: AuditRecord, facts: _Facts) -> list[Finding]:
+    return _dated(tag.ref, (tag.ref.target, r.commit), facts)
+
+
+def _dated(ref: gitio.TagRef, commits: Iterable[str], facts: _Facts) -> list[Finding]:
+    newest = max(facts.main[c].time for c in commits)
+    if ref.date >= newest:
+        return []
+    return [
+        _ref_finding(
             "GF307",
-            tag,
+            ref,
             "is dated before the commit it records "
-            f"(tagger date {tag.ref.date} < commit date {facts.main[r.commit]})",
+            f"(tagger date {ref.date} < commit date {newest})",
         )
     ]
 
 
 def _check_automation(tag: AuditTag, r: AuditRecord, facts: _Facts) -> list[Finding]:
-    """Tagger and signature, as the automation configured at the change's base asks."""
-    source = facts.by_sha.get(r.commit)
-    teams = automation(source.base, source.head) if source is not None else None
-    auto = teams.spec.automation if teams is not None else None
-    if source is None or auto is None:
+    return _automation_findings(tag.ref, r.commit, facts)
+
+
+def _automation_findings(ref: gitio.TagRef, commit: str, facts: _Facts) -> list[Finding]:
+    """Tagger and signature, as the automation configured at the change's base asks; a
+    record no signature can vouch for is counted as unverifiable."""
+    auto, source = facts.automation(commit)
+    if source is None:
         return []
     findings = []
-    want = parse_identity(auto.tagger)
-    if want is not None and (tag.ref.tagger_name, tag.ref.tagger_email) != want:
-        findings.append(
-            _tag_finding(
-                "GF303",
-                tag,
-                f"tagged by {tag.ref.tagger_name} <{tag.ref.tagger_email}>, "
-                f"not the automation identity {auto.tagger}",
+    if auto is not None:
+        want = parse_identity(auto.tagger)
+        if want is not None and (ref.tagger_name, ref.tagger_email) != want:
+            findings.append(
+                _ref_finding(
+                    "GF303",
+                    ref,
+                    f"tagged by {ref.tagger_name} <{ref.tagger_email}>, "
+                    f"not the automation identity {auto.tagger}",
+                )
             )
-        )
-    if auto.allowed_signers:
-        findings += _signature(facts.repo, tag, auto, source, facts.signers)
+    if auto is not None and auto.allowed_signers:
+        findings += _signature(facts.repo, ref, auto, source, facts.signers)
+    elif auto is None or not auto.accept_unsigned:
+        teams = source.base if source.base.rev is not None else source.head
+        path = next((p for p, e in teams.entries.items() if e.kind == "Teams"), TEAMS_FILE)
+        facts.unverifiable.setdefault(path, []).append(commit)
     return findings
 
 
 # In order; a tag off main is not judged further (its commit has no facts to compare).
-TAG_CHECKS: tuple[TagCheck, ...] = (_check_recorded_change, _check_date, _check_automation)
+TAG_CHECKS: tuple[TagCheck, ...] = (
+    _check_recorded_change,
+    _check_pr,
+    _check_date,
+    _check_automation,
+)
 
 
 def _tag_findings(tag: AuditTag, facts: _Facts) -> list[Finding]:
@@ -291,11 +289,88 @@ def _tag_findings(tag: AuditTag, facts: _Facts) -> list[Finding]:
     if r is None:
         return [_tag_finding("GF305", tag, f"not an audit record: {tag.error}")]
     findings = _check_name(tag, r, facts)
-    off_main = _check_on_main(tag, r, facts)
+    off_main = _off_main(tag.ref, (tag.ref.target, r.commit), facts)
     if off_main:
         return findings + off_main
     for check in TAG_CHECKS:
         findings += check(tag, r, facts)
+    return findings
+
+
+def _commit_record_findings(tag: CommitTag, facts: _Facts) -> list[Finding]:
+    """A commit record: readable, on main, about the commit it names, honest about its PR,
+    tagged and signed as the automation asks."""
+    if tag.record is None:
+        return [_ref_finding("GF305", tag.ref, f"not a commit record: {tag.error}")]
+    r = tag.record
+    off_main = _off_main(tag.ref, (tag.ref.target, r.commit, tag.commit), facts)
+    if off_main:
+        return off_main
+    findings = []
+    if not tag.commit == r.commit == tag.ref.target:
+        findings.append(
+            _ref_finding(
+                "GF305",
+                tag.ref,
+                f"names commit {tag.commit[:12]}, points at {tag.ref.target[:12]} and records "
+                f"{r.commit[:12]}: a record belongs to the commit it is on",
+            )
+        )
+    findings += _claimed_pr(tag.ref, r.pr, r.commit, facts)
+    findings += _dated(tag.ref, (r.commit,), facts)
+    return findings + _automation_findings(tag.ref, r.commit, facts)
+
+
+def _foreign_findings(facts: _Facts, models: set[str]) -> list[Finding]:
+    """Tags GTO and DVC read for a registry model, in a form apply never writes."""
+    findings = []
+    for tag in foreign_tags(facts.repo, None):
+        if tag.name.model not in models:
+            continue
+        resolves = ", ".join(tag.versions) or f"commit {tag.ref.target[:12]}"
+        findings.append(
+            _ref_finding(
+                "GF310",
+                tag.ref,
+                f"GTO and DVC read it: it {tag.name.describe()} ({resolves}), with no audit "
+                "record; gfops apply never writes this form (gto assign --simple? by hand?)",
+                hint="delete it once accounted for; stages change through a reviewed PR",
+            )
+        )
+    return findings
+
+
+def _signing_findings(facts: _Facts, head: RegistryState) -> list[Finding]:
+    """Records nobody can verify (GF311), and allowed signers that trust the demo key."""
+    findings = []
+    for path, commits in sorted(facts.unverifiable.items()):
+        unique = list(dict.fromkeys(commits))
+        findings.append(
+            rule("GF311").finding(
+                path,
+                head.line_of(path, ("spec", "automation")) if path in head.entries else 1,
+                f"{len(commits)} audit record(s) of {len(unique)} commit(s) (from "
+                f"{unique[0][:12]} to {unique[-1][:12]}) cannot be verified: {path} names no "
+                "allowedSigners, so anyone who can push a tag could have written them",
+                hint="sign with an SSH key (docs/github-setup.md, 'Signing the audit trail'), "
+                "or accept unsigned records explicitly: automation.acceptUnsigned: true",
+            )
+        )
+    teams = head.teams()
+    auto = teams.spec.automation if teams is not None else None
+    if auto is not None and auto.allowed_signers and head.rev is not None:
+        path = signers_path(auto)
+        signers = gitio.read_blob(facts.repo, head.rev, path)
+        if signers is not None and trusts_demo_key(signers):
+            findings.append(
+                rule("GF313").finding(
+                    path,
+                    1,
+                    f"{path} trusts the demo signing key, whose private half is published "
+                    "with galfriday-gitops: a signature by it proves nothing",
+                    hint="generate the registry's own key (docs/github-setup.md)",
+                )
+            )
     return findings
 
 
@@ -305,7 +380,8 @@ def verify(
     *,
     walked: tuple[list[CommitChanges], list[AuditTag]] | None = None,
 ) -> list[Finding]:
-    """Every disagreement between ``rev``'s first-parent history and the audit tags.
+    """Every disagreement between ``rev``'s first-parent history, the gate and the audit
+    trail, oldest commit first, then the tags by name.
 
     ``walked`` is ``audited_commits(repo, rev)`` when the caller already has it (the site
     shows the timeline and this verdict from one walk of the history).
@@ -314,7 +390,7 @@ def verify(
     facts = _Facts(
         repo,
         rev,
-        main={e.sha: e.time for e in History(repo).commits(rev)},
+        main={e.sha: e for e in History(repo).commits(rev)},
         by_sha={cc.entry.sha: cc for cc in commits},
         expected={
             p.identity(cc.entry.sha): p
@@ -323,15 +399,29 @@ def verify(
             for p in change.planned
         },
     )
-    findings = _change_findings(commits)
+    findings = commit_findings(repo, commits)
     for tag in sorted(found, key=lambda t: t.ref.name):
         findings += _tag_findings(tag, facts)
-    return findings + _chain_findings(found)
+    findings += _chain_findings(found)
+    for record in sorted(read_commit_records(repo), key=lambda t: t.ref.name):
+        findings += _commit_record_findings(record, facts)
+    head = commits[-1].head if commits else load_state(repo, rev)
+    models = set(head.models()) | {t.name.model for t in found}
+    findings += _foreign_findings(facts, models)
+    return findings + _signing_findings(facts, head)
+
+
+def exit_status(findings: Iterable[Finding]) -> int:
+    """0 no error; 3 when the only errors are unverifiable records (GF311); 1 otherwise."""
+    errors = {f.rule for f in findings if f.severity is Severity.ERROR}
+    if not errors:
+        return 0
+    return 3 if errors == {"GF311"} else 1
 
 
 def _signature(
     repo: Path | str,
-    tag: AuditTag,
+    ref: gitio.TagRef,
     auto: Automation,
     cc: CommitChanges,
     cache: dict[tuple[str, str], bytes | None],
@@ -343,10 +433,10 @@ def _signature(
         cache[(rev, path)] = gitio.read_blob(repo, rev, path)
     signers = cache[(rev, path)]
     if signers is None:
-        return [_tag_finding("GF304", tag, f"{path} does not exist at {rev[:12]}")]
-    if not tag.ref.signed:
-        return [_tag_finding("GF304", tag, f"is not signed, but {path} lists allowed signers")]
-    ok, said = gitio.verify_tag_signature(repo, tag.ref.name, signers)
+        return [_ref_finding("GF304", ref, f"{path} does not exist at {rev[:12]}")]
+    if not ref.signed:
+        return [_ref_finding("GF304", ref, f"is not signed, but {path} lists allowed signers")]
+    ok, said = gitio.verify_tag_signature(repo, ref.name, signers)
     if ok:
         return []
-    return [_tag_finding("GF304", tag, f"signature does not verify against {path}: {said}")]
+    return [_ref_finding("GF304", ref, f"signature does not verify against {path}: {said}")]

@@ -34,6 +34,7 @@ COMMANDS = (
     "apply",
     "history",
     "audit",
+    "alert",
     "deprecate",
     "lifecycle",
     "backup",

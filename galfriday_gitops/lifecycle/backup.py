@@ -71,9 +71,14 @@ def _refs(repo: Path) -> dict[str, str]:
 
 
 def _is_audit_tag(ref: str) -> bool:
-    # GTO's names: name@vX.Y.Z for a registration, name#stage#N for an assignment.
+    """A tag of the audit trail: GTO's names (name@vX.Y.Z, name#stage#N, ...) or a commit
+    record (gfops/commit/<sha>)."""
+    from galfriday_gitops.apply.tags import parse, recorded_commit
+
     name = ref.removeprefix("refs/tags/")
-    return ref.startswith("refs/tags/") and ("@v" in name or "#" in name)
+    return ref.startswith("refs/tags/") and (
+        parse(name) is not None or recorded_commit(name) is not None
+    )
 
 
 def _empty_target(path: Path, what: str) -> None:

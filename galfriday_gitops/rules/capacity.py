@@ -4,30 +4,43 @@ pull requests that are each fine alone from both landing through a merge queue."
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from galfriday_gitops.catalogue import rule
 from galfriday_gitops.diff.events import EventKind
 from galfriday_gitops.findings import Finding
+from galfriday_gitops.load.state import RegistryState
 from galfriday_gitops.paths import manifest_path
 from galfriday_gitops.resources import ModelStage
 from galfriday_gitops.rules.context import Context
 
 
 def check_capacity(ctx: Context) -> list[Finding]:
-    findings = []
     changed = {e.path for e in ctx.events}
+    return capacity_findings(ctx.head, ctx.base, ctx.head.models(), changed)
+
+
+def capacity_findings(
+    head: RegistryState, policies: RegistryState, names: Iterable[str], changed: set[str]
+) -> list[Finding]:
+    """Stages of ``names`` at ``head`` holding more versions than the policies of
+    ``policies`` (a revision) allow; each reported at a changed manifest when there is one."""
+    findings = []
     limited = {
         stage.value
-        for policy in ctx.base.stage_policies()
+        for policy in policies.stage_policies()
         for stage, rules in policy.spec.stages.items()
         if rules.capacity is not None
     }
-    for name, row in ctx.head.stage_table().items():
-        for stage_name, versions in row.items():
+    table = head.stage_table()
+    for name in names:
+        for stage_name, versions in table.get(name, {}).items():
             if len(versions) < 2 or stage_name not in limited:
                 continue
             stage = ModelStage(stage_name)
-            probe = ctx.head.get(name, versions[0])
-            rules = ctx.stage_rules(probe, stage) if probe else None
+            probe = head.get(name, versions[0])
+            found = policies.policies_for(probe) if probe else []
+            rules = found[0].spec.stages.get(stage) if len(found) == 1 else None
             if rules is None or rules.capacity is None or len(versions) <= rules.capacity:
                 continue
             candidates = [manifest_path(name, v) for v in versions]
@@ -35,7 +48,7 @@ def check_capacity(ctx: Context) -> list[Finding]:
             findings.append(
                 rule("GF206").finding(
                     path,
-                    ctx.head.line_of(path, ("spec", "stage")),
+                    head.line_of(path, ("spec", "stage")),
                     f"{name} would have {len(versions)} versions in {stage.value} "
                     f"({', '.join(versions)}); the policy allows {rules.capacity}",
                     hint="move the current holder out in the same pull request",

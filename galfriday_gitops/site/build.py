@@ -145,5 +145,5 @@ def build_site(repo: Path | str, request: SiteRequest) -> SiteResult:
         pages=sum(1 for p in paths if p.endswith(".html")),
         files=len(paths) + 1,
         models=len(data.models),
-        audit_findings=len(data.audit),
+        audit_findings=data.audit_errors,
     )

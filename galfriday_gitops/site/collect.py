@@ -19,7 +19,7 @@ from pathlib import Path
 from galfriday_gitops import gitio
 from galfriday_gitops.audit.history import Change, audited_commits
 from galfriday_gitops.audit.verify import verify
-from galfriday_gitops.findings import Finding
+from galfriday_gitops.findings import Finding, blocking
 from galfriday_gitops.lifecycle.deprecation import EndOfLife, end_of_life_report
 from galfriday_gitops.load.state import RegistryState, load_state
 from galfriday_gitops.paths import MODELS
@@ -77,6 +77,11 @@ class SiteData:
     audit_tags: int
     reports: Reports
     by_name: dict[str, ModelData] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def audit_errors(self) -> int:
+        """Findings of audit verify that are errors (a warning keeps the trail "ok")."""
+        return len(blocking(list(self.audit)))
 
     def has_model(self, name: str) -> bool:
         return name in self._by_name()

@@ -115,7 +115,7 @@ def page(data: SiteData, *, title: str, current: str, body: Sequence[Html], dept
         )
         for href, label in NAV
     ]
-    audit = "audit ok" if not data.audit else f"{len(data.audit)} audit finding(s)"
+    audit = "audit ok" if not data.audit_errors else f"{data.audit_errors} audit finding(s)"
     footer = join(
         [
             "Built by ",

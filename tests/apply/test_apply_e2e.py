@@ -10,11 +10,16 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli import GFOPS, gfops
+from tests.support.loopback import LoopbackGitHub
 from tests.support.repo import Repo
+from tests.support.signing import sign_as_demo
 from tests.support.trail import (
     BOT,
+    Pusher,
     audit_tags,
+    commit_record,
     copy_of,
+    gto_tags,
     history_fixture,
     set_stage,
     tag_record,
@@ -47,7 +52,7 @@ def test_apply_writes_gto_tags_with_records_and_is_idempotent(
 ) -> None:
     repo = copy_of(applied, tmp_path)
     before = audit_tags(repo)
-    assert set(before) == EXPECTED_TAGS
+    assert set(gto_tags(repo)) == EXPECTED_TAGS
     # Stage tags point at the version's registration commit (that is how GTO finds it).
     registered = repo.git("rev-parse", "refs/tags/price-direction@v1.0.0^{commit}")
     assert repo.git("rev-parse", "refs/tags/price-direction#production#8^{commit}") == registered
@@ -58,11 +63,8 @@ def test_apply_writes_gto_tags_with_records_and_is_idempotent(
     assert (record["from"], record["to"], record["pr"]) == ("staging", "production", 5)
     assert record["approvers"] == ["dave", "erin"] and record["approvals_needed"] == 2
     assert record["approved"] is True and record["actor"] == "alice"
-    assert record["verdict"] == "blocked"
-    # The model's first production version has no baseline to win against (GF212 passes),
-    # but the policy still wants spec.lineage.experiment: recorded as it was judged.
-    failed = {k for k, v in record["rules"].items() if v == "failed"}
-    assert failed == {"GF205"} and record["rules"]["GF202"] == "passed"
+    assert record["verdict"] == "allowed"
+    assert {k for k, v in record["rules"].items() if v == "failed"} == set()
     assert (
         str(record["policy_digest"]).startswith("sha256:")
         and len(str(record["policy_digest"])) == 71
@@ -80,12 +82,25 @@ def test_apply_writes_gto_tags_with_records_and_is_idempotent(
         "for-each-ref", "--format=%(contents:subject)", "refs/tags/price-direction#staging#6"
     )
     assert subject == "price-direction 1.0.0: testing -> staging (PR #4, approved by bob)"
+    # Every tag is SSH-signed (the example policies list allowed signers).
+    assert "SSH SIGNATURE" in repo.git("cat-file", "-p", "refs/tags/price-direction#staging#6")
 
-    again = gfops("apply", "--after", "main", "--format", "json", cwd=repo.path)  # whole history
+    # One commit record per first-parent commit: the genesis, then each merged PR.
+    commits = repo.git("rev-list", "--first-parent", "--reverse", "main").split()
+    records = [commit_record(repo, sha) for sha in commits]
+    assert [r["verdict"] if r else None for r in records] == ["genesis"] + ["allowed"] * 6
+    assert [r["pr"] if r else None for r in records] == [None, 1, 2, 3, 4, 5, 6]
+    teams = records[-1]
+    assert teams is not None
+    assert (teams["approved"], teams["approvers"], teams["governed"]) == (
+        True, ["frank"], ["policies/teams.yaml"],
+    )  # fmt: skip
+
+    again = gfops("apply", "--after", "main", "--no-reviews", "--format", "json", cwd=repo.path)
     assert again.code == 0, again.err
     report = json.loads(again.out)
-    assert report["created"] == 0 and len(report["tags"]) == len(EXPECTED_TAGS)
-    assert {t["status"] for t in report["tags"]} == {"exists"}
+    # It starts after the newest recorded commit: nothing left to judge, nothing written.
+    assert (report["start"], report["created"], report["commits"]) == (commits[-1], 0, [])
     assert audit_tags(repo) == before  # not one tag object changed
 
 
@@ -116,23 +131,34 @@ def test_gto_show_agrees_with_status(applied: Path, tmp_path: Path) -> None:
 def test_two_concurrent_applies_leave_one_consistent_trail(unapplied: Path, tmp_path: Path) -> None:
     repo = copy_of(unapplied, tmp_path)
     assert audit_tags(repo) == {}
-    cmd = [*GFOPS, "apply", "--after", "main"]
+    # No review data: every merge is judged as a direct push, so PRs 4 and 5 (approvals
+    # needed) and 6 (a governed path) are blocked, by both runs alike.
+    cmd = [*GFOPS, "apply", "--after", "main", "--no-reviews", "--format", "json"]
     procs = [
         subprocess.Popen(
             cmd, cwd=repo.path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
         for _ in range(2)
     ]
-    # Hang guard (a deadlock between the two would hang): both finish in ~1.5 s when quiet.
+    # Hang guard (a deadlock between the two would hang): both finish in ~3 s when quiet.
     outs = [p.communicate(timeout=60) for p in procs]
-    assert [p.returncode for p in procs] == [0, 0], [e for _, e in outs]
-    assert set(audit_tags(repo)) == EXPECTED_TAGS
-    written = sum(int(o.strip().splitlines()[-1].split()[0]) for o, _ in outs)
-    assert written == len(EXPECTED_TAGS)  # each tag created by exactly one of the two
+    assert [p.returncode for p in procs] == [1, 1], [e for _, e in outs]
+    unblocked = EXPECTED_TAGS - {
+        "price-direction#testing!#5",
+        "price-direction#staging#6",
+        "price-direction#staging!#7",
+        "price-direction#production#8",
+    }
+    assert set(gto_tags(repo)) == unblocked
+    reports = [json.loads(o) for o, _ in outs]
+    created = sum(r["created"] for r in reports)
+    assert created == len(unblocked)  # each tag created by exactly one of the two
+    records = [c for r in reports for c in r["commits"] if c["status"] == "created"]
+    assert len(records) == 7  # each commit recorded once, by one of the two
     verify = gfops("audit", "verify", "--format", "json", cwd=repo.path)
-    rules = {f["rule"] for f in json.loads(verify.out)}
-    # No review data was given: PRs 4 and 5 are unapproved (GF301). Nothing else is wrong.
-    assert rules == {"GF301"}, verify.out
+    rules = {f["rule"] for f in json.loads(verify.out) if f["severity"] == "error"}
+    # Unapproved: PRs 4 and 5 (stage changes), PR 6 (teams). Nothing else is wrong.
+    assert rules == {"GF301", "GF309"}, verify.out
 
 
 def test_a_tag_name_taken_by_another_target_is_an_error_naming_both(
@@ -141,7 +167,7 @@ def test_a_tag_name_taken_by_another_target_is_an_error_naming_both(
     repo = copy_of(unapplied, tmp_path)
     elsewhere = repo.git("rev-parse", "main~2")
     repo.git("tag", "-a", "-m", "someone else's", "price-direction@v1.1.0", elsewhere)
-    result = gfops("apply", "--after", "main", cwd=repo.path)
+    result = gfops("apply", "--after", "main", "--no-reviews", cwd=repo.path)
     assert result.code == 2
     assert "tag price-direction@v1.1.0 already exists" in result.err
     assert f"target {elsewhere[:12]}" in result.err  # the existing one
@@ -149,28 +175,35 @@ def test_a_tag_name_taken_by_another_target_is_an_error_naming_both(
     assert f"target {wanted[:12]}" in result.err and "1.1.0: registered" in result.err
 
 
-def test_push_sends_the_new_tags(applied: Path, tmp_path: Path) -> None:
+def test_push_sends_the_new_tags(applied: Path, tmp_path: Path, github: LoopbackGitHub) -> None:
     repo = copy_of(applied, tmp_path)
     remote = repo.add_origin(tmp_path / "remote.git", push=True)
     before = repo.git("rev-parse", "main")
-    set_stage(repo, "spread-model", "0.1.0", "staging")
-    repo.commit("Fast track (#9)")
-    result = gfops("apply", "--before", before, "--after", "main", "--push", cwd=repo.path)
+    pusher = Pusher(repo, github)
+    pusher.open(9, lambda: set_stage(repo, "spread-model", "0.1.0", "staging"), ("bob",))
+    after = pusher.land(9)
+    result = pusher.apply(before, "--push")
     assert result.code == 0, result.err
     remote_tags = subprocess.run(
         ["git", "-C", str(remote), "tag", "-l"], capture_output=True, text=True, check=True
     ).stdout.split()
-    assert set(remote_tags) == {"spread-model#testing!#4", "spread-model#staging#5"}
+    assert set(remote_tags) == {
+        "spread-model#testing!#4",
+        "spread-model#staging#5",
+        f"gfops/commit/{after}",
+    }
 
 
 @pytest.mark.parametrize("before", ["0" * 40, None])
 def test_from_the_root_backfills_an_existing_registry(repo: Repo, before: str | None) -> None:
-    args = ["apply", "--after", "main", "--format", "json"]
+    sign_as_demo(repo.path)
+    args = ["apply", "--after", "main", "--no-reviews", "--format", "json"]
     if before:
         args += ["--before", before]
     result = gfops(*args, cwd=repo.path)
     assert result.code == 0, result.err
-    assert {t["tag"] for t in json.loads(result.out)["tags"]} == {
+    report = json.loads(result.out)
+    assert {t["tag"] for t in report["tags"]} == {
         "price-direction@v1.0.0",
         "price-direction#deprecated#1",
         "price-direction@v1.1.0",
@@ -178,5 +211,17 @@ def test_from_the_root_backfills_an_existing_registry(repo: Repo, before: str | 
         "price-direction@v1.2.0",
         "price-direction#staging#3",
     }
+    # The import is the registry's genesis: recorded, never approved (nothing could be).
+    [genesis] = report["commits"]
+    assert (genesis["verdict"], genesis["record"]["approved"]) == ("genesis", False)
     # This project's registry was imported in one commit: GTO cannot tell those apart.
     assert "GTO allows one version per commit" in result.err
+
+
+def test_apply_without_review_data_refuses_to_record_blind(repo: Repo) -> None:
+    sign_as_demo(repo.path)
+    result = gfops("apply", "--after", "main", cwd=repo.path, env={"GITHUB_TOKEN": ""})
+    assert result.code == 2 and "--no-reviews" in result.err
+    assert audit_tags(repo) == {}
+    control = gfops("apply", "--after", "main", "--no-reviews", cwd=repo.path)
+    assert control.code == 0, control.err

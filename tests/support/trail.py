@@ -1,6 +1,10 @@
 """A registry with a realistic main: merged pull requests, one push at a time, each
 followed by ``gfops apply`` as the workflow runs it. Shared by the apply and audit tests.
 
+The pull requests live on a loopback GitHub (checked against GitHub's OpenAPI description);
+apply finds each merge's pull request, reviews and commits through the real API client, as
+in Actions. Tags are SSH-signed with the demo key the example policies trust.
+
 History (``Merge pull request #N`` merges on main, review data GitHub-shaped):
 
 ====  ===========================================================  ==================
@@ -28,17 +32,24 @@ from typing import Any
 
 import pytest
 
+from tests.support.cli import Result as CliResult
 from tests.support.cli import gfops
 from tests.support.factories import dvc_file, manifest
-from tests.support.loopback import LoopbackGitHub
+from tests.support.loopback import BOT_LOGIN, TOKEN, LoopbackGitHub
 from tests.support.openapi import OpenAPISpec
 from tests.support.repo import IDENTITY, ROOT, Repo, make_repo
+from tests.support.signing import sign_as_demo
 
 BOT = ("galfriday-bot", "bot@galfriday.dev")
 
 
-def register(repo: Repo, name: str, version: str, stage: str = "development") -> None:
-    repo.write(f"models/{name}/{version}.yaml", manifest(name=name, version=version, stage=stage))
+def register(
+    repo: Repo, name: str, version: str, stage: str = "development", experiment: str = "ab-1"
+) -> None:
+    """A version as ``gfops register`` writes it (its lineage names the experiment it came
+    from: production requires ``spec.lineage.experiment``)."""
+    text = manifest(name=name, version=version, stage=stage, experiment=experiment)
+    repo.write(f"models/{name}/{version}.yaml", text)
     repo.write(f"artifacts/{name}/{version}/model.json.dvc", dvc_file(name, version))
 
 
@@ -50,21 +61,70 @@ def set_stage(repo: Repo, name: str, version: str, new: str) -> None:
 
 
 def new_registry(path: Path) -> Repo:
-    """Policies and schemas of this project, no models yet (one commit on main)."""
+    """Policies and schemas of this project, no models yet (one commit on main), signing
+    its audit tags with the demo key those policies trust."""
     repo = make_repo(path, with_examples=False)
     for folder in ("policies", "schemas"):
         shutil.copytree(ROOT / folder, path / folder)
     repo.commit("registry policies")
+    sign_as_demo(path)
     return repo
+
+
+def forge_env(github: LoopbackGitHub) -> dict[str, str]:
+    """What Actions gives a step, pointed at the loopback GitHub (apply reads the PRs)."""
+    return {
+        "GITHUB_TOKEN": TOKEN,
+        "GITHUB_REPOSITORY": f"{github.owner}/{github.repo}",
+        "GITHUB_API_URL": github.api_url,
+    }
 
 
 @dataclass
 class Pusher:
-    """Merges pull requests into main and runs apply per push, like the workflow."""
+    """Merges pull requests into main (on git and on the loopback GitHub) and runs apply per
+    push, like the workflow: the PR, its reviews and commits come from the API."""
 
     repo: Repo
     github: LoopbackGitHub
-    tmp: Path
+
+    def open(
+        self, number: int, change: Callable[[], None], approvers: tuple[str, ...] = (),
+        *, author: str = "alice", base: str = "main",
+    ) -> str:  # fmt: skip
+        """Branch ``pr-N`` off ``base`` with ``change``, PR #N on GitHub, its approvals on
+        the head; the head sha."""
+        branch = f"pr-{number}"
+        self.repo.git("checkout", "-q", "-b", branch, base)
+        change()
+        head = self.repo.commit(f"change of PR {number}")
+        self.repo.git("checkout", "-q", "main")
+        pull = self.github.add_pull(number, author=author, head_ref=branch)
+        pull["head"]["sha"] = head
+        for login in approvers:
+            self.github.add_review(number, login, "APPROVED", head)
+        self.github.add_commit(number, author=author, committer=author)
+        return head
+
+    def land(self, number: int, *, squash: bool = False) -> str:
+        """Merge PR #N as GitHub's button does (a merge commit, or a squash), mark it
+        merged on GitHub; the new main."""
+        branch = f"pr-{number}"
+        if squash:
+            self.repo.git("merge", "-q", "--squash", branch)
+            self.repo.git("commit", "-q", "-m", f"Change of PR {number} (#{number})")
+        else:
+            self.repo.git("merge", "-q", "--no-ff", branch, "-m",
+                          f"Merge pull request #{number} from acme/{branch}")  # fmt: skip
+        after = self.repo.git("rev-parse", "main")
+        self.github.merge_pull(number, after)
+        return after
+
+    def apply(self, before: str | None = None, *args: str) -> CliResult:
+        """``gfops apply`` as the push workflow runs it (GitHub's before and after)."""
+        extra = ["--before", before] if before else []
+        return gfops("apply", *extra, "--after", "main", "--actor", "alice", *args,
+                     cwd=self.repo.path, env=forge_env(self.github))  # fmt: skip
 
     def merge(
         self,
@@ -77,44 +137,17 @@ class Pusher:
     ) -> str:
         """Open PR #number with ``change``, approve it, merge it, apply; the merge sha."""
         before = self.repo.git("rev-parse", "main")
-        branch = f"pr-{number}"
-        self.repo.git("checkout", "-q", "-b", branch, "main")
-        change()
-        head = self.repo.commit(f"change of PR {number}")
-        self.repo.git("checkout", "-q", "main")
-        self.repo.git(
-            "merge",
-            "-q",
-            "--no-ff",
-            branch,
-            "-m",
-            f"Merge pull request #{number} from acme/{branch}",
-        )
-        after = self.repo.git("rev-parse", "main")
+        self.open(number, change, approvers, author=author)
+        after = self.land(number)
         if apply:
-            args = self.review_args(number, head, approvers, author=author)
-            result = gfops("apply", "--before", before, "--after", after, "--actor", "alice",
-                           *args, cwd=self.repo.path)  # fmt: skip
-            assert result.code == 0, result.err
+            result = self.apply(before)
+            assert result.code == 0, result.out + result.err
         return after
 
-    def review_args(
-        self, number: int, head: str, approvers: tuple[str, ...], *, author: str
-    ) -> list[str]:
-        self.github.add_pull(number, author=author)
-        for login in approvers:
-            self.github.add_review(number, login, "APPROVED", head)
-        self.github.add_commit(number, author=author, committer=author)
-        reviews = self.tmp / f"reviews-{number}.json"
-        commits = self.tmp / f"commits-{number}.json"
-        reviews.write_text(json.dumps(self.github.reviews[number]))
-        commits.write_text(json.dumps(self.github.commits[number]))
-        return ["--reviews", str(reviews), "--commits", str(commits), "--pr-author", author]
 
-
-def build(path: Path, spec: OpenAPISpec, *, apply: bool = True) -> Repo:
+def build(path: Path, github: LoopbackGitHub, *, apply: bool = True) -> Repo:
     repo = new_registry(path)
-    pusher = Pusher(repo, LoopbackGitHub(spec), path.parent)
+    pusher = Pusher(repo, github)
 
     def pr1() -> None:
         register(repo, "price-direction", "1.0.0")
@@ -130,6 +163,8 @@ def build(path: Path, spec: OpenAPISpec, *, apply: bool = True) -> Repo:
             "policies/teams.yaml", teams.replace("[alice, bob, carol]", "[alice, bob, carol, gina]")
         )
 
+    if apply:  # the registry's genesis: its first commit, recorded before any PR
+        assert pusher.apply().code == 0
     pusher.merge(1, pr1, apply=apply)
     pusher.merge(2, pr2, apply=apply)
     pusher.merge(3, lambda: register(repo, "price-direction", "1.1.0"), apply=apply)
@@ -152,7 +187,13 @@ def history_fixture(apply: bool) -> Callable[..., Iterator[Path]]:
                 mp.setenv(key, value)
             (base / "home").mkdir()
             mp.setenv("HOME", str(base / "home"))
-            build(base / "registry", spec, apply=apply)
+            github = LoopbackGitHub(spec).start()
+            github.add_user(BOT_LOGIN, user_type="Bot", token=TOKEN)
+            try:
+                build(base / "registry", github, apply=apply)
+            finally:
+                github.stop()
+            assert github.violations == [], github.violations
         yield base / "registry"
 
     return built
@@ -165,9 +206,35 @@ def copy_of(built: Path, tmp: Path) -> Repo:
 
 
 def audit_tags(repo: Repo) -> dict[str, str]:
-    """Tag name -> tag object id, for every tag."""
-    out = repo.git("for-each-ref", "--format=%(refname:short) %(objectname)", "refs/tags")
+    """Tag name -> tag object id, for every tag (GTO's and the commit records)."""
+    out = repo.git("for-each-ref", "--format=%(refname:strip=2) %(objectname)", "refs/tags")
     return dict(line.rsplit(" ", 1) for line in out.splitlines() if line)
+
+
+def gto_tags(repo: Repo) -> dict[str, str]:
+    """Tag name -> object id of the tags in GTO's syntax (not the commit records)."""
+    return {n: oid for n, oid in audit_tags(repo).items() if not n.startswith("gfops/commit/")}
+
+
+def commit_record(repo: Repo, sha: str) -> dict[str, Any] | None:
+    """The JSON record apply wrote of commit ``sha`` (None when there is none)."""
+    name = f"refs/tags/gfops/commit/{sha}"
+    body = repo.git("for-each-ref", "--format=%(contents:body)", name)
+    if not body:
+        return None
+    record = json.loads(body.split("--- galfriday-commit/v1 ---", 1)[1])
+    assert isinstance(record, dict), record
+    return record
+
+
+def approved_records(repo: Repo, sha: str) -> list[str]:
+    """The tags whose record says ``sha`` was approved (GTO tags and its commit record)."""
+    names = [n for n in gto_tags(repo) if tag_record(repo, n).get("commit") == sha]
+    approved = [n for n in names if tag_record(repo, n).get("approved") is True]
+    record = commit_record(repo, sha)
+    if record is not None and record.get("approved") is True:
+        approved.append(f"gfops/commit/{sha}")
+    return approved
 
 
 def tag_record(repo: Repo, name: str) -> dict[str, Any]:

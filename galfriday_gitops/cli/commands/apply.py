@@ -1,11 +1,13 @@
-"""``gfops apply --before SHA --after SHA``: write the audit tags of a pushed range.
+"""``gfops apply [--after SHA]``: judge and record every commit of main not yet recorded.
 
-Run on push to main (GitHub's ``before``/``after``; an all-zero or missing
-``--before`` means the whole history, which is also how an existing registry is
-backfilled). Review data comes from the forge when GITHUB_TOKEN is set, or offline
-from ``--reviews/--commits`` as for ``gfops check``. Exit 0 written or nothing to do,
-2 could not run (including a tag name taken by a different fact). The work is
-:func:`galfriday_gitops.apply.push.apply_push`.
+Run on push to main and on a schedule (a backfill): it starts after the newest commit with
+a record, whatever ``--before`` says (GitHub's ``before`` only helps notice a force push),
+so a cancelled or skipped run is harmless. Review data comes from the forge when
+GITHUB_TOKEN is set (the pull request GitHub merged as each commit), offline from
+``--reviews/--commits`` for one PR, or nowhere with ``--no-reviews``. Exit 0 recorded (or
+nothing to do), 1 something landed that the gate would block or main was rewritten (its
+findings are printed; no approved record is written for it), 2 could not run. The work
+is :func:`galfriday_gitops.apply.push.apply_push`.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ HELP = "write the audit trail of a pushed range as GTO-compatible annotated tags
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--before", help="the previous tip (default / all zeros: from the root)")
+    parser.add_argument(
+        "--before", help="the previous tip (only to notice a force push; not where apply starts)"
+    )
     parser.add_argument("--after", default="HEAD", help="the new tip (default: HEAD)")
     parser.add_argument("--push", action="store_true", help="push the range's tags to --remote")
     parser.add_argument("--remote", default="origin", help="remote for --push (default: origin)")
@@ -33,6 +37,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--pr-head", help="offline: the PR's head sha (default: the merge's second parent)"
+    )
+    parser.add_argument(
+        "--no-reviews",
+        action="store_true",
+        help="no review data at all: judge every commit as a direct push",
     )
     add_format(parser)
 
@@ -48,4 +57,4 @@ def run(args: argparse.Namespace) -> int:
         print_json(result.to_dict())
     else:
         sys.stdout.write(applied(result))
-    return 0
+    return 1 if result.failed else 0

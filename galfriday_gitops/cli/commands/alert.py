@@ -1,0 +1,34 @@
+"""``gfops alert JOB``: report a failed job: the job summary, and its one issue.
+
+Run by a workflow step ``if: failure()`` with the token the job acts with; a second
+failure updates the same issue instead of opening another. The work is
+:func:`galfriday_gitops.alert.alert`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from galfriday_gitops.cli.output import add_format, print_json, request_from
+
+HELP = "report a failed job: append to the job summary, open or update its one issue"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("job", help="the job's name (e.g. drift, lifecycle, apply, audit)")
+    parser.add_argument("--details", type=Path, help="a file (Markdown or text) to include")
+    add_format(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from galfriday_gitops.alert import AlertRequest, alert
+
+    result = alert(request_from(args, AlertRequest))
+    if args.format == "json":
+        print_json(result.to_dict())
+    else:
+        verb = "opened" if result.opened else "updated"
+        sys.stdout.write(f"{result.job}: issue #{result.issue} {verb}\n")
+    return 0
