@@ -15,7 +15,9 @@ would — the functions the CLI calls:
 4. ``gfops status``, ``history`` and ``audit verify``;
 5. a rollback brings 1.0.0 back to production;
 6. the scheduled drift job finds planted drift and opens a retraining PR; a second run
-   updates that PR instead of opening another.
+   updates that PR instead of opening another;
+7. apply signs every tag (the demo key the example policies trust): a record rewritten to
+   claim a PR and approvals, unsigned, is caught by ``audit verify``.
 
 Any step that does not give the expected exit code fails the demo (exit 1). Everything
 happens in a temp dir removed at the end (``--keep`` leaves it for a look around).
@@ -41,6 +43,7 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
+from galfriday_gitops.demo.helpers import DemoFailure, expect, forge_summary, set_params, step
 from galfriday_gitops.forge.actions import ActionsEnv
 from galfriday_gitops.report.preview import outlook
 from galfriday_gitops.write.promote import PromoteRequest, promote
@@ -55,25 +58,16 @@ WEBHOOKS = SPECS / "webhooks-examples" / "api.github.com" / "index.json"
 MODEL = "price-direction"
 EXPERIMENT = "price-direction-1.1-vs-1.0"
 FEATURES = "spread_bps,imbalance_l5,ret_5m,ret_1h,vol_1h,session"
-IDENTITY = {
-    "GIT_AUTHOR_NAME": "Dana Scientist",
-    "GIT_AUTHOR_EMAIL": "dana@example.com",
-    "GIT_COMMITTER_NAME": "Dana Scientist",
-    "GIT_COMMITTER_EMAIL": "dana@example.com",
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
+IDENTITY = {"GIT_AUTHOR_NAME": "Dana Scientist", "GIT_AUTHOR_EMAIL": "dana@example.com",
+            "GIT_COMMITTER_NAME": "Dana Scientist", "GIT_COMMITTER_EMAIL": "dana@example.com",
+            "GIT_CONFIG_NOSYSTEM": "1"}  # fmt: skip
+# The demo signing key: its private half is public (signing/README.md), the example
+# policies/allowed_signers trusts it, and audit verify warns that it does (GF313).
+DEMO_KEY = Path(__file__).with_name("signing") / "demo_signing_key"
 AUTHOR = "dana"  # the data scientist: opens the PRs, so she cannot approve them
 TEAM = {"bob": "ml-team", "dave": "ml-leads", "erin": "ml-leads"}
 # The experiment the demo registry declares (its design is explained in the file).
 EXPERIMENT_FILE = Path(__file__).with_name(f"{EXPERIMENT}.yaml")
-
-
-class DemoFailure(Exception):
-    """A step did not give the expected result."""
-
-
-def step(title: str) -> None:
-    print(f"\n\033[1m==> {title}\033[0m", flush=True)
 
 
 def note(text: str) -> None:
@@ -209,10 +203,8 @@ class Demo:
             "-m", f"Merge pull request #{number} from {self.github.owner}/{branch}",
         )  # fmt: skip
         self.sh("git", "push", "-q", "origin", "main", show=False)
-        pull = self.github.pulls[number]
         now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        pull.update(state="closed", merged=True, merged_at=now, closed_at=now)
-        self.github.issues[number].update(state="closed", closed_at=now)
+        self.github.merge_pull(number, self.git("rev-parse", "main"), now)  # as GitHub does
         self.apply(before)
 
     def apply(self, before: str) -> None:
@@ -277,6 +269,11 @@ def build_registry(demo: Demo) -> None:
     demo.sh("git", "init", "-q", "--bare", str(origin), show=False, cwd=demo.root)
     demo.sh("git", "init", "-q", "-b", "main")
     demo.sh("git", "remote", "add", "origin", str(origin))
+    key = demo.root / "home" / "demo_signing_key"  # ssh-keygen wants it private (mode 0600)
+    shutil.copyfile(DEMO_KEY, key)
+    key.chmod(0o600)
+    for name, value in (("gpg.format", "ssh"), ("user.signingkey", str(key))):
+        demo.sh("git", "config", name, value, show=False)
     demo.dvc("init", "-q")
     demo.dvc("remote", "add", "-d", "local", str(remote))
     for part in ("policies", "schemas"):
@@ -308,36 +305,12 @@ def build_registry(demo: Demo) -> None:
     demo.sh("git", "push", "-q", "origin", "main", show=False)
 
 
-def set_params(repo: Path, values: dict[str, str]) -> None:
-    """Change scalar knobs of params.yaml in place (comments kept): ``{"seed": "7"}``."""
-    path = repo / "params.yaml"
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    for dotted, value in values.items():
-        *parents, key = dotted.split(".")
-        indent, depth = "", 0
-        for i, line in enumerate(lines):
-            if depth < len(parents) and line.startswith(f"{indent}{parents[depth]}:"):
-                depth, indent = depth + 1, indent + "  "
-            elif depth == len(parents) and line.startswith(f"{indent}{key}:"):
-                lines[i] = f"{indent}{key}: {value}\n"
-                break
-        else:
-            raise DemoFailure(f"params.yaml has no {dotted}")
-    path.write_text("".join(lines), encoding="utf-8")
-
-
 def register(demo: Demo, version_args: tuple[str, ...], *extra: str) -> None:
     demo.gfops(
         "register", "build/model/model.json", "--name", MODEL, *version_args,
         "--metrics", "build/metrics.json", "--model-type", "logistic-regression",
         "--framework", "numpy", "--target", "direction_1h", "--features", FEATURES, *extra,
     )  # fmt: skip
-
-
-def expect(text: str, *needles: str) -> None:
-    missing = [n for n in needles if n not in text]
-    if missing:
-        raise DemoFailure(f"expected {missing} in:\n{text}")
 
 
 def story(demo: Demo) -> None:
@@ -421,30 +394,32 @@ def story(demo: Demo) -> None:
         raise DemoFailure(f"retraining PRs: {first} after the first run, {after} after the second")
     print(f"  loopback: retraining PRs {after}: retraining PR updated, not duplicated", flush=True)
 
+    step("7. A forged audit record: signed tags are the proof, a rewritten one is caught")
+    forged_record(demo)
+
+
+def forged_record(demo: Demo) -> None:
+    """Rewrite the rollback's production tag to claim PR #77 and approvers who never
+    approved it, as anyone who can push a tag could: unsigned, it fails audit verify."""
+    name = demo.git("tag", "-l", f"{MODEL}#production#*", "--sort=-taggerdate").split()[0]
+    original = demo.git("rev-parse", f"refs/tags/{name}")
+    fields = "%(contents:subject)%0a%0a%(contents:body)"
+    message = demo.git("for-each-ref", f"--format={fields}", f"refs/tags/{name}")
+    forged = re.sub(r'"approvers": \[[^]]*\]', '"approvers": ["mallory"]', message)
+    forged = re.sub(r'"pr": \d+', '"pr": 77', forged)
+    demo.sh("git", "tag", "-f", "-a", "--cleanup=verbatim", "-m", forged, name, f"{name}^{{}}",
+            show=False)  # fmt: skip
+    print(f"$ git tag -f {name} (record now claims PR #77, approved by mallory)", flush=True)
+    caught = demo.gfops("audit", "verify", ok=(1,))
+    expect(caught.out, "GF304", "GF305", "PR #77")
+    demo.sh("git", "update-ref", f"refs/tags/{name}", original, show=False)  # put it back
+    demo.gfops("audit", "verify")
+
 
 def retraining_pulls(demo: Demo) -> list[int]:
     return [
         n for n, p in demo.github.pulls.items() if p["head"]["ref"].startswith("galfriday/retrain/")
     ]
-
-
-def forge_summary(github: Any) -> None:
-    """What the loopback GitHub received: PRs, reconciler comments, commit statuses."""
-    step("What GitHub (the loopback) received")
-    for number, pull in sorted(github.pulls.items()):
-        merged = " merged" if pull.get("merged") else ""
-        print(
-            f"PR #{number:<3} {pull['state']}{merged:7} {pull['user']['login']:14} {pull['title']}"
-        )
-        for comment in github.comments.get(number, []):
-            lines = comment["body"].splitlines()
-            first = next((ln for ln in lines if ln.strip() and not ln.startswith("<!--")), "")
-            print(f"        comment by {comment['user']['login']}: {first[:80]}")
-        for st in github.statuses.get(pull["head"]["sha"], []):
-            print(f"        status {st['context']}: {st['state']} ({st['description']})")
-    print(f"{len(github.requests)} API requests; OpenAPI violations: {len(github.violations)}")
-    for violation in github.violations:
-        print(f"  VIOLATION {violation}")
 
 
 def main(argv: list[str] | None = None) -> int:

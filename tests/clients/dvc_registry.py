@@ -14,8 +14,32 @@ from pathlib import Path
 from tests.support.cli import gfops
 from tests.support.dvc import dvc
 from tests.support.repo import ROOT, Repo, make_repo
+from tests.support.signing import sign_as_demo
 
 MODEL = "price-direction"
+
+# The example graph without approvals, thresholds or an experiment gate: these tests are about
+# what DVC and GTO read after each event, and apply tags only what its policy allows.
+EVENTS_POLICY = """\
+apiVersion: galfriday/v1
+kind: StagePolicy
+metadata: {name: default}
+spec:
+  appliesTo: {models: ["*"]}
+  owners: [platform]
+  initialStage: development
+  transitions:
+    development: [testing, staging, archived]
+    testing: [staging, development, archived]
+    staging: [canary, production, testing, archived]
+    canary: [production, staging]
+    production: [deprecated, staging]
+    deprecated: [retired, production]
+    retired: [archived]
+    archived: []
+  stages:
+    production: {capacity: 1, previousHolder: deprecated}
+"""
 
 
 def set_stage(repo: Repo, name: str, version: str, new: str) -> None:
@@ -39,6 +63,9 @@ class DvcRegistry:
         repo = make_repo(where / "registry", with_examples=False)
         for folder in ("policies", "schemas"):
             shutil.copytree(ROOT / folder, repo.path / folder)
+        repo.write("policies/stages.yaml", EVENTS_POLICY)
+        (repo.path / "policies" / "lifecycle.yaml").unlink()  # no replacement required (GF216)
+        sign_as_demo(repo.path)
         remote = where / "dvc-remote"
         dvc(repo.path, "init", "-q")
         dvc(repo.path, "remote", "add", "-d", "local", str(remote))
@@ -48,12 +75,15 @@ class DvcRegistry:
         return cls(repo, remote)
 
     def push(self, message: str) -> None:
-        """Commit the work tree on main as PR ``n`` and run apply on that push."""
+        """Commit the work tree on main as PR ``n`` and run apply on that push (no review
+        data: the events policy asks for no approval, so apply allows and tags each event)."""
         before = self.repo.git("rev-parse", "main")
         self.pr += 1
         self.repo.commit(f"{message} (#{self.pr})")
-        result = gfops("apply", "--before", before, "--after", "main", cwd=self.repo.path)
-        assert result.code == 0, result.err
+        result = gfops(
+            "apply", "--before", before, "--after", "main", "--no-reviews", cwd=self.repo.path
+        )
+        assert result.code == 0, result.out + result.err
 
     def register(self, version: str, name: str = MODEL) -> None:
         content = f'{{"model": "{name}", "version": "{version}"}}\n'.encode()
