@@ -25,7 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS_DIR = ROOT / ".github" / "workflows"
 ACTION = ROOT / "action.yml"
 HOOKS = ROOT / ".pre-commit-hooks.yaml"
-WORKFLOW_NAMES = ["apply", "check", "ci", "drift", "lifecycle", "pages", "review"]
+CODEOWNERS = ROOT / ".github" / "CODEOWNERS"
+DEPENDABOT = ROOT / ".github" / "dependabot.yml"
+DEPLOY_EXAMPLE = ROOT / "docs" / "examples" / "deploy-on-production.yml"
+WORKFLOW_NAMES = ["apply", "audit", "check", "ci", "drift", "lifecycle", "pages", "review"]
 WORKFLOWS = {name: WORKFLOWS_DIR / f"{name}.yml" for name in WORKFLOW_NAMES}
 # Triggers that run with a write token and secrets while a pull request's content is at hand.
 PRIVILEGED_TRIGGERS = {"pull_request_target", "workflow_run"}
@@ -35,12 +38,14 @@ PIN_COMMENT = re.compile(r"uses:\s*(\S+)\s+#\s*v\d+\.\d+\.\d+\s*$")
 OFFLINE = {"HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9", "NO_PROXY": ""}
 # Every write permission any GITHUB_TOKEN gets, and why (docs/trust.md, "Permissions").
 EXPECTED_WRITES = {
-    # security-events: the opt-in SARIF upload to code scanning (docs/github-setup.md 6b)
-    ("check", "pull-request"): {"pull-requests", "statuses", "security-events"},
+    ("check", "pull-request"): {"statuses"},  # the gate: the required status, nothing else
+    # the comment, and the opt-in SARIF upload to code scanning (docs/github-setup.md 6b)
+    ("check", "report"): {"pull-requests", "security-events"},
     ("check", "merge-queue"): {"statuses"},
-    ("apply", "apply"): {"contents"},
+    ("audit", "keep-alive"): {"actions"},  # re-enable the scheduled workflows
     ("pages", "deploy"): {"pages", "id-token"},
 }
+BOT = "${{ secrets.GALFRIDAY_BOT_TOKEN }}"
 
 
 # ---------------------------------------------------------------------------------- helpers
@@ -250,9 +255,11 @@ def test_run_scripts_never_interpolate_expressions() -> None:
 
 def test_credentials_are_never_persisted_by_checkout() -> None:
     checkouts = [(n, job, w) for n in WORKFLOW_NAMES for job, w in _checkouts(n)]
-    # review has no checkout, check has two (pull request, merge queue).
+    # review has no checkout, check has three (pull request, its report, merge queue).
     assert sorted(name for name, _, _ in checkouts) == [
         "apply",
+        "audit",
+        "check",
         "check",
         "check",
         "ci",
@@ -273,6 +280,7 @@ def test_gating_workflows_check_out_only_trusted_commits() -> None:
     refs = {job_id: with_.get("ref") for job_id, with_ in _checkouts("check")}
     assert refs == {
         "pull-request": "${{ github.sha }}",  # main's tip: the base under pull_request_target
+        "report": "${{ github.sha }}",
         "merge-queue": "${{ github.event.merge_group.base_sha }}",
     }
     for job_id, with_ in _checkouts("check"):
@@ -300,41 +308,53 @@ def test_the_head_is_fetched_as_objects_with_the_number_from_env() -> None:
     fetches = [
         (job_id, step) for job_id, step in _steps("check") if "git fetch" in (step.get("run") or "")
     ]
-    assert [job_id for job_id, _ in fetches] == ["pull-request", "merge-queue"]
-    pull_fetch = fetches[0][1]
-    assert '"+refs/pull/${PR_NUMBER}/head:' in pull_fetch["run"]
-    assert pull_fetch["env"]["PR_NUMBER"] == "${{ steps.pr.outputs.number }}"
+    assert [job_id for job_id, _ in fetches] == ["pull-request", "report", "merge-queue"]
+    numbers = {"${{ steps.pr.outputs.number }}", "${{ needs.pull-request.outputs.number }}"}
+    for _, pull_fetch in fetches[:2]:
+        assert '"+refs/pull/${PR_NUMBER}/head:' in pull_fetch["run"]
+        assert pull_fetch["env"]["PR_NUMBER"] in numbers
     for _, step in fetches:
         assert "--no-tags" in step["run"]
 
 
-def test_the_check_runs_gfops_with_base_and_head_and_posts_the_status() -> None:
-    commands = [
-        (job_id, step)
+def _check_commands(job: str) -> list[dict[str, Any]]:
+    return [
+        step
         for job_id, step in _steps("check")
-        if "gfops check" in (step.get("run") or "") and "--format sarif" not in step["run"]
+        if job_id == job and "gfops check" in (step.get("run") or "")
     ]
-    assert [job_id for job_id, _ in commands] == ["pull-request", "merge-queue"]
-    for job_id, step in commands:
-        script = step["run"]
-        for flag in ('--base "$BASE_SHA"', '--head "$HEAD_SHA"', "--format github", "--status"):
-            assert flag in script, f"{job_id}: {flag} missing"
-    (_, pr_step), (_, queue_step) = commands
-    assert "--comment" in pr_step["run"]
-    assert pr_step["env"]["BASE_SHA"] == "${{ github.sha }}"
-    assert queue_step["env"]["BASE_SHA"] == "${{ github.event.merge_group.base_sha }}"
-    assert queue_step["env"]["HEAD_SHA"] == "${{ github.event.merge_group.head_sha }}"
+
+
+def test_the_gate_posts_the_status_and_the_report_job_the_comment() -> None:
+    (gate,) = _check_commands("pull-request")
+    (queue,) = _check_commands("merge-queue")
+    comment, sarif = _check_commands("report")
+    for step in (gate, queue, comment, sarif):
+        assert '--base "$BASE_SHA"' in step["run"] and '--head "$HEAD_SHA"' in step["run"]
+    for step in (gate, queue):  # the required status, from the jobs that hold statuses: write
+        assert "--format github" in step["run"] and "--status" in step["run"]
+        assert "--comment" not in step["run"]
+    assert "--comment" in comment["run"] and "--status" not in comment["run"]
+    assert "--status" not in sarif["run"] and "--comment" not in sarif["run"]
+    assert gate["env"]["BASE_SHA"] == comment["env"]["BASE_SHA"] == "${{ github.sha }}"
+    assert comment["env"]["HEAD_SHA"] == "${{ needs.pull-request.outputs.head_sha }}"
+    assert queue["env"]["BASE_SHA"] == "${{ github.event.merge_group.base_sha }}"
+    assert queue["env"]["HEAD_SHA"] == "${{ github.event.merge_group.head_sha }}"
+    report = _load(WORKFLOWS["check"])["jobs"]["report"]
+    assert report["needs"] == "pull-request"
+    # The report job reports the gate's verdict (0 allowed, 1 blocked), never a crash's.
+    assert "needs.pull-request.outputs.code == '0'" in report["if"]
 
 
 def test_the_sarif_upload_is_opt_in_and_names_the_pull_requests_head() -> None:
-    steps = {step.get("name"): step for job_id, step in _steps("check") if job_id == "pull-request"}
+    steps = {step.get("name"): step for job_id, step in _steps("check") if job_id == "report"}
     sarif, upload = steps["Findings as SARIF"], steps["Upload the SARIF to code scanning"]
     for step in (sarif, upload):
         assert "vars.GALFRIDAY_CODE_SCANNING == 'true'" in step["if"]
     assert "--format sarif" in sarif["run"] and "--comment" not in sarif["run"]
     assert upload["uses"].startswith("github/codeql-action/upload-sarif@")
-    assert upload["with"]["ref"] == "refs/pull/${{ steps.pr.outputs.number }}/head"
-    assert upload["with"]["sha"] == "${{ steps.pr.outputs.head_sha }}"
+    assert upload["with"]["ref"] == "refs/pull/${{ needs.pull-request.outputs.number }}/head"
+    assert upload["with"]["sha"] == "${{ needs.pull-request.outputs.head_sha }}"
 
 
 def test_the_check_triggers_and_their_filters() -> None:
@@ -358,12 +378,48 @@ def test_the_review_workflow_has_no_power_and_runs_no_code() -> None:
             assert "$" not in step["run"]
 
 
-def test_apply_runs_on_main_one_push_at_a_time_and_never_cancelled() -> None:
-    apply = _load(WORKFLOWS["apply"])
-    assert _triggers(apply) == {"push": {"branches": ["main"]}}
-    assert apply["concurrency"] == {"group": "apply", "cancel-in-progress": False}
-    (step,) = [s for _, s in _steps("apply") if "gfops apply" in (s.get("run") or "")]
-    assert step["run"] == 'gfops apply --before "$BEFORE_SHA" --after "$AFTER_SHA" --push'
+def _step_named(name: str, job: str, title: str) -> dict[str, Any]:
+    (step,) = [s for j, s in _steps(name) if j == job and s.get("name") == title]
+    return step
+
+
+@pytest.mark.parametrize("name", ["apply", "audit"])
+def test_apply_and_the_scheduled_audit_record_with_the_bot_and_verify(name: str) -> None:
+    """Both run apply (from the newest recorded commit: a cancelled run is harmless) and
+    audit verify in one concurrency group; tags go out with the bot token, whose pushes
+    start workflows; a red run tells someone."""
+    workflow = _load(WORKFLOWS[name])
+    assert workflow["concurrency"] == {"group": "apply", "cancel-in-progress": False}
+    job = workflow["jobs"][name]
+    assert job["environment"] == "galfriday-bot" and job["permissions"] == {"contents": "read"}
+    step = _step_named(name, name, "Apply" if name == "apply" else "Apply what is not yet recorded")
+    command = step["run"].strip().splitlines()[-1]
+    expected = {
+        "apply": 'gfops apply --before "$BEFORE_SHA" --after "$GITHUB_SHA" --push',
+        "audit": 'gfops apply --after "$GITHUB_SHA" --push',
+    }
+    assert command == expected[name]
+    assert step["env"]["GITHUB_TOKEN"] == step["env"]["GFOPS_GIT_TOKEN"] == BOT
+    assert step["env"]["SIGNING_KEY"] == "${{ secrets.GALFRIDAY_SIGNING_KEY }}"
+    assert "umask 077" in step["run"]  # the key file is private to the runner's user
+    verify = _step_named(name, name, "Verify main's whole history")
+    assert verify["run"] == 'gfops audit verify --rev "$GITHUB_SHA" --summary --issue'
+    assert verify["env"]["GITHUB_TOKEN"] == BOT and "!cancelled()" in verify["if"]
+    alert = _step_named(name, name, "Tell someone the run failed")
+    assert (alert["if"], alert["run"], alert["env"]["GITHUB_TOKEN"]) == (
+        "failure()", f"gfops alert {name}", BOT,
+    )  # fmt: skip
+    assert _triggers(_load(WORKFLOWS["apply"])) == {"push": {"branches": ["main"]}}
+    assert set(_triggers(_load(WORKFLOWS["audit"]))) == {"schedule", "workflow_dispatch"}
+
+
+def test_the_keep_alive_job_re_enables_each_scheduled_workflow() -> None:
+    scheduled = {n for n in WORKFLOW_NAMES if "schedule" in _triggers(_load(WORKFLOWS[n]))}
+    (step,) = [s for j, s in _steps("audit") if j == "keep-alive"]
+    script = step["run"]
+    listed = set(re.search(r"for workflow in ([^;]+);", script)[1].split())  # type: ignore[index]
+    assert listed == {f"{n}.yml" for n in scheduled} == {"audit.yml", "drift.yml", "lifecycle.yml"}
+    assert "actions/workflows/${workflow}/enable" in script and "-X PUT" in script
 
 
 @pytest.mark.parametrize(
@@ -379,7 +435,13 @@ def test_scheduled_jobs_act_through_the_bot_token_in_a_protected_environment(
     assert job["permissions"] == {"contents": "read"}
     assert job["environment"] == "galfriday-bot"
     (step,) = [s for _, s in _steps(name) if f"gfops {command} --act" in (s.get("run") or "")]
-    assert step["env"]["GITHUB_TOKEN"] == "${{ secrets.GALFRIDAY_BOT_TOKEN }}"
+    assert step["env"]["GITHUB_TOKEN"] == BOT
+    # Exit 1 (found and acted on) is the job's work done; only 2 (could not run) fails it.
+    assert 'if [ "$code" -gt 1 ]; then exit "$code"; fi' in step["run"]
+    alert = _step_named(name, name, "Tell someone the run failed")
+    assert (alert["if"], alert["run"], alert["env"]["GITHUB_TOKEN"]) == (
+        "failure()", f"gfops alert {name}", BOT,
+    )  # fmt: skip
 
 
 def test_pages_builds_with_a_read_only_token_and_only_deploy_may_write() -> None:
@@ -444,3 +506,138 @@ def test_the_pre_commit_hook_validates_registry_yaml() -> None:
         assert files.search(path), path
     for path in ("README.md", "schemas/model.schema.json", "docs/models/x.yaml", "models/x.json"):
         assert not files.search(path), path
+
+
+# ------------------------------------------------- least privilege: permissions from steps
+
+GITHUB_TOKEN = "${{ github.token }}"
+Scopes = dict[str, str]
+
+
+def _needs(step: dict[str, Any]) -> Scopes:
+    """What one step needs of the job's GITHUB_TOKEN (steps acting with the bot's token need
+    nothing of it): the few actions and commands the workflows use, each by what it calls."""
+    uses = str(step.get("uses", "")).split("@")[0]
+    by_action: dict[str, Scopes] = {
+        "actions/checkout": {"contents": "read"},
+        "github/codeql-action/upload-sarif": {"security-events": "write", "actions": "read"},
+        "actions/configure-pages": {"pages": "write"},
+        "actions/deploy-pages": {"pages": "write", "id-token": "write"},
+    }
+    if uses:
+        return by_action.get(uses, {})
+    env = step.get("env") or {}
+    script = step.get("run") or ""
+    need: Scopes = {}
+    if GITHUB_TOKEN in (env.get("GITHUB_TOKEN"), env.get("GH_TOKEN")):
+        if "gfops check" in script:
+            need["pull-requests"] = "write" if "--comment" in script else "read"
+            if "--status" in script:
+                need["statuses"] = "write"
+        if "/statuses/" in script:
+            need["statuses"] = "write"
+        if re.search(r"gh api [^|]*/pulls", script):
+            need["pull-requests"] = "read"
+        if "/actions/workflows/" in script and "-X PUT" in script:
+            need["actions"] = "write"
+    if env.get("GFOPS_GIT_TOKEN") == GITHUB_TOKEN and "git fetch" in script:
+        need["contents"] = "read"
+    return need
+
+
+def _required(job: dict[str, Any]) -> Scopes:
+    required: Scopes = {}
+    for step in job.get("steps", []):
+        for scope, level in _needs(step).items():
+            if required.get(scope) != "write":
+                required[scope] = level
+    return required
+
+
+@pytest.mark.parametrize("name", WORKFLOW_NAMES)
+def test_each_job_holds_exactly_the_permissions_its_steps_use(name: str) -> None:
+    for job_id, job in _load(WORKFLOWS[name])["jobs"].items():
+        assert job["permissions"] == _required(job), f"{name}.yml job {job_id}"
+
+
+def test_the_permission_check_sees_a_permission_too_many_and_one_missing() -> None:
+    # Positive control: the gate's job as it was (it also commented) needs pull-requests:
+    # write; a job holding more than its steps use is told apart from one holding less.
+    job = {
+        "steps": [{"run": "gfops check --comment --status", "env": {"GITHUB_TOKEN": GITHUB_TOKEN}}]
+    }
+    assert _required(job) == {"pull-requests": "write", "statuses": "write"}
+    bot = {"steps": [{"run": "gfops apply --push", "env": {"GITHUB_TOKEN": BOT}}]}
+    assert _required(bot) == {}
+
+
+# ------------------------------------------------- CODEOWNERS, Dependabot, the deploy example
+
+
+def test_code_owners_guard_the_gate_the_toolkit_and_the_policies() -> None:
+    lines = [
+        line.split()
+        for line in CODEOWNERS.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    owners = {parts[0]: parts[1:] for parts in lines}
+    for path in ("/.github/", "/galfriday_gitops/", "/policies/", "/experiments/"):
+        assert owners.get(path), f"CODEOWNERS does not cover {path}"
+    for path, who in owners.items():
+        assert all(re.fullmatch(r"@[\w.-]+(/[\w.-]+)?", w) for w in who), (path, who)
+
+
+def test_dependabot_config_is_valid_and_updates_actions_and_python_with_a_cooldown() -> None:
+    result = _run(_tool("check-jsonschema"), "--builtin-schema", "vendor.dependabot",
+                  str(DEPENDABOT))  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    updates = _load(DEPENDABOT)["updates"]
+    assert {u["package-ecosystem"] for u in updates} == {"github-actions", "pip"}
+    assert all(u["cooldown"]["default-days"] >= 7 for u in updates)
+    assert _zizmor(DEPENDABOT) == []
+
+
+def test_zizmor_audits_dependabot_configs(tmp_path: Path) -> None:
+    """A canary: without a cooldown the same invocation flags the config."""
+    bare = tmp_path / ".github" / "dependabot.yml"
+    bare.parent.mkdir(parents=True)
+    bare.write_text(
+        "version: 2\nupdates:\n  - package-ecosystem: pip\n    directory: /\n"
+        "    schedule:\n      interval: weekly\n",
+        encoding="utf-8",
+    )
+    assert "dependabot-cooldown" in {f["ident"] for f in _zizmor(bare)}
+
+
+def _github_glob(pattern: str) -> re.Pattern[str]:
+    """A GitHub filter pattern as a regex: ``*`` is anything but ``/``, ``**`` anything."""
+    out = re.escape(pattern).replace(r"\*\*", ".*").replace(r"\*", "[^/]*")
+    return re.compile(f"^{out}$")
+
+
+def test_the_deploy_example_fires_on_production_assignments_only() -> None:
+    from galfriday_gitops.apply import tags
+
+    result = _run(_tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows",
+                  str(DEPLOY_EXAMPLE))  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert _zizmor(DEPLOY_EXAMPLE) == []
+    deploy = _load(DEPLOY_EXAMPLE)
+    (pattern,) = _triggers(deploy)["push"]["tags"]
+    fires = _github_glob(pattern)
+    # The names apply writes: a production assignment fires it; nothing else does.
+    assert fires.match(str(tags.assignment("price-direction", "production", 8)))
+    for quiet in (
+        tags.unassignment("price-direction", "production", 9),
+        tags.assignment("price-direction", "staging", 10),
+        tags.registration("price-direction", "1.2.0"),
+        tags.commit_record("0" * 40),
+    ):
+        assert not fires.match(str(quiet)), quiet
+    # It fires because apply pushes with the bot token (a GITHUB_TOKEN push starts nothing).
+    apply_step = _step_named("apply", "apply", "Apply")
+    assert apply_step["env"]["GFOPS_GIT_TOKEN"] == BOT and "--push" in apply_step["run"]
+    (job,) = deploy["jobs"].values()
+    assert job["permissions"] == _required(job) == {"contents": "read"}
+    checks = [s["run"] for s in job["steps"] if "verify" in (s.get("run") or "")]
+    assert checks and "verify-tag" in checks[0] and "gfops audit verify" in checks[0]
