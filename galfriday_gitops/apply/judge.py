@@ -30,6 +30,7 @@ from galfriday_gitops.findings import Finding, Severity
 from galfriday_gitops.load.state import RegistryState
 from galfriday_gitops.paths import governed, split_artifact_path
 from galfriday_gitops.rules import approvals
+from galfriday_gitops.rules.context import Context
 from galfriday_gitops.rules.engine import Verdict, context_for, judge
 from galfriday_gitops.rules.reviews import PullRequestFacts
 from galfriday_gitops.rules.state import state_findings
@@ -118,11 +119,9 @@ def judge_commit(
     rules = {k: v for k, v in verdict.rule_status().items() if phase_of(k) is Phase.GATE}
     paths = governed_paths(base, changed)
     errors = [f for f in gate if f.severity is Severity.ERROR]
+    if pull is None:  # no merged pull request made it: say that, not "no review data"
+        errors = [f for f in errors if f.rule != "GF217"] + _direct_push(ctx, paths)
     errors += state_findings(head, touched_models(base, head, events))
-    if pull is None:
-        errors += [
-            rule("GF309").finding(p, 1, f"{p} changed without a pull request") for p in paths
-        ]
     errors = list(dict.fromkeys(errors))  # the state's GF206 may repeat the gate's
     approved = pull is not None and all(rules.get(r) == "passed" for r in APPROVAL_RULES)
     return Judgement(
@@ -137,6 +136,22 @@ def judge_commit(
         findings=tuple(errors),
         governed=tuple(paths),
     )
+
+
+def _direct_push(ctx: Context, paths: Sequence[str]) -> list[Finding]:
+    """What a commit no pull request made cannot have: the approvals its stage changes
+    needed (GF301), any change to a governed path (GF309)."""
+    out = [
+        rule("GF301").finding(
+            need.file,
+            need.line(ctx),
+            f"{need.what} needs {need.requirement.count} approval(s), and no merged pull "
+            "request made this commit (a direct push): nothing approved it",
+        )
+        for need in approvals.requirements(ctx)
+        if need.event is not None
+    ]
+    return out + [rule("GF309").finding(p, 1, f"{p} changed without a pull request") for p in paths]
 
 
 def audit_findings(entry: gitio.LogEntry, findings: Iterable[Finding]) -> list[Finding]:

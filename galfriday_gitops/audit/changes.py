@@ -26,7 +26,7 @@ from galfriday_gitops.diff.events import EventKind
 from galfriday_gitops.findings import Finding
 
 # The rules that need the pull request's reviews (verify has only the records' claims).
-REVIEW_RULES = frozenset({"GF202", "GF203", "GF213", "GF217", "GF309"})
+REVIEW_RULES = frozenset({"GF202", "GF203", "GF213", "GF217", "GF301", "GF309"})
 
 
 def describe(change: Change) -> str:
