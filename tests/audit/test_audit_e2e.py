@@ -231,3 +231,66 @@ def test_signed_tags_verify_and_a_key_not_allowed_is_caught(
     assert code == 1
     assert found(findings) == {("GF304", f"refs/tags/{name}")}
     assert "does not verify against policies/allowed_signers" in findings[0]["message"]
+
+
+def test_unsigned_records_are_unverifiable_unless_the_policy_accepts_them(
+    tmp_path: Path, github: LoopbackGitHub
+) -> None:
+    repo = new_registry(tmp_path / "registry")
+    teams = repo.read("policies/teams.yaml").replace(", allowedSigners: allowed_signers", "")
+    repo.write("policies/teams.yaml", teams)
+    (repo.path / "policies" / "allowed_signers").unlink()
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "--amend", "--no-edit")  # no signing, from the genesis on
+    repo.git("config", "--unset", "user.signingkey")
+    pusher = Pusher(repo, github)
+    assert pusher.apply().code == 0
+    pusher.merge(1, lambda: register(repo, "price-direction", "1.0.0"))
+    result = gfops("audit", "verify", "--format", "json", cwd=repo.path)
+    assert result.code == 3  # nothing found wrong, nothing that proves it: not "ok"
+    (finding,) = json.loads(result.out)
+    assert (finding["rule"], finding["file"]) == ("GF311", "policies/teams.yaml")
+    assert "4 audit record(s) of 2 commit(s)" in finding["message"]
+    assert "UNVERIFIABLE" in gfops("audit", "verify", cwd=repo.path).out
+
+    # The policy says, in writing, that unsigned records are accepted: ok (a reviewed PR).
+    tagger = 'tagger: "galfriday-bot <bot@galfriday.dev>"'
+    accept = teams.replace(tagger, f"{tagger}, acceptUnsigned: true")
+    assert accept != teams
+    pusher.merge(2, lambda: repo.write("policies/teams.yaml", accept), ("frank",))
+    accepted = gfops("audit", "verify", "--format", "json", cwd=repo.path)
+    # Records written before the policy accepted them stay unverifiable: 3 of them now.
+    assert accepted.code == 3 and "GF311" in accepted.out
+    pusher.merge(3, lambda: set_stage(repo, "price-direction", "1.0.0", "testing"))
+    later = gfops("audit", "verify", "--format", "json", cwd=repo.path)
+    records: list[dict[str, Any]] = json.loads(later.out)
+    assert [f["rule"] for f in records] == ["GF311"]
+    # genesis, PR 1 and PR 2 (judged under the policy before it): PR 3's are not counted.
+    assert "5 audit record(s) of 3 commit(s)" in records[0]["message"]
+
+
+def test_a_policy_change_that_drops_a_stage_in_use_is_red(
+    applied: Path, tmp_path: Path, github: LoopbackGitHub
+) -> None:
+    """The gate judged it by the policy it replaces; main's state after it, by its own."""
+    repo = copy_of(applied, tmp_path)
+    before = repo.git("rev-parse", "main")
+    stages = repo.read("policies/stages.yaml")
+    dropped = (
+        stages.replace("development: [testing, archived]\n", "development: [staging, archived]\n")
+        .replace("    testing: [staging, development, archived]\n", "")
+        .replace("    staging: [canary, production, testing, archived]\n",
+                 "    staging: [canary, production, archived]\n")
+    )  # fmt: skip
+    assert dropped.count("testing") == 0
+    pusher = Pusher(repo, github)
+    pusher.open(7, lambda: repo.write("policies/stages.yaml", dropped), ("frank",))
+    sha = pusher.land(7)
+    result = pusher.apply(before, "--format", "json")
+    assert result.code == 1
+    report = json.loads(result.out)
+    stray = [f for f in report["findings"] if f["rule"] == "GF312"]
+    assert {f["file"] for f in stray} == {"models/spread-model/0.1.0.yaml"}  # still in testing
+    assert sha[:12] in stray[0]["message"] and "testing" in stray[0]["message"]
+    code, findings = verify(repo)
+    assert code == 1 and ("GF312", "models/spread-model/0.1.0.yaml") in found(findings)
