@@ -5,10 +5,12 @@ python benchmarks/gen_trail.py DIR [--models 1000] [--versions 10] [--tags 50000
 
 The first commit registers every version (a registration and an assignment tag each); each
 later commit is a merged pull request moving one development version to testing or back
-(two tags: unassignment, assignment), until ``--tags`` tags exist. Records, counters and the
-per-model hash chain are exactly what apply writes (``AuditRecord.render``); tag objects are
-written by ``git fast-import`` (their ids computed beforehand, so each record can name the
-previous tag object of its model). Minutes for 50,000 tags, not hours of ``git tag``.
+(two tags: unassignment, assignment); every commit has its commit record
+(``gfops/commit/<sha>``), until ``--tags`` tags exist in all. Records, counters and the
+per-model hash chain are exactly what apply writes (``AuditRecord.render``,
+``CommitRecord.render``); tag objects are written by ``git fast-import`` (their ids computed
+beforehand, so each record can name the previous tag object of its model), unsigned.
+Minutes for 50,000 tags, not hours of ``git tag``.
 """
 
 from __future__ import annotations
@@ -23,8 +25,14 @@ from pathlib import Path
 
 from gen_registry import STAGES, generate
 
-from galfriday_gitops.apply.message import AuditRecord
-from galfriday_gitops.apply.tags import TagAction, assignment, registration, unassignment
+from galfriday_gitops.apply.message import AuditRecord, CommitRecord
+from galfriday_gitops.apply.tags import (
+    TagAction,
+    assignment,
+    commit_record,
+    registration,
+    unassignment,
+)
 
 TAGGER = ("galfriday-bot", "bot@galfriday.dev")
 ENV = {"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "b@x",
@@ -69,12 +77,21 @@ class Writer:
         self.count = 0
         self.date = 1_800_000_000
 
+    def record(self, commit: str, parent: str | None, pr: int | None, names: list[str]) -> None:
+        """The commit record apply writes after a commit's tags."""
+        verdict = "genesis" if parent is None else "allowed"
+        record = CommitRecord(commit, parent, verdict, pr=pr, approved=pr is not None,
+                              tags=tuple(names), policy_digest="sha256:" + "0" * 64)  # fmt: skip
+        self.write(commit_record(commit), commit, record.render())
+
     def tag(self, name: str, target: str, record: AuditRecord) -> None:
         chain = self.chains.setdefault(record.model, Chain())
         chain.seq += 1
         record = replace(record, seq=chain.seq, prev=chain.prev)
+        chain.prev = self.write(name, target, record.render())
+
+    def write(self, name: str, target: str, message: str) -> str:
         self.date += 1
-        message = record.render()
         oid, _ = tag_object(name, target, message, self.date)
         raw = message.encode()
         self.stream.append(
@@ -83,8 +100,8 @@ class Writer:
             + raw
             + b"\n"
         )
-        chain.prev = oid
         self.count += 1
+        return oid
 
     def counter(self, model: str) -> int:
         chain = self.chains.setdefault(model, Chain())
@@ -140,25 +157,38 @@ def generate_trail(target: Path, models: int, versions: int, tags: int) -> None:
     root = git(target, "rev-parse", "main").strip()
     writer = Writer()
     registered = sorted((target / "models").rglob("*.yaml"))
+    names: list[str] = []
     for path in registered:
         model, version = path.parent.name, path.stem
         stage = next(ln for ln in path.read_text().splitlines() if ln.startswith("  stage: "))
         stage = stage.split(": ", 1)[1]
-        writer.tag(str(registration(model, version)), root,
-                   record(TagAction.REGISTER, model, version, None, stage, root, None, None))
-        writer.tag(str(assignment(model, stage, writer.counter(model))), root,
-                   record(TagAction.ASSIGN, model, version, None, stage, root, None, None))
-    changes = moves(target, max(0, (tags - writer.count) // 2), models, versions)
-    marks = dict(
-        line.split() for line in (target / ".git" / "marks").read_text().splitlines()
-    )
+        names += [
+            str(registration(model, version)),
+            str(assignment(model, stage, writer.counter(model))),
+        ]
+        writer.tag(
+            names[-2],
+            root,
+            record(TagAction.REGISTER, model, version, None, stage, root, None, None),
+        )
+        writer.tag(
+            names[-1], root, record(TagAction.ASSIGN, model, version, None, stage, root, None, None)
+        )
+    writer.record(root, None, None, names)
+    changes = moves(target, max(0, (tags - writer.count) // 3), models, versions)
+    marks = dict(line.split() for line in (target / ".git" / "marks").read_text().splitlines())
     for i, (model, version, frm, to) in enumerate(changes):
         commit = marks[f":{i + 1}"]
         parent = marks.get(f":{i}", root)
-        writer.tag(str(unassignment(model, frm, writer.counter(model))), root,
-                   record(TagAction.UNASSIGN, model, version, frm, to, commit, parent, i + 1))
-        writer.tag(str(assignment(model, to, writer.counter(model))), root,
-                   record(TagAction.ASSIGN, model, version, frm, to, commit, parent, i + 1))
+        out = str(unassignment(model, frm, writer.counter(model)))
+        into = str(assignment(model, to, writer.counter(model)))
+        writer.tag(
+            out, root, record(TagAction.UNASSIGN, model, version, frm, to, commit, parent, i + 1)
+        )
+        writer.tag(
+            into, root, record(TagAction.ASSIGN, model, version, frm, to, commit, parent, i + 1)
+        )
+        writer.record(commit, parent, i + 1, [out, into])
     git(target, "fast-import", "--quiet", data=b"".join(writer.stream))
     git(target, "pack-refs", "--all")
 

@@ -12,9 +12,7 @@ from tests.support.repo import Repo
 from tests.support.signing import sign_as_demo
 
 
-def actions_env(
-    github: LoopbackGitHub, github_env: dict[str, str], summary: Path
-) -> dict[str, str]:
+def actions_env(github_env: dict[str, str], summary: Path) -> dict[str, str]:
     return {
         **github_env,
         "GITHUB_STEP_SUMMARY": str(summary),

@@ -48,6 +48,7 @@ from galfriday_gitops.apply.trail import (
     TagWriter,
     Trail,
     first_parents,
+    main_line,
     newest_recorded,
     off_main,
 )
@@ -344,10 +345,11 @@ def apply(
     used to notice a rewritten range."""
     after_sha = gitio.rev_parse(repo, after)
     trail = Trail(repo)
-    start = newest_recorded(repo, after_sha, trail.recorded)
+    line = main_line(repo, after_sha)
+    start = newest_recorded(line, trail.recorded)
     result = ApplyResult(start=start)
     old = None if before is None or set(before) <= {"0"} else before
-    result.findings += off_main(repo, after_sha, old)
+    result.findings += off_main(repo, after_sha, line, trail.recorded, old)
     writer = TagWriter(repo, trail, signing_configured(repo), clock)
     regs = Registrations(repo, trail)
     history = History(repo)

@@ -186,14 +186,14 @@ class TagWriter:
         if existing is None:
             date = self.date(entry)
             try:
-                gitio.create_tag(
+                oid = gitio.create_tag(
                     self.repo, name, target, record.render(),
                     tagger=self.tagger, date=date, sign=self.sign,
                 )  # fmt: skip
             except gitio.TagExistsError:
                 existing = _read_one(self.repo, name)
             else:
-                self.trail.add(_read_one(self.repo, name))
+                self.trail.add(self._written(name, oid, target, record, date))
                 return Outcome(name, target, record, "created")
         same = (
             existing.record is not None
@@ -210,6 +210,21 @@ class TagWriter:
         self.trail.add(existing)
         assert existing.record is not None
         return Outcome(name, target, existing.record, "exists")
+
+    def _written(
+        self, name: str, oid: str, target: str, record: AuditRecord, date: int
+    ) -> AuditTag:
+        """The tag just written, as reading it back would give it (one git call saved per
+        tag; read back when git chose the tagger)."""
+        if self.tagger is None:
+            return _read_one(self.repo, name)
+        ref = gitio.TagRef(
+            name, oid, True, target, self.tagger[0], self.tagger[1], date, record.render(),
+            self.sign,
+        )  # fmt: skip
+        parsed = tags.parse(name)
+        assert parsed is not None
+        return AuditTag(ref, parsed, record)
 
     def record(self, entry: gitio.LogEntry, record: CommitRecord) -> Judged:
         name = tags.commit_record(entry.sha)
@@ -230,61 +245,39 @@ def describe(record: AuditRecord | None, target: str) -> str:
     return f"{record.summary()} [commit {record.commit[:12]}, target {target[:12]}]"
 
 
-def newest_recorded(repo: Path | str, after: str, recorded: set[str]) -> str | None:
-    """The newest commit on ``after``'s first-parent line that has a commit record (None:
-    none has, start from the root). Read in growing batches: usually the first holds it."""
-    if not recorded:
-        return None
-    for count in (64, 4096, 0):
-        limit = [f"--max-count={count}"] if count else []
-        shas = gitio.git_text(
-            repo, "rev-list", "--first-parent", *limit, after, "--", *AUDITED_PATHSPECS
-        ).split()
-        found = next((sha for sha in shas if sha in recorded), None)
-        if found is not None or not count or len(shas) < count:
-            return found
-    return None  # pragma: no cover (the last batch is unlimited)
+def main_line(repo: Path | str, after: str) -> list[str]:
+    """``after``'s first-parent commits, newest first (one ``rev-list``)."""
+    return gitio.git_text(repo, "rev-list", "--first-parent", after).split()
 
 
-def off_main(repo: Path | str, after: str, before: str | None) -> list[Finding]:
-    """Commit records of commits that are not (any more) on ``after``'s history: those of
-    the range a force push replaced (``before`` is the old tip), and the newest records by
-    date (apply writes in order, so a rewritten tip shows there)."""
-    candidates: dict[str, str] = {}
-    known = before is not None and bool(
-        gitio.git(repo, "cat-file", "-t", f"{before}^{{commit}}", check=False)
-    )  # an old tip a fresh clone never fetched: the newest records below still show it
-    if before is not None and known and not gitio.is_ancestor(repo, before, after):
-        for entry in gitio.first_parent_log(repo, before, exclude=after):
-            candidates[entry.sha] = entry.subject
-    newest = gitio.git_text(
-        repo,
-        "for-each-ref",
-        "--sort=-taggerdate",
-        "--count=8",
-        "--format=%(refname:strip=2)",
-        f"refs/tags/{COMMIT_RECORD_PREFIX}",
-    ).split()
-    for name in newest:
-        sha = tags.recorded_commit(name)
-        if sha is not None and sha not in candidates:
-            candidates[sha] = ""
+def newest_recorded(line: Sequence[str], recorded: set[str]) -> str | None:
+    """The newest commit of ``line`` (newest first) that has a commit record; None: none
+    has, start from the root."""
+    return next((sha for sha in line if sha in recorded), None)
+
+
+def off_main(
+    repo: Path | str, after: str, line: Sequence[str], recorded: set[str], before: str | None
+) -> list[Finding]:
+    """Commit records of commits not on ``after``'s first-parent line: main was rewritten
+    (a force push) since apply recorded them; their audit tags point off main. Red on every
+    run until someone accounts for the rewrite and deletes them."""
+    off = sorted(recorded - set(line))
+    if not off:
+        return []
+    rewrite = f"main was rewritten (force push{' over ' + before[:12] if before else ''})"
     findings = []
-    for sha, subject in candidates.items():
+    for sha in off:
         name = tags.commit_record(sha)
-        if gitio.git(repo, "rev-parse", "--verify", "--quiet", f"refs/tags/{name}", check=False):
-            if gitio.is_ancestor(repo, sha, after):
-                continue
-            what = f" ({subject!r})" if subject else ""
-            findings.append(
-                rule("GF302").finding(
-                    f"refs/tags/{name}",
-                    1,
-                    f"records commit {sha[:12]}{what}, which is not on {after[:12]}'s history: "
-                    "main was rewritten (force push); its audit tags point off main",
-                    hint="review what was replaced; delete the stale tags once accounted for",
-                )
+        findings.append(
+            rule("GF302").finding(
+                f"refs/tags/{name}",
+                1,
+                f"records commit {sha[:12]}, which is not on {after[:12]}'s first-parent "
+                f"history: {rewrite}; the audit tags of that commit point off main",
+                hint="review what was replaced; delete the stale tags once accounted for",
             )
+        )
     return findings
 
 

@@ -126,17 +126,22 @@ def test_a_derived_state_equals_a_full_load_at_every_step(empty_repo: Repo) -> N
     manifest in the wrong folder, and their repairs: each step derived from the last."""
     r = empty_repo
     teams = (ROOT / "policies" / "teams.yaml").read_text(encoding="utf-8")
-    steps: list[Callable[[], None]] = [
+
+    def rm(*rels: str) -> None:
+        for rel in rels:
+            (r.path / rel).unlink()
+
+    steps: list[Callable[[], object]] = [
         lambda: r.write(f"{PD}/1.0.0.yaml", manifest(version="1.0.0")),
         lambda: (r.write("policies/teams.yaml", teams), r.write("policies/notes.txt", "x")),
         lambda: r.write(f"{PD}/1.0.0.yaml", manifest(version="1.0.0", stage="testing")),
         lambda: r.write("policies/teams-copy.yaml", teams),  # GF124: a second Teams
-        lambda: (r.path / "policies" / "teams-copy.yaml").unlink(),
+        lambda: rm("policies/teams-copy.yaml"),
         lambda: r.write("models/other/1.0.0.yaml", manifest(version="1.0.0")),  # GF120
         lambda: os.symlink("1.0.0.yaml", r.path / PD / "2.0.0.yaml"),  # GF122
         lambda: r.write("models/stray.txt", "x"),  # GF121
-        lambda: ((r.path / PD / "2.0.0.yaml").unlink(), (r.path / "models/stray.txt").unlink()),
-        lambda: (r.path / PD / "1.0.0.yaml").unlink(),
+        lambda: rm(f"{PD}/2.0.0.yaml", "models/stray.txt"),
+        lambda: rm(f"{PD}/1.0.0.yaml"),
     ]
     for number, change in enumerate(steps):
         change()

@@ -89,7 +89,7 @@ class Pusher:
     github: LoopbackGitHub
 
     def open(
-        self, number: int, change: Callable[[], None], approvers: tuple[str, ...] = (),
+        self, number: int, change: Callable[[], object], approvers: tuple[str, ...] = (),
         *, author: str = "alice", base: str = "main",
     ) -> str:  # fmt: skip
         """Branch ``pr-N`` off ``base`` with ``change``, PR #N on GitHub, its approvals on
@@ -129,7 +129,7 @@ class Pusher:
     def merge(
         self,
         number: int,
-        change: Callable[[], None],
+        change: Callable[[], object],
         approvers: tuple[str, ...] = (),
         *,
         author: str = "alice",
