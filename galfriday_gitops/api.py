@@ -15,7 +15,8 @@ and prints the result::
 
 The verbs — ``check``, ``apply``, ``register``, ``promote``, ``rollback``, ``deprecate``,
 ``retrain``, ``conclude``, ``drift``, ``analyze_experiment`` / ``analyze_data``,
-``lifecycle``, ``verify``, ``export``, ``build_site`` — and their request and result types
+``lifecycle``, ``verify``, ``export``, ``alert``, ``build_site`` — and their request and
+result types
 are loaded on first use, so a prediction service that only resolves versions never
 imports them. The consumer side, ``Registry(...).resolve(...)`` and ``load_artifact``, is
 :mod:`galfriday_gitops.registry`.
@@ -37,6 +38,7 @@ from galfriday_gitops.registry import (
 )
 
 if TYPE_CHECKING:
+    from galfriday_gitops.alert import Alert, AlertRequest, alert
     from galfriday_gitops.apply.push import ApplyRequest, ApplyRun
     from galfriday_gitops.apply.push import apply_push as apply
     from galfriday_gitops.audit.export import AuditExport, export
@@ -60,6 +62,8 @@ if TYPE_CHECKING:
 __all__ = [
     "ActionsEnv",
     "AdHocRequest",
+    "Alert",
+    "AlertRequest",
     "ApplyRequest",
     "ApplyRun",
     "ArtifactIntegrityError",
@@ -89,6 +93,7 @@ __all__ = [
     "SiteRequest",
     "SiteResult",
     "UnknownRevisionError",
+    "alert",
     "analyze_data",
     "analyze_experiment",
     "apply",
@@ -133,6 +138,9 @@ _VERBS: dict[str, tuple[str, str]] = {
     "LifecycleRun": ("galfriday_gitops.lifecycle.results", "LifecycleRun"),
     "verify": ("galfriday_gitops.audit.verify", "verify"),
     "export": ("galfriday_gitops.audit.export", "export"),
+    "alert": ("galfriday_gitops.alert", "alert"),
+    "AlertRequest": ("galfriday_gitops.alert", "AlertRequest"),
+    "Alert": ("galfriday_gitops.alert", "Alert"),
     "AuditExport": ("galfriday_gitops.audit.export", "AuditExport"),
     "ActionsEnv": ("galfriday_gitops.forge.actions", "ActionsEnv"),
     "build_site": ("galfriday_gitops.site", "build_site"),

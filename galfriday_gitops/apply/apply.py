@@ -384,9 +384,8 @@ def _record(
         writer.repo, entry, change.base, change.head, change.events, pull, change.changed
     )
     names: list[str] = []
-    if judgement.blocked:
-        result.findings += audit_findings(entry, judgement.findings)
-    else:
+    result.findings += audit_findings(entry, judgement.findings)  # none when allowed
+    if not judgement.blocked:
         planned = plan(change.events, entry.sha, entry.first_parent, regs, change.head)
         _warn_gto(planned, result)
         for p in planned:

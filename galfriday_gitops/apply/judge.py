@@ -82,8 +82,12 @@ def touched_models(base: RegistryState, head: RegistryState, events: Sequence[Ev
     return {e.name for e in events if e.name is not None}
 
 
-def genesis(repo: Path | str, entry: gitio.LogEntry, changed: Sequence[str]) -> Judgement:
-    """A root commit: recorded, never judged (there was no base) and never approved."""
+def genesis(
+    repo: Path | str, entry: gitio.LogEntry, head: RegistryState, changed: Sequence[str]
+) -> Judgement:
+    """A root commit: recorded, never approved, not judged as a change (there was no base);
+    its state must still hold under its own policies (reported, its tags still written)."""
+    state = [f for f in state_findings(head, head.models()) if f.severity is Severity.ERROR]
     return Judgement(
         pr=None,
         verdict="genesis",
@@ -93,6 +97,7 @@ def genesis(repo: Path | str, entry: gitio.LogEntry, changed: Sequence[str]) -> 
         approvers={},
         counted=(),
         approved=False,
+        findings=tuple(state),
         governed=tuple(p for p in changed if governed(p)),
     )
 
@@ -110,7 +115,7 @@ def judge_commit(
     commit time, main's state after it, and its governed paths (``changed``: every path
     it changed)."""
     if entry.first_parent is None:
-        return genesis(repo, entry, changed)
+        return genesis(repo, entry, head, changed)
     ctx = context_for(repo, base, head, events, pull, dt.datetime.fromtimestamp(entry.time, dt.UTC))
     gate = judge(ctx)
     tallies = approvals.tallies(ctx)
@@ -158,6 +163,9 @@ def audit_findings(entry: gitio.LogEntry, findings: Iterable[Finding]) -> list[F
     """The findings that block a commit, as the audit reports them: each names the commit;
     a rule of the gate becomes GF308 (blocked-change) naming that rule."""
     where = f"commit {entry.sha[:12]} ({entry.subject!r})"
+    why = "landed on main, but the gate blocks it" if entry.first_parent else (
+        "is the registry's genesis, and main's state after it fails"
+    )  # fmt: skip
     out = []
     for f in findings:
         if phase_of(f.rule) is Phase.AUDIT:
@@ -168,7 +176,7 @@ def audit_findings(entry: gitio.LogEntry, findings: Iterable[Finding]) -> list[F
                 rule("GF308").finding(
                     f.file,
                     f.line,
-                    f"{where} landed on main, but the gate blocks it: {f.rule} {name}: {f.message}",
+                    f"{where} {why}: {f.rule} {name}: {f.message}",
                     hint=f.hint,
                 )
             )

@@ -11,7 +11,7 @@ import pytest
 
 from tests.support.cli import GFOPS, gfops
 from tests.support.loopback import LoopbackGitHub
-from tests.support.repo import Repo
+from tests.support.repo import Repo, make_repo
 from tests.support.signing import sign_as_demo
 from tests.support.trail import (
     BOT,
@@ -225,3 +225,34 @@ def test_apply_without_review_data_refuses_to_record_blind(repo: Repo) -> None:
     assert audit_tags(repo) == {}
     control = gfops("apply", "--after", "main", "--no-reviews", cwd=repo.path)
     assert control.code == 0, control.err
+
+
+def test_a_genesis_whose_state_breaks_its_own_policy_is_red(repo: Repo) -> None:
+    """An imported registry holding two production versions (capacity 1): nothing judged
+    the import as a change, but main's state after it is still checked, by apply and by
+    verify; the control is the same import as it is (one version in production)."""
+    sign_as_demo(repo.path)
+    control = gfops("apply", "--after", "main", "--no-reviews", cwd=repo.path)
+    assert control.code == 0, control.err
+
+    breach = make_repo(repo.path.parent / "breach")
+    set_stage(breach, "price-direction", "1.2.0", "production")
+    breach.git("commit", "-q", "-a", "--amend", "--no-edit")  # still the one, root commit
+    sha = breach.git("rev-parse", "main")
+    assert breach.git("rev-list", "--count", "main") == "1"
+    sign_as_demo(breach.path)
+    result = gfops("apply", "--after", "main", "--no-reviews", "--format", "json", cwd=breach.path)
+    assert result.code == 1, result.err
+    report = json.loads(result.out)
+    [finding] = [f for f in report["findings"] if f["rule"] == "GF308"]
+    assert finding["file"].startswith("models/price-direction/"), finding
+    assert sha[:12] in finding["message"] and "GF206" in finding["message"]
+    assert "genesis" in finding["message"]
+    [genesis] = report["commits"]
+    assert (genesis["verdict"], genesis["record"]["approved"]) == ("genesis", False)
+    verified = gfops("audit", "verify", "--format", "json", cwd=breach.path)
+    assert verified.code == 1, verified.err
+    assert any(
+        f["rule"] == "GF308" and "GF206" in f["message"] and sha[:12] in f["message"]
+        for f in json.loads(verified.out)
+    )
