@@ -14,6 +14,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+from gto.tag import parse_name
+
 from tests.support.cli import gfops
 from tests.support.loopback import LoopbackGitHub
 from tests.support.repo import Repo
@@ -338,3 +341,70 @@ def test_three_quick_pushes_control_and_a_run_cancelled_mid_commit(
     assert code == 0 and {t["status"] for t in report["tags"]} == {"exists"}
     assert [c["commit"] for c in report["commits"]] == [third]
     assert verify(repo)[0] == 0
+
+
+# Every other form GTO writes, as someone with push access and the gto CLI would write it
+# (the simple form is the case above): each is a tag GTO and DVC read, with no record.
+GTO_BY_HAND = {
+    "assign": (["assign", "price-direction", "--version", "v1.1.0", "--stage", "production",
+                "--simple", "false"], "price-direction#production#9", "GF305"),
+    "unassign": (["deprecate", "price-direction", "v1.0.0", "production"],
+                 "price-direction#production!#9", "GF305"),
+    "deregister": (["deprecate", "price-direction", "v1.1.0"], "price-direction@v1.1.0!", "GF305"),
+    "deprecate": (["deprecate", "price-direction"], "price-direction@deprecated", "GF310"),
+    "register": (["register", "price-direction", "--version", "v9.0.0"],
+                 "price-direction@v9.0.0", "GF305"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("form", sorted(GTO_BY_HAND))
+def test_every_gto_tag_form_written_by_hand_is_red(
+    form: str, applied: Path, tmp_path: Path
+) -> None:
+    """The control is the clean trail of the simple-tag case (verify ok before the tag)."""
+    args, name, rule = GTO_BY_HAND[form]
+    repo = copy_of(applied, tmp_path)
+    before = set(gto_tags(repo))
+    shell = subprocess.run([GTO, *args], cwd=repo.path, capture_output=True, text=True,
+                           check=False)  # fmt: skip
+    assert shell.returncode == 0, shell.stderr
+    assert set(gto_tags(repo)) - before == {name}
+    assert parse_name(name)  # GTO (and DVC through it) read it as one of theirs
+    code, findings = verify(repo)
+    assert code == 1
+    assert errors_on(findings) == {(rule, f"refs/tags/{name}")}
+
+
+def errors_on(findings: list[dict[str, Any]]) -> set[tuple[str, str]]:
+    return {(f["rule"], f["file"]) for f in findings if f["severity"] == "error"}
+
+
+def test_a_version_born_into_production_by_a_direct_push_is_red(
+    applied: Path, tmp_path: Path, github: LoopbackGitHub
+) -> None:
+    """A new version registered straight into production (no PR, not the initial stage):
+    apply writes no tag for it, so GTO and DVC keep serving the approved version."""
+    repo = copy_of(applied, tmp_path)
+    manifest = "models/spread-model/0.2.0.yaml"
+    before, sha = direct(
+        repo, lambda: register(repo, "spread-model", "0.2.0", "production"), "ship 0.2.0"
+    )
+    code, report = applied_json(Pusher(repo, github), before)
+    assert code == 1
+    born = named(report["findings"], "GF308", manifest, sha)
+    assert "GF201" in born["message"]
+    named(report["findings"], "GF301", manifest, sha)  # and nothing approved it
+    assert report["tags"] == [] and approved_records(repo, sha) == []
+    assert gto_production(repo, "spread-model") is None
+    vcode, findings = verify(repo)
+    assert vcode == 1 and "GF201" in named(findings, "GF308", manifest, sha)["message"]
+
+    # Control: the same version registered in the initial stage through a pull request.
+    control = copy_of(applied, tmp_path / "control")
+    pusher = Pusher(control, github)
+    before = control.git("rev-parse", "main")
+    merged = pusher.merge(7, lambda: register(control, "spread-model", "0.2.0"))
+    code, report = applied_json(pusher, before)
+    assert (code, report["findings"]) == (0, [])
+    assert approved_records(control, merged)
+    assert verify(control)[0] == 0
