@@ -26,6 +26,12 @@ if TYPE_CHECKING:
     from galfriday_gitops.forge.actions import ActionsEnv
     from galfriday_gitops.forge.base import Forge
 
+# GitHub creates no push event for any tag of a push that updates more than three tags
+# ("Events will not be created for tags when more than three tags are pushed at once",
+# events-that-trigger-workflows): a deploy on `*#production#*` would never fire for a
+# promotion whose stage hand-over writes four tags and a record.
+TAG_EVENTS_PER_PUSH = 3
+
 
 @dataclass(frozen=True)
 class ApplyRequest:
@@ -35,6 +41,7 @@ class ApplyRequest:
     after: str = "HEAD"
     push: bool = False  # push the range's tags to ``remote``
     remote: str = "origin"
+    push_batch: int | None = None  # tags per ``git push`` (None: TAG_EVENTS_PER_PUSH)
     actor: str | None = None  # who pushed (default: $GITHUB_ACTOR)
     reviews: Path | None = None  # offline: JSON of GitHub's list-reviews
     commits: Path | None = None  # offline: JSON of GitHub's list-PR-commits
@@ -140,14 +147,33 @@ def apply_push(
     the tags); idempotent. ``run.failed``: something landed the gate would block."""
     from galfriday_gitops.forge.actions import ActionsEnv
 
+    size = TAG_EVENTS_PER_PUSH if request.push_batch is None else request.push_batch
+    if size < 1:
+        raise UserError(f"--push-batch must be at least 1, not {size}")
     env = actions if actions is not None else ActionsEnv.read()
     root = gitio.toplevel(repo)
     facts = review_source(root, request, env, forge)
     actor = request.actor or env.actor
     result = apply(root, request.after, before=request.before, actor=actor, facts=facts)
     if request.push:
-        names = [o.name for o in result.outcomes] + [
-            tags.commit_record(j.entry.sha) for j in result.judged
-        ]
-        gitio.push_tags(root, request.remote, list(dict.fromkeys(names)))
+        for batch in batched(push_order(result), size):
+            gitio.push_tags(root, request.remote, batch)
     return ApplyRun(result, request.push)
+
+
+def push_order(result: ApplyResult) -> list[str]:
+    """The run's tags as they are pushed: each commit's GTO tags, then its record, commit
+    by commit. Pushed in that order, a run stopped between two pushes leaves the remote as
+    a cancelled run leaves the trail: a commit whose record is there has all its tags."""
+    by_commit: dict[str, list[str]] = {}
+    for o in result.outcomes:
+        by_commit.setdefault(o.record.commit, []).append(o.name)
+    names: list[str] = []
+    for j in result.judged:
+        names += [*by_commit.pop(j.entry.sha, []), tags.commit_record(j.entry.sha)]
+    names += [n for rest in by_commit.values() for n in rest]  # a commit the walk stopped at
+    return list(dict.fromkeys(names))
+
+
+def batched(names: list[str], size: int) -> list[list[str]]:
+    return [names[i : i + size] for i in range(0, len(names), size)]

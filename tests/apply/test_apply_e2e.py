@@ -194,6 +194,61 @@ def test_push_sends_the_new_tags(applied: Path, tmp_path: Path, github: Loopback
     }
 
 
+def log_pushes(remote: Path) -> Path:
+    """A pre-receive hook on ``remote`` that logs each push as one line: the refs it
+    updates (GitHub starts workflows for the tags of a push only when it holds <= 3)."""
+    log = remote.parent / "pushes.log"
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text(f"#!/bin/sh\ncut -d' ' -f3 | paste -sd' ' >> '{log}'\n", encoding="utf-8")
+    hook.chmod(0o755)
+    return log
+
+
+def pushes_of(log: Path) -> list[list[str]]:
+    text = log.read_text(encoding="utf-8") if log.exists() else ""
+    return [line.split() for line in text.splitlines()]
+
+
+@pytest.mark.parametrize("batch", [None, "10"])
+def test_push_sends_at_most_three_tags_per_push_so_deploys_fire(
+    batch: str | None, applied: Path, tmp_path: Path, github: LoopbackGitHub
+) -> None:
+    """Two promotions in one run: six tags. Pushed at once, GitHub would start no workflow
+    for any of them (the deploy on `*#production#*` never fires); by default each push
+    holds at most three, each commit's record after its tags. The control raises the batch
+    (as a one-off backfill may) and the hook sees the one push of six."""
+    repo = copy_of(applied, tmp_path)
+    remote = repo.add_origin(tmp_path / "remote.git", push=True)
+    log = log_pushes(remote)
+    before = repo.git("rev-parse", "main")
+    pusher = Pusher(repo, github)
+    pusher.open(9, lambda: set_stage(repo, "spread-model", "0.1.0", "staging"), ("bob",))
+    staged = pusher.land(9)
+    pusher.open(10, lambda: set_stage(repo, "spread-model", "0.1.0", "production"),
+                ("dave", "erin"))  # fmt: skip
+    shipped = pusher.land(10)
+    extra = ("--push-batch", batch) if batch else ()
+    result = pusher.apply(before, "--push", *extra)
+    assert result.code == 0, result.err
+    pushed = [[ref.removeprefix("refs/tags/") for ref in push] for push in pushes_of(log)]
+    everything = [
+        "spread-model#testing!#4", "spread-model#staging#5", f"gfops/commit/{staged}",
+        "spread-model#staging!#6", "spread-model#production#7", f"gfops/commit/{shipped}",
+    ]  # fmt: skip
+    if batch:
+        assert pushed == [everything]
+    else:
+        assert pushed == [everything[:3], everything[3:]]
+
+
+def test_a_push_batch_below_one_is_refused_before_anything_is_written(repo: Repo) -> None:
+    sign_as_demo(repo.path)
+    result = gfops("apply", "--no-reviews", "--push", "--push-batch", "0", cwd=repo.path)
+    assert result.code == 2 and "--push-batch must be at least 1" in result.err
+    assert audit_tags(repo) == {}
+    assert gfops("apply", "--no-reviews", cwd=repo.path).code == 0  # the control
+
+
 @pytest.mark.parametrize("before", ["0" * 40, None])
 def test_from_the_root_backfills_an_existing_registry(repo: Repo, before: str | None) -> None:
     sign_as_demo(repo.path)

@@ -28,6 +28,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--after", default="HEAD", help="the new tip (default: HEAD)")
     parser.add_argument("--push", action="store_true", help="push the range's tags to --remote")
     parser.add_argument("--remote", default="origin", help="remote for --push (default: origin)")
+    parser.add_argument(
+        "--push-batch",
+        type=int,
+        metavar="N",
+        help="tags per git push (default 3: GitHub starts no workflow for the tags of a push "
+        "of more; raise it only for a one-off backfill of a long history)",
+    )
     parser.add_argument("--actor", help="who pushed (default: $GITHUB_ACTOR)")
     parser.add_argument("--reviews", type=Path, help="offline: JSON of GitHub's list-reviews")
     parser.add_argument("--commits", type=Path, help="offline: JSON of GitHub's list-PR-commits")
