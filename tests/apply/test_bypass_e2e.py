@@ -408,3 +408,48 @@ def test_a_version_born_into_production_by_a_direct_push_is_red(
     assert (code, report["findings"]) == (0, [])
     assert approved_records(control, merged)
     assert verify(control)[0] == 0
+
+
+def test_a_promotion_whose_approver_left_the_team_before_merge_is_red(
+    applied: Path, tmp_path: Path, github: LoopbackGitHub
+) -> None:
+    """Approved by both leads while erin was one; a reviewed teams change removes her; the
+    promotion's green check is stale when it lands. Judged as merged (base: main with the
+    new teams), it has one lead's approval of the two production needs. The control: a
+    teams change that removes someone else lands in between instead."""
+    manifest = "models/spread-model/0.1.0.yaml"
+
+    def land_after(
+        repo: Repo, teams_change: tuple[str, str], first: int
+    ) -> tuple[str, int, dict[str, Any]]:
+        pusher = Pusher(repo, github)  # one loopback GitHub: PR numbers from ``first`` on
+        to_staging(pusher, first)
+        pusher.open(first + 1, lambda: set_stage(repo, "spread-model", "0.1.0", "production"),
+                    ("dave", "erin"))  # fmt: skip
+        teams = repo.read("policies/teams.yaml")
+        assert teams_change[0] in teams
+        pusher.merge(first + 2, lambda: repo.write("policies/teams.yaml",
+                     teams.replace(*teams_change)), ("frank",))  # fmt: skip  # allowed
+        before = repo.git("rev-parse", "main")
+        sha = pusher.land(first + 1)
+        return (sha, *applied_json(pusher, before))
+
+    repo = copy_of(applied, tmp_path)
+    sha, code, report = land_after(repo, ("ml-leads: [dave, erin]", "ml-leads: [dave]"), 7)
+    assert code == 1
+    finding = named(report["findings"], "GF308", manifest, sha)
+    assert "GF202" in finding["message"]
+    record = commit_record(repo, sha)
+    assert record is not None and (record["verdict"], record["pr"]) == ("blocked", 8)
+    assert approved_records(repo, sha) == [] and report["tags"] == []
+    assert gto_production(repo, "spread-model") is None
+    vcode, findings = verify(repo)
+    assert vcode == 1 and named(findings, "GF301", manifest, sha)
+
+    control = copy_of(applied, tmp_path / "control")
+    sha, code, report = land_after(
+        control, ("[alice, bob, carol, gina]", "[alice, bob, carol]"), 17
+    )
+    assert (code, report["findings"]) == (0, [])
+    assert approved_records(control, sha)
+    assert gto_production(control, "spread-model") == "v0.1.0"
