@@ -422,6 +422,22 @@ def test_the_keep_alive_job_re_enables_each_scheduled_workflow() -> None:
     assert "actions/workflows/${workflow}/enable" in script and "-X PUT" in script
 
 
+def test_every_scheduled_workflow_is_watched_by_another_for_missed_runs() -> None:
+    """A run that never happened cannot say so: each scheduled workflow's last success is
+    checked by a different scheduled workflow, with the bot token, even when that one's own
+    work failed (``!cancelled()``)."""
+    scheduled = {n for n in WORKFLOW_NAMES if "schedule" in _triggers(_load(WORKFLOWS[n]))}
+    watched: dict[str, str] = {}
+    for name in sorted(scheduled):
+        for _, step in _steps(name):
+            for job, file in re.findall(r"gfops alert (\S+) --missed (\S+)", step.get("run") or ""):
+                assert file == f"{job}.yml" and file != f"{name}.yml", (name, file)
+                assert step["env"]["GITHUB_TOKEN"] == BOT and step["if"] == "${{ !cancelled() }}"
+                watched[job] = name
+    assert watched == {"drift": "audit", "lifecycle": "audit", "audit": "drift"}
+    assert set(watched) == scheduled
+
+
 @pytest.mark.parametrize(
     ("name", "command"), [("drift", "drift --all"), ("lifecycle", "lifecycle")]
 )

@@ -75,6 +75,17 @@ class PullRequest:
     merged_at: datetime | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class WorkflowRun:
+    """One run of a workflow, as a watcher of scheduled jobs needs it."""
+
+    id: int
+    event: str
+    conclusion: str | None
+    created_at: datetime
+    html_url: str
+
+
 @runtime_checkable
 class Forge(Protocol):
     """The operations on a hosting service (GitHub) that the project uses."""
@@ -131,6 +142,11 @@ class Forge(Protocol):
 
     def add_labels(self, number: int, labels: Sequence[str]) -> None:
         """Add ``labels`` to issue or pull request ``number``."""
+        ...
+
+    def last_successful_run(self, workflow: str) -> WorkflowRun | None:
+        """The newest run of ``workflow`` (its file name, e.g. ``drift.yml``) that succeeded,
+        or None when none did."""
         ...
 
     def set_status(

@@ -41,6 +41,7 @@ from galfriday_gitops.forge.base import (
     PullRequest,
     Review,
     ReviewState,
+    WorkflowRun,
 )
 
 __all__ = ["DEFAULT_API_URL", "GitHubError", "GitHubForge", "validate_repository"]
@@ -67,6 +68,8 @@ _OWNER_RE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}")
 # Repository names: alphanumerics, '.', '-', '_', at most 100 chars ('.' and '..' excluded).
 _REPO_RE: Final = re.compile(r"[A-Za-z0-9._-]{1,100}")
 _LINK_RE: Final = re.compile(r'<([^>]*)>\s*;\s*rel="([^"]*)"')
+# A workflow's file name under .github/workflows (the API accepts it for the workflow id).
+_WORKFLOW_FILE_RE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}\.ya?ml")
 # Commit ids: SHA-1, or SHA-256 for repositories using it.
 _SHA_RE: Final = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _LOOPBACK_HOSTS: Final = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -519,6 +522,34 @@ class GitHubForge:
         if pull.merge_commit_sha != sha or pull.merged_at is None:
             raise ForgeError(f"pull request #{pull.number} no longer names {sha[:12]} as merged")
         return pull
+
+    def last_successful_run(self, workflow: str) -> WorkflowRun | None:
+        """The newest successful run of workflow file ``workflow`` ("list workflow runs for
+        a workflow", newest first, ``status=success``); None when it never succeeded."""
+        if not _WORKFLOW_FILE_RE.fullmatch(workflow):
+            raise ForgeError(f"invalid workflow file name {workflow!r}: expected NAME.yml")
+        template = "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs"
+        page, _ = self._request(
+            "GET",
+            template,
+            path_params={"workflow_id": workflow},
+            query={"status": "success", "per_page": 1},
+        )
+        runs = _obj(page, "workflow runs").get("workflow_runs")
+        if not isinstance(runs, list):
+            raise ForgeError("unexpected GitHub payload: workflow_runs is not a list")
+        if not runs:
+            return None
+        run = _obj(runs[0], "workflow run")
+        created = _timestamp(_str(run, "created_at", "workflow run"), "workflow run created_at")
+        assert created is not None  # a str was given
+        return WorkflowRun(
+            id=_int(run, "id", "workflow run"),
+            event=_str(run, "event", "workflow run"),
+            conclusion=_opt_str(run, "conclusion", "workflow run"),
+            created_at=created,
+            html_url=_str(run, "html_url", "workflow run"),
+        )
 
     def find_open_pull(self, head_branch: str) -> PullRequest | None:
         """The open pull request from ``head_branch`` of this repository, or None.

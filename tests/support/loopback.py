@@ -91,6 +91,7 @@ class LoopbackGitHub:
         self.issues: dict[int, dict[str, Any]] = {}  # issues and pull requests share numbers
         self.comments: dict[int, list[dict[str, Any]]] = {}
         self.statuses: dict[str, list[dict[str, Any]]] = {}  # commit sha -> statuses, oldest first
+        self.workflow_runs: list[dict[str, Any]] = []
         self.faults: list[Fault] = []
         self.requests: list[Recorded] = []
         self.violations: list[str] = []
@@ -112,6 +113,10 @@ class LoopbackGitHub:
             ("PATCH", "/repos/{owner}/{repo}/issues/comments/{comment_id}"): self._update_comment,
             ("POST", "/repos/{owner}/{repo}/issues/{issue_number}/labels"): self._add_labels,
             ("POST", "/repos/{owner}/{repo}/statuses/{sha}"): self._create_status,
+            (
+                "GET",
+                "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs",
+            ): self._list_workflow_runs,
         }
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
@@ -317,6 +322,25 @@ class LoopbackGitHub:
         comment.update(id=comment_id, body=body, user=self._user(author))
         self.comments[issue].append(self._validated("issue-comment", comment))
         return comment
+
+    def add_workflow_run(
+        self, workflow: str, created_at: str, *, conclusion: str | None, event: str = "schedule"
+    ) -> dict[str, Any]:
+        """A run of ``.github/workflows/<workflow>`` (``conclusion`` None: still running)."""
+        run: dict[str, Any] = self.spec.example("workflow-run")
+        run_id = next(self._ids)
+        run.update(
+            id=run_id,
+            event=event,
+            path=f".github/workflows/{workflow}",
+            status="in_progress" if conclusion is None else "completed",
+            conclusion=conclusion,
+            created_at=created_at,
+            updated_at=created_at,
+            html_url=f"https://github.com/{self.owner}/{self.repo}/actions/runs/{run_id}",
+        )
+        self.workflow_runs.append(self._validated("workflow-run", run))
+        return run
 
     # ------------------------------------------------------------------- routing
 
@@ -625,6 +649,22 @@ class LoopbackGitHub:
         )
         self.statuses.setdefault(sha, []).append(self._validated("status", status))
         return 201, status
+
+    def _list_workflow_runs(self, ctx: Ctx) -> tuple[int, Any]:
+        """A workflow's runs, newest first, filtered by ``status`` (a status or a
+        conclusion, as GitHub filters); the workflow by its file name."""
+        workflow = ctx.params["workflow_id"]  # every workflow exists here (no 404 is described)
+        wanted = ctx.query.get("status")
+        runs = [
+            r
+            for r in self.workflow_runs
+            if r["path"].endswith(f"/{workflow}") and wanted in (None, r["status"], r["conclusion"])
+        ]
+        runs.sort(key=lambda r: r["created_at"], reverse=True)
+        per_page = min(int(ctx.query.get("per_page", "30")), 100)
+        page = int(ctx.query.get("page", "1"))
+        chunk = runs[(page - 1) * per_page : page * per_page]
+        return 200, {"total_count": len(runs), "workflow_runs": chunk}
 
     def latest_status(self, sha: str, context: str) -> dict[str, Any] | None:
         """What GitHub shows for ``context`` on ``sha``: its most recent status (contexts are
