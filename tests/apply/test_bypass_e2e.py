@@ -453,3 +453,46 @@ def test_a_promotion_whose_approver_left_the_team_before_merge_is_red(
     assert (code, report["findings"]) == (0, [])
     assert approved_records(control, sha)
     assert gto_production(control, "spread-model") == "v0.1.0"
+
+
+GOVERNED_BY_HAND = {
+    # The bytes of a registered version: its .dvc hash swapped (a model no one reviewed).
+    "artifact": ("artifacts/price-direction/1.0.0/model.json.dvc",
+                 "outs:\n- md5: 0123456789abcdef0123456789abcdef\n"
+                 "  size: 100\n  path: model.json\n"),
+    # What git and DVC treat as an artifact.
+    "attributes": (".gitattributes", "*.json filter=lfs diff=lfs merge=lfs -text\n"),
+    # The gate itself.
+    "workflow": (".github/workflows/check.yml", "name: check\non: push\njobs: {}\n"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(GOVERNED_BY_HAND))
+def test_a_direct_push_to_a_governed_path_is_red(
+    case: str, applied: Path, tmp_path: Path, github: LoopbackGitHub
+) -> None:
+    """Paths that change what is served or how it is judged, pushed around the gate: each
+    is GF309 on that path naming the commit, in apply and in verify, with no approved record."""
+    path, text = GOVERNED_BY_HAND[case]
+    repo = copy_of(applied, tmp_path)
+    before, sha = direct(repo, lambda: repo.write(path, text), f"quietly change {path}")
+    assert repo.git("diff", "--name-only", "HEAD~1") == path
+    code, report = applied_json(Pusher(repo, github), before)
+    assert code == 1
+    named(report["findings"], "GF309", path, sha)
+    assert approved_records(repo, sha) == []
+    vcode, findings = verify(repo)
+    assert vcode == 1 and named(findings, "GF309", path, sha)
+
+
+def test_a_governed_path_changed_through_an_approved_pr_is_allowed(
+    applied: Path, tmp_path: Path, github: LoopbackGitHub
+) -> None:
+    """The control of the case above: a workflow change the policy owners approved."""
+    path, text = GOVERNED_BY_HAND["workflow"]
+    repo = copy_of(applied, tmp_path)
+    pusher = Pusher(repo, github)
+    merged = pusher.merge(7, lambda: repo.write(path, text), ("frank",))
+    record = commit_record(repo, merged)
+    assert record is not None and (record["approved"], record["governed"]) == (True, [path])
+    assert verify(repo)[0] == 0
