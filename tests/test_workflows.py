@@ -653,6 +653,9 @@ def test_the_deploy_example_fires_on_production_assignments_only() -> None:
     # It fires because apply pushes with the bot token (a GITHUB_TOKEN push starts nothing).
     apply_step = _step_named("apply", "apply", "Apply")
     assert apply_step["env"]["GFOPS_GIT_TOKEN"] == BOT and "--push" in apply_step["run"]
+    # ...and at most three tags per push (GitHub creates no tag event for more): the default,
+    # tests/apply/test_apply_e2e.py::test_push_sends_at_most_three_tags_per_push_so_deploys_fire
+    assert "--push-batch" not in apply_step["run"]
     (job,) = deploy["jobs"].values()
     assert job["permissions"] == _required(job) == {"contents": "read"}
     checks = [s["run"] for s in job["steps"] if "verify" in (s.get("run") or "")]
