@@ -496,3 +496,11 @@ def test_a_governed_path_changed_through_an_approved_pr_is_allowed(
     record = commit_record(repo, merged)
     assert record is not None and (record["approved"], record["governed"]) == (True, [path])
     assert verify(repo)[0] == 0
+    # The export lists it with its PR and approvers, as it lists policy and teams changes.
+    export = gfops("audit", "export", "--since", "2000-01-01", "--until", "2100-01-01",
+                   cwd=repo.path)  # fmt: skip
+    assert export.code == 0, export.err
+    governed = [
+        (g["pr"], g["paths"], g["approvers"]) for g in json.loads(export.out)["governed_changes"]
+    ]
+    assert governed[-1] == (7, [path], ["frank"])
