@@ -649,3 +649,25 @@ def test_fetch_script_fails_loudly(tmp_path: Path) -> None:
     )
     assert result.returncode != 0
     assert "npm install failed" in result.stderr
+
+
+def test_last_successful_run_asks_for_successes_only_and_reads_the_newest(
+    client: GitHubForge, github: LoopbackGitHub
+) -> None:
+    template = "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs"
+    assert client.last_successful_run("drift.yml") is None  # never ran
+    github.add_workflow_run("drift.yml", "2026-11-01T05:30:00Z", conclusion="success")
+    newest = github.add_workflow_run("drift.yml", "2026-11-02T05:30:00Z", conclusion="success")
+    github.add_workflow_run("drift.yml", "2026-11-03T05:30:00Z", conclusion="failure")
+    github.add_workflow_run("audit.yml", "2026-11-04T05:30:00Z", conclusion="success")
+    run = client.last_successful_run("drift.yml")
+    assert run is not None and (run.id, run.conclusion) == (newest["id"], "success")
+    assert run.created_at == datetime(2026, 11, 2, 5, 30, tzinfo=UTC)
+    assert _queries(github, template)[-1] == {"status": "success", "per_page": "1"}
+    with pytest.raises(ForgeError, match="invalid workflow file name"):
+        client.last_successful_run("../../pulls")
+    github.faults.append(
+        Fault("GET", template, 200, raw=b'{"total_count": 1, "workflow_runs": {}}')
+    )
+    with pytest.raises(ForgeError, match="workflow_runs is not a list"):
+        client.last_successful_run("drift.yml")
