@@ -3,43 +3,42 @@ version in full."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from galfriday_gitops.findings import printable
+from galfriday_gitops.stages import ModelStage
 
 if TYPE_CHECKING:
     from galfriday_gitops.load.summary import Table
     from galfriday_gitops.resources import ModelVersion
 
 
-def status_table(
+def status_text(
     rev: str | None, table: Table, errors: int, *, show_all: bool, warnings: Sequence[str] = ()
-) -> None:
-    """Print the models x stages grid (rich; 160 columns when not a terminal), then any
-    warnings (e.g. a stage DVC resolves to a version not in it)."""
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table as Grid
-
-    from galfriday_gitops.resources import ModelStage
-
+) -> str:
+    """The models x stages grid as plain aligned text (cheap at 10,000 rows, the same in a
+    terminal, a pipe or a CI log), then any warnings (e.g. a stage DVC resolves to a
+    version not in it)."""
     hidden = set() if show_all else {ModelStage.RETIRED, ModelStage.ARCHIVED}
-    stages = [s for s in ModelStage if s not in hidden]
-    grid = Grid(title=f"registry at {rev[:12] if rev else 'work tree'}")
-    grid.add_column("model", style="bold")
-    for stage in stages:
-        grid.add_column(stage.value)
-    for name, row in table.items():
-        cells = (", ".join(row.get(s.value, [])) for s in stages)
-        grid.add_row(escape(printable(name)), *(escape(c) for c in cells))
-    console = Console(width=None if sys.stdout.isatty() else 160)
-    console.print(grid)
+    stages = [s.value for s in ModelStage if s not in hidden]
+    header = ["model", *stages]
+    rows = [
+        [printable(name), *(", ".join(row.get(s, [])) for s in stages)]
+        for name, row in table.items()
+    ]
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(header)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip() + "\n"
+
+    out = [f"registry at {rev[:12] if rev else 'work tree'}: {len(rows)} models\n", line(header)]
+    out.append(line(["-" * w for w in widths]))
+    out += [line(r) for r in rows]
     if errors:
-        console.print(f"[red]{errors} invalid file(s) were left out; run gfops validate[/red]")
-    for warning in warnings:
-        console.print(f"[yellow]warning: {escape(printable(warning))}[/yellow]")
+        out.append(f"{errors} invalid file(s) were left out; run gfops validate\n")
+    out += [f"warning: {printable(w)}\n" for w in warnings]
+    return "".join(out)
 
 
 def versions(found: list[ModelVersion]) -> str:
