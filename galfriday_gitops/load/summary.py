@@ -22,7 +22,7 @@ from pathlib import Path
 
 from galfriday_gitops import gitio
 from galfriday_gitops.findings import Finding
-from galfriday_gitops.load.cache import BlobCache, default_path
+from galfriday_gitops.load.cache import open_cache
 from galfriday_gitops.load.identity import identity_of
 from galfriday_gitops.load.layout import Slot, check_placement, classify, read_nofollow
 from galfriday_gitops.paths import MODELS
@@ -127,13 +127,6 @@ def _units(repo: Path, commit: str) -> tuple[dict[str, str], int]:
     return units, stray
 
 
-def _open_cache(repo: Path) -> BlobCache:
-    try:
-        return BlobCache(default_path(gitio.git_dir(repo)))
-    except gitio.GitError:
-        return BlobCache(None)
-
-
 def _assemble(units: Iterator[tuple[str, str]], errors: int) -> tuple[Table, int]:
     table: Table = {}
     for _folder, payload in sorted(units):
@@ -147,14 +140,13 @@ def _assemble(units: Iterator[tuple[str, str]], errors: int) -> tuple[Table, int
 def stage_summary(repo: Path, rev: str) -> tuple[str, Table, int]:
     """(commit, model -> stage -> versions, number of refused files) at ``rev``."""
     commit = gitio.rev_parse(repo, rev)
-    cache = _open_cache(repo)
+    cache = open_cache(repo)
     units, stray = _units(repo, commit)
     keys = {folder: f"rows:{folder}:{oid}" for folder, oid in units.items()}
     cached = cache.get_many(keys.values())
     missing = [folder for folder in units if keys[folder] not in cached]
     fresh = _fresh_units(repo, commit, missing) if missing else {}
     cache.put_many({keys[folder]: payload for folder, payload in fresh.items()})
-    cache.close()
     found = ((f, fresh.get(f) or cached[keys[f]]) for f in units)
     table, errors = _assemble(found, stray)
     return commit, table, errors
