@@ -144,3 +144,5 @@ def store_units(
         if unit is not None:
             by_unit[unit][1].append(finding)
     cache.put_many({unit_key(f, tree): encode_unit(*by_unit[f]) for f, tree in units.items()})
+    for folder, tree in units.items():  # the next load through this cache shares them
+        cache.decoded[unit_key(folder, tree)] = by_unit[folder]
