@@ -18,7 +18,7 @@ Both read the tags, not the manifests:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,12 +89,12 @@ class TagView:
         return best
 
 
-def read_tags(repo: Path | str) -> TagView:
-    """Every annotated audit tag, stage tags sorted by tagger time (ties: by name, as the
-    ref listing DVC sorts stably)."""
+def read_tags(repo: Path | str, patterns: Sequence[str] = ("refs/tags",)) -> TagView:
+    """Every annotated audit tag (under ``patterns``: one model's, for one model's view),
+    stage tags sorted by tagger time (ties: by name, as the ref listing DVC sorts stably)."""
     stage_tags: list[StageTag] = []
     versions_at: dict[tuple[str, str], list[str]] = {}
-    for ref in gitio.list_tags(repo):
+    for ref in (r for pattern in patterns for r in gitio.list_tag_heads(repo, pattern)):
         name = tags.parse(ref.name)
         if name is None or not ref.annotated:  # DVC and GTO skip lightweight tags too
             continue

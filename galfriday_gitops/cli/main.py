@@ -22,6 +22,7 @@ COMMANDS = (
     "validate",
     "status",
     "show",
+    "ls",
     "check",
     "schema",
     "rules",

@@ -59,7 +59,12 @@ def encode(parsed: Parsed) -> str:
     """
     resource, findings = parsed
     if resource is not None:
-        return "\t".join(index_for(resource)) + "\n" + resource.model_dump_json(by_alias=True)
+        # A manifest's JSON without its unset (None) fields is what `gfops show` prints, so
+        # show reads it as data; every optional field of ModelVersion defaults to None
+        # (tests/load/test_cache.py), so decoding gives back the same object.
+        lean = resource.kind == "ModelVersion"
+        body = resource.model_dump_json(by_alias=True, exclude_none=lean)
+        return "\t".join(index_for(resource)) + "\n" + body
     return "!\n" + json.dumps([f.to_dict() for f in findings])
 
 

@@ -146,3 +146,12 @@ def store_units(
     cache.put_many({unit_key(f, tree): encode_unit(*by_unit[f]) for f, tree in units.items()})
     for folder, tree in units.items():  # the next load through this cache shares them
         cache.decoded[unit_key(folder, tree)] = by_unit[folder]
+
+
+def model_names(repo: Path, commit: str) -> list[str]:
+    """The model folders at ``commit`` (names only: nothing is read)."""
+    from galfriday_gitops.paths import is_name
+
+    found = gitio.ls_tree_shallow(repo, commit, [MODELS + "/"])
+    names = (e.path.removeprefix(MODELS + "/") for e in found if e.type == "tree")
+    return sorted(n for n in names if is_name(n))
