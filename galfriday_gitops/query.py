@@ -168,8 +168,7 @@ def run(state: RegistryState, query: Query) -> list[Row]:
     conditions = [parse_where(w) for w in query.where]
     key = parse_sort(query.sort) if query.sort else None
     candidates = _candidates(state, query)
-    if state.prefetch is not None:
-        state.prefetch(candidates)
+    state.fetch_payloads(candidates)
     rows = []
     for entry in candidates:
         data = entry.data
