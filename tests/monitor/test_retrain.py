@@ -134,7 +134,7 @@ def test_act_without_forge_credentials_is_exit_2(
 
 def test_retrain_cli_errors_are_exit_2(drift_registry: DriftRegistry) -> None:
     res = gfops("retrain", "nope", "--reason", "x", cwd=drift_registry.path)
-    assert res.code == 2 and "no registered version" in res.err
+    assert res.code == 2 and "no model 'nope'" in res.err
     res = gfops("retrain", MODEL, "--reason", "x", "--base", "nope", cwd=drift_registry.path)
     assert res.code == 2 and "nope" in res.err
     res = gfops("retrain", MODEL, "--reason", "x", "--open-pr", cwd=drift_registry.path,
