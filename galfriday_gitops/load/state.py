@@ -261,8 +261,6 @@ class RegistryState:
 
 def _duplicates(entries: dict[str, Entry]) -> list[Finding]:
     """Two resources that claim the same identity (the second one is reported)."""
-    from galfriday_gitops.resources import DriftPolicy
-
     seen: dict[tuple[str, str], str] = {}
     findings = []
     for path in sorted(entries):
@@ -275,7 +273,7 @@ def _duplicates(entries: dict[str, Entry]) -> list[Finding]:
         key: tuple[str, str]
         if res.kind in ("Teams", "LifecyclePolicy"):
             key = (res.kind, "")
-        elif isinstance(res, DriftPolicy):
+        elif res.kind == "DriftPolicy":
             key = (res.kind, res.spec.model)
         else:
             key = (res.kind, res.metadata.name)
