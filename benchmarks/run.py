@@ -79,8 +79,10 @@ def _table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-ORDER = ["bench_registry.py", "bench_scale.py", "bench_check.py", "bench_site.py",
-         "bench_lifecycle.py", "bench_drift.py", "bench_experiment.py"]  # fmt: skip
+ORDER = [
+    "bench_registry.py", "bench_status_options.py", "bench_scale.py", "bench_check.py",
+    "bench_site.py", "bench_lifecycle.py", "bench_drift.py", "bench_experiment.py",
+]  # fmt: skip
 
 
 def main() -> None:

@@ -227,7 +227,14 @@ def commit_files(
     staged changes and current branch are left exactly as they were.
     """
     parent = rev_parse(repo, base)
-    tree = _edit_tree(repo, f"{parent}^{{tree}}", files) or _mktree(repo, {})
+    change = (
+        str(repo),
+        parent,
+        tuple(sorted((p, blob_id(c) if c is not None else None) for p, c in files.items())),
+    )
+    tree = _TREES.get(change)
+    if tree is None:  # a write verb commits its change twice (preview, then the branch)
+        tree = _TREES[change] = _edit_tree(repo, f"{parent}^{{tree}}", files) or _mktree(repo, {})
     sha = git(repo, "commit-tree", tree, "-p", parent, "-m", message).decode().strip()
     if branch is not None:
         git(repo, "update-ref", f"refs/heads/{branch}", sha)
@@ -235,6 +242,8 @@ def commit_files(
 
 
 _TreeItems = dict[str, tuple[str, str, str]]  # name -> (mode, type, oid)
+# (repository, parent commit, (path, blob id) of each change) -> the tree: content-addressed.
+_TREES: dict[tuple[str, str, tuple[tuple[str, str | None], ...]], str] = {}
 
 
 def _mktree(repo: Path | str, items: _TreeItems) -> str:
