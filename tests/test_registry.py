@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -175,3 +176,21 @@ def test_as_of_a_date_reads_what_main_held_then(empty_repo: Repo) -> None:
     assert production(dt.datetime(2026, 11, 1, tzinfo=dt.UTC)) == "1.1.0"
     with pytest.raises(UnknownRevisionError, match="no commit at or before"):
         production(dt.datetime(2026, 8, 1, tzinfo=dt.UTC))
+
+
+def test_the_readme_queries_example_runs(repo: Repo) -> None:
+    """The README's Registry queries, run as written in a copy of this registry."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- registry-queries-example:", 1)[1]
+    code = block.split("```python\n", 1)[1].split("```", 1)[0]
+    proc = subprocess.run(
+        [sys.executable, "-P", "-c", code], cwd=repo.path, capture_output=True, text=True,
+        check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "production" and lines[1] == "['1.0.0', '1.1.0', '1.2.0']"
+    assert lines[2] == "['price-direction@1.1.0']"
+    assert [line.split()[2:4] for line in lines[3:]] == [
+        ["registered", "1.0.0"], ["registered", "1.1.0"], ["registered", "1.2.0"],
+    ]  # fmt: skip
