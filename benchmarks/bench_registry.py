@@ -3,7 +3,8 @@
     python benchmarks/bench_registry.py [--full] [--repeat 3] [--gto-repeat 2]
 
 The registry (``gen_registry.generate_trail``): N models x 5 versions of this project's
-manifest shape, ``models/model-NNNN/1.K.0.yaml``, one commit per version index, with the
+manifest shape, ``models/model-NNNN/1.K.0.yaml`` (no ``.dvc`` files: GTO reads every
+commit's whole tree once per tag), one commit per version index, with the
 audit tags ``gfops apply`` writes in GTO's naming — so GTO and gfops read the very same
 repository, GTO from its tags, gfops from its manifests. 100 x 5 always; 1,000 x 5 for
 gfops always and for GTO only with ``--full`` (``make bench BENCH_FULL=1``): ``gto show``
@@ -51,7 +52,7 @@ def compare(models: int, repeat: int, gto_repeat: int, with_gto: bool) -> None:
     size = f"{models:,} x 5"
     with tempfile.TemporaryDirectory() as tmp:
         repo = Path(tmp) / "registry"
-        generate_trail(repo, models, 5)
+        generate_trail(repo, models, 5, artifacts=False)  # models/ and policies/, as issue 16
         run([*GFOPS, "--help"], repo)  # compiles the package once, as an install does
         cache = repo / ".git" / "galfriday"
         cold = []

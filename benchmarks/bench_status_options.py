@@ -65,7 +65,7 @@ def main() -> None:
     size = f"{args.models:,} x {args.versions}"
     with tempfile.TemporaryDirectory() as tmp:
         repo = Path(tmp) / "registry"
-        generate_trail(repo, args.models, args.versions)
+        generate_trail(repo, args.models, args.versions, artifacts=False)
         commit = gitio.rev_parse(repo, "HEAD")
         listing, items = _measure(lambda: gitio.ls_tree(repo, commit, ["models"]))
         read, raws = _measure(lambda: gitio.read_blobs(repo, [i.oid for i in items]))

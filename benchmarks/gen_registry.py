@@ -117,7 +117,7 @@ def _fast_import(target: Path, stream: bytes) -> None:
     )  # fmt: skip
 
 
-def _commits(models: int, versions: int) -> bytes:
+def _commits(models: int, versions: int, artifacts: bool) -> bytes:
     """One commit per version index: commit k registers 1.k.0 of every model (GTO allows one
     version of a model per commit), the first one with this project's policies and schemas."""
     rng = random.Random(0)
@@ -135,8 +135,9 @@ def _commits(models: int, versions: int) -> bytes:
             md5 = text.split('md5: "')[1][:32]
             size = text.rsplit("size: ", 1)[1].strip()
             files.append((f"models/{name}/{version}.yaml", text.encode()))
-            dvc = f"outs:\n- md5: {md5}\n  size: {size}\n  path: model.json\n"
-            files.append((f"artifacts/{name}/{version}/model.json.dvc", dvc.encode()))
+            if artifacts:
+                dvc = f"outs:\n- md5: {md5}\n  size: {size}\n  path: model.json\n"
+                files.append((f"artifacts/{name}/{version}/model.json.dvc", dvc.encode()))
         when = BASE_TIME + 3600 * v
         out.append(f"commit refs/heads/main\nmark :{v + 1}\n".encode())
         out.append(f"committer bench <b@x> {when} +0000\n".encode())
@@ -190,11 +191,15 @@ def _tags(target: Path, models: int, versions: int, total: int) -> bytes:
     return b"".join(out)
 
 
-def generate_trail(target: Path, models: int, versions: int, *, tags: int | None = None) -> None:
+def generate_trail(
+    target: Path, models: int, versions: int, *, tags: int | None = None, artifacts: bool = True
+) -> None:
     """``models`` x ``versions`` manifests in ``versions`` commits (see ``_commits``), with
-    audit tags in GTO's naming (2 per version, or ``tags`` in all), checked out."""
+    audit tags in GTO's naming (2 per version, or ``tags`` in all), checked out.
+    ``artifacts``: each version's ``.dvc`` file too (GTO walks every commit's whole tree
+    once per tag, so they double its time without being anything it reads)."""
     target.mkdir(parents=True, exist_ok=True)
     subprocess.run(["git", "init", "-q", "-b", "main", str(target)], check=True)
-    _fast_import(target, _commits(models, versions))
+    _fast_import(target, _commits(models, versions, artifacts))
     _fast_import(target, _tags(target, models, versions, tags or 2 * models * versions))
     subprocess.run(["git", "-C", str(target), "reset", "-q", "--hard", "main"], check=True)

@@ -18,8 +18,9 @@ The verbs — ``check``, ``apply``, ``register``, ``promote``, ``rollback``, ``d
 ``lifecycle``, ``verify``, ``export``, ``alert``, ``build_site`` — and their request and
 result types
 are loaded on first use, so a prediction service that only resolves versions never
-imports them. The consumer side, ``Registry(...).resolve(...)`` and ``load_artifact``, is
-:mod:`galfriday_gitops.registry`.
+imports them. The consumer side — ``Registry(..., as_of=...)``, ``resolve(uri)``,
+``find``, ``history``, ``load_artifact`` — is :mod:`galfriday_gitops.registry`; model URIs
+(``parse_uri``) are :mod:`galfriday_gitops.uri`, queries (``Query``) :mod:`galfriday_gitops.query`.
 """
 
 from __future__ import annotations
@@ -27,15 +28,18 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from galfriday_gitops.query import Query, QueryError, Row
 from galfriday_gitops.registry import (
     ArtifactIntegrityError,
     ArtifactUnavailableError,
+    ModelEvent,
     Registry,
     RegistryError,
     RepositoryError,
     ResolveError,
     UnknownRevisionError,
 )
+from galfriday_gitops.uri import InvalidModelURI, ModelURI, parse_uri
 
 if TYPE_CHECKING:
     from galfriday_gitops.alert import Alert, AlertRequest, alert
@@ -76,11 +80,16 @@ __all__ = [
     "DeprecateRequest",
     "DriftOutcome",
     "DriftRequest",
+    "InvalidModelURI",
     "LifecycleRequest",
     "LifecycleRun",
+    "ModelEvent",
+    "ModelURI",
     "PromoteRequest",
     "Proposal",
     "Proposed",
+    "Query",
+    "QueryError",
     "ReconcilerFailed",
     "Registration",
     "Registry",
@@ -90,6 +99,7 @@ __all__ = [
     "RetrainRequest",
     "RetrainResult",
     "RollbackRequest",
+    "Row",
     "SiteRequest",
     "SiteResult",
     "UnknownRevisionError",
@@ -104,6 +114,7 @@ __all__ = [
     "drift",
     "export",
     "lifecycle",
+    "parse_uri",
     "promote",
     "register",
     "retrain",
