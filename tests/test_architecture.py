@@ -153,7 +153,10 @@ def _layer_breaches(graph: dict[str, set[str]] = GRAPH) -> set[str]:
                 or (
                     src.startswith("rules.")
                     and src != "rules.engine"
-                    and (dst in {"gitio", "dvcio", "load.history"} or dst.startswith("load.safe"))
+                    and (
+                        dst in {"gitio", "gitcommit", "dvcio", "load.history"}
+                        or dst.startswith("load.safe")
+                    )
                 )
             ):
                 out.add(edge)

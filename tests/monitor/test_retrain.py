@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from galfriday_gitops import gitio
+from galfriday_gitops import gitcommit
 from galfriday_gitops.errors import UserError
 from galfriday_gitops.write.retrain import update_window
 from tests.monitor.conftest import MODEL, DriftRegistry
@@ -109,7 +109,7 @@ def test_act_issue_opens_one_issue_and_reuses_it(
     policy = (reg.path / "policies" / "drift.yaml").read_text(encoding="utf-8")
     assert "onDrift: retraining-pr" in policy
     issue_policy = policy.replace("onDrift: retraining-pr", "onDrift: issue")
-    rev = gitio.commit_files(
+    rev = gitcommit.commit_files(
         reg.path, "main", {"policies/drift.yaml": issue_policy.encode()}, "drift policy: issue"
     )
     for _ in range(2):

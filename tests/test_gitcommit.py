@@ -1,4 +1,4 @@
-"""gitio.commit_files: a commit built from trees alone, checked against what git's own
+"""gitcommit.commit_files: a commit built from trees alone, checked against what git's own
 index makes of the same change (the oracle), and never touching the user's checkout."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from galfriday_gitops import gitio
+from galfriday_gitops import gitcommit
 from tests.support.repo import Repo
 
 
@@ -54,7 +54,7 @@ def test_the_same_tree_as_git_add(
 ) -> None:
     head = base.git("rev-parse", "HEAD")
     before = base.git("status", "--porcelain"), (base.path / ".git" / "index").read_bytes()
-    sha = gitio.commit_files(base.path, "HEAD", files, "change", branch="topic")
+    sha = gitcommit.commit_files(base.path, "HEAD", files, "change", branch="topic")
     assert base.git("rev-parse", f"{sha}^{{tree}}") == _with_git_index(base, tmp_path, files)
     assert base.git("rev-parse", f"{sha}^") == head and base.git("rev-parse", "topic") == sha
     after = base.git("status", "--porcelain"), (base.path / ".git" / "index").read_bytes()
@@ -62,7 +62,7 @@ def test_the_same_tree_as_git_add(
 
 
 def test_untouched_folders_keep_their_tree_ids(base: Repo) -> None:
-    sha = gitio.commit_files(base.path, "HEAD", {"models/a/1.0.0.yaml": b"a: 9\n"}, "edit")
+    sha = gitcommit.commit_files(base.path, "HEAD", {"models/a/1.0.0.yaml": b"a: 9\n"}, "edit")
     assert base.git("rev-parse", f"{sha}:models/b") == base.git("rev-parse", "HEAD:models/b")
     assert base.git("rev-parse", f"{sha}:models/a") != base.git("rev-parse", "HEAD:models/a")
 
@@ -70,6 +70,6 @@ def test_untouched_folders_keep_their_tree_ids(base: Repo) -> None:
 def test_deleting_everything_gives_the_empty_tree(empty_repo: Repo) -> None:
     empty_repo.write("x.txt", "x\n")
     empty_repo.commit()
-    sha = gitio.commit_files(empty_repo.path, "HEAD", {"x.txt": None}, "empty")
+    sha = gitcommit.commit_files(empty_repo.path, "HEAD", {"x.txt": None}, "empty")
     empty = empty_repo.git("hash-object", "-t", "tree", "/dev/null")
     assert empty_repo.git("rev-parse", f"{sha}^{{tree}}") == empty
