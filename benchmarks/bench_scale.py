@@ -72,7 +72,7 @@ def main() -> None:
             shutil.rmtree(repo / ".git" / "galfriday", ignore_errors=True)
             cold.append(timed([*GFOPS, "status"], repo))
         row("status, cold", size, median(cold))
-        for fmt in ("text", "json"):
+        for fmt in ("text", "json", "gto"):
             figure = med("status", "--format", fmt)
             row(f"status, warm ({fmt})", size, figure, target="<= 0.3 s", met=figure[0] <= 0.3)
         for what, argv in (
