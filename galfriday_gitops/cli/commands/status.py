@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
         rev, table, errors = stage_summary(root, args.rev)
     from galfriday_gitops.apply import readers
 
-    view = readers.read_tags(root)
+    view = readers.read_tags_cached(root)
     if args.format == "gto":
         print_json(readers.gto_show(view, table, readers.gto_stages(root, table)))
         return 0
