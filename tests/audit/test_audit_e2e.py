@@ -318,13 +318,16 @@ def _blobs_under(repo: Repo, folder: str) -> set[str]:
 def test_history_reads_only_that_models_folder_and_tags(
     applied: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from galfriday_gitops.audit.history import timeline
+    from galfriday_gitops.audit.history import Change, timeline
 
     repo = copy_of(applied, tmp_path)
     shutil.rmtree(repo.path / ".git" / "galfriday")  # cold: apply's cache was copied too
     read = count_blob_reads(monkeypatch)
     mine = timeline(repo.path, "main", "spread-model")
-    assert [c.kind for c in mine] == ["registered", "stage-changed"]
+    assert [c.kind if isinstance(c, Change) else "foreign" for c in mine] == [
+        "registered",
+        "stage-changed",
+    ]
     assert read and not set(read) & _blobs_under(repo, "models/price-direction/")
     own = len(read)
     read.clear()
