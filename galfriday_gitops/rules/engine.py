@@ -89,6 +89,7 @@ class Verdict:
                     "approvers": list(t.approvers),
                     "missing": t.missing,
                     "eligible": list(t.eligible),
+                    "not_counted": [{"reviewer": who, "reason": why} for who, why in t.not_counted],
                 }
                 for what, t in self.tallies
             ],

@@ -78,6 +78,52 @@ def _latest_decisive(reviews: tuple[Review, ...]) -> dict[str, Review]:
     return latest
 
 
+def _writer_reasons(facts: PullRequestFacts) -> dict[str, str]:
+    """login (lower case) -> why that person wrote part of the change."""
+    reasons: dict[str, str] = {}
+    for commit in facts.commits:
+        for login, role in (
+            (commit.author_login, "authored"),
+            (commit.committer_login, "committed"),
+        ):
+            if login:
+                reasons.setdefault(login.lower(), f"{role} {commit.sha[:7]}")
+    return reasons
+
+
+def _stale_reason(review: Review, facts: PullRequestFacts) -> str:
+    """Why an approval of another commit than the head does not count, naming that commit."""
+    head = facts.head_sha[:7]
+    if review.commit_id is None:
+        return f"approved a commit GitHub no longer has; the head is now {head}"
+    approved = review.commit_id[:7]
+    if review.commit_id in {c.sha for c in facts.commits}:
+        return f"approved an older commit {approved}; the head is now {head}"
+    return (
+        f"approved {approved}, which is no longer in the pull request's history "
+        f"(force-pushed away); the head is now {head}"
+    )
+
+
+def _why_not(
+    review: Review, login: str, facts: PullRequestFacts, writers: dict[str, str]
+) -> str | None:
+    """Why a reviewer's latest decisive review is not a valid approval (None: it is one)."""
+    if _is_bot(review):
+        return "bot: bots cannot approve"
+    if login.lower() == (facts.author or "").lower():
+        return "author: the pull request's author cannot approve it"
+    if login.lower() in writers:
+        return f"pushed a commit to this pull request ({writers[login.lower()]})"
+    if review.state == "DISMISSED":
+        return "dismissed: the review was dismissed"
+    if review.state == "CHANGES_REQUESTED":
+        return "requested changes"
+    if review.commit_id != facts.head_sha:
+        return _stale_reason(review, facts)
+    return None
+
+
 def evaluate_reviews(facts: PullRequestFacts, teams: Teams | None) -> list[ReviewVerdict]:
     """One verdict per reviewer (their latest decisive review), with the reason."""
     membership: dict[str, list[str]] = {}
@@ -85,37 +131,22 @@ def evaluate_reviews(facts: PullRequestFacts, teams: Teams | None) -> list[Revie
         for team, members in teams.spec.teams.items():
             for member in members:
                 membership.setdefault(member.lower(), []).append(team)
-    writers = {facts.author.lower()} if facts.author else set()
-    for commit in facts.commits:
-        writers |= {x.lower() for x in (commit.author_login, commit.committer_login) if x}
+    writers = _writer_reasons(facts)
     verdicts = []
     for login, review in sorted(_latest_decisive(facts.reviews).items()):
         in_teams = tuple(membership.get(login.lower(), ()))
-        short = (review.commit_id or "unknown")[:7]
-
-        def verdict(
-            approves: bool, reason: str, r: Review = review, t: tuple[str, ...] = in_teams
-        ) -> ReviewVerdict:
-            return ReviewVerdict(r.user_login, r.state, r.commit_id, approves, reason, t)
-
-        if _is_bot(review):
-            verdicts.append(verdict(False, "bots cannot approve"))
-        elif login.lower() == (facts.author or "").lower():
-            verdicts.append(verdict(False, "the pull request's author cannot approve it"))
-        elif login.lower() in writers:
-            verdicts.append(verdict(False, "wrote a commit in this pull request"))
-        elif review.state == "DISMISSED":
-            verdicts.append(verdict(False, "review was dismissed"))
-        elif review.state == "CHANGES_REQUESTED":
-            verdicts.append(verdict(False, "requested changes"))
-        elif review.commit_id != facts.head_sha:
-            verdicts.append(
-                verdict(False, f"stale: approved {short}, head is now {facts.head_sha[:7]}")
-            )
+        problem = _why_not(review, login, facts, writers)
+        if problem is not None:
+            approves, reason = False, problem
         elif not in_teams:
-            verdicts.append(verdict(True, "approved, but is in no team"))
+            approves, reason = True, "approved, but is in no team"
         else:
-            verdicts.append(verdict(True, f"approved (teams: {', '.join(in_teams)})"))
+            approves, reason = True, f"approved (teams: {', '.join(in_teams)})"
+        verdicts.append(
+            ReviewVerdict(
+                review.user_login, review.state, review.commit_id, approves, reason, in_teams
+            )
+        )
     return verdicts
 
 
@@ -124,6 +155,7 @@ class Tally:
     needed: int
     approvers: tuple[str, ...]
     eligible: tuple[str, ...]  # the teams and users whose approval counts here
+    not_counted: tuple[tuple[str, str], ...] = ()  # (reviewer, why) approvals that did not count
 
     @property
     def missing(self) -> int:
@@ -133,17 +165,43 @@ class Tally:
         have = f"have {len(self.approvers)} of {self.needed}"
         if self.approvers:
             have += f": {', '.join(self.approvers)}"
+        if self.not_counted:
+            have += "; not counted: " + ", ".join(f"{who} ({why})" for who, why in self.not_counted)
         return f"needs {self.missing} more approval(s) from {' or '.join(self.eligible)} ({have})"
 
 
-def tally(requirement: Approvals, verdicts: list[ReviewVerdict], teams: Teams | None) -> Tally:
-    """Count the approvals that satisfy one stage's requirement."""
+@dataclass(frozen=True, slots=True)
+class Eligible:
+    """Approvers named outside the requirement itself (the code owners of a changed file)."""
+
+    label: str  # how the report names them, e.g. "code owners of models/x/1.0.0.yaml"
+    logins: frozenset[str]  # lower case
+
+
+def tally(
+    requirement: Approvals,
+    verdicts: list[ReviewVerdict],
+    teams: Teams | None,
+    extra: Eligible | None = None,
+) -> Tally:
+    """Count the approvals that satisfy one stage's requirement; say why the others did not."""
     members: set[str] = {u.lower() for u in requirement.users}
     if teams is not None:
         for team in requirement.from_:
             members |= {m.lower() for m in teams.spec.teams.get(team, [])}
+    eligible = tuple(requirement.from_) + tuple(requirement.users)
+    if extra is not None:
+        members |= extra.logins
+        eligible += (extra.label,)
+    eligible = eligible or ("nobody (no team configured)",)
     approvers = tuple(
         v.login for v in verdicts if v.approves and v.login and v.login.lower() in members
     )
-    eligible = tuple(requirement.from_) + tuple(requirement.users)
-    return Tally(requirement.count, approvers, eligible or ("nobody (no team configured)",))
+    not_counted = tuple(
+        (v.login, v.reason if not v.approves else f"not in {' or '.join(eligible)}")
+        for v in verdicts
+        if v.login
+        and v.login not in approvers
+        and (v.approves or v.state in ("APPROVED", "DISMISSED"))
+    )
+    return Tally(requirement.count, approvers, eligible, not_counted)

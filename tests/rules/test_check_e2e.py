@@ -182,21 +182,21 @@ def test_stage_skip_is_blocked_at_the_stage_line(
             "dave",
             ("dave",),
             "dave",
-            "author",
+            "author: the pull request's author cannot approve it",
         ),
         (
             [("dave", "APPROVED", "HEAD"), ("erin", "APPROVED", "HEAD")],
             "alice",
             ("alice", "erin"),
             "erin",
-            "wrote a commit",
+            "pushed a commit to this pull request (authored ",
         ),
         (
             [("dave", "APPROVED", "HEAD"), ("erin", "APPROVED", "OLD")],
             "alice",
             ("alice",),
             "erin",
-            "stale",
+            "which is no longer in the pull request's history (force-pushed away)",
         ),
         (
             [("dave", "APPROVED", "HEAD"), ("bob", "APPROVED", "HEAD")],
@@ -210,7 +210,7 @@ def test_stage_skip_is_blocked_at_the_stage_line(
             "alice",
             ("alice",),
             "galfriday-bot[bot]",
-            "bots",
+            "bot: bots cannot approve",
         ),
         (
             [
@@ -221,7 +221,7 @@ def test_stage_skip_is_blocked_at_the_stage_line(
             "alice",
             ("alice",),
             "erin",
-            "dismissed",
+            "dismissed: the review was dismissed",
         ),
     ],
     ids=["self-approval", "commit-author", "stale", "outside-team", "bot", "dismissed"],
@@ -250,6 +250,13 @@ def test_approvals_that_do_not_count(
     assert reason in counted(report)[who][1]
     missing = "needs 1 more approval(s) from ml-leads"
     assert any(missing in f["message"] for f in report["findings"] if f["rule"] == "GF202")
+    # The missing approval names the review that did not count here, and why.
+    not_counted = {
+        n["reviewer"]: n["reason"] for a in report["approvals"] for n in a["not_counted"]
+    }
+    assert who in not_counted
+    if who == "bob":
+        assert not_counted[who] == "not in ml-leads"
     markdown = gfops(
         "check",
         "--base",
@@ -298,6 +305,8 @@ def test_editing_metrics_with_a_stage_change_is_blocked(
         i for i, text in enumerate(reg.read(path).splitlines(), 1) if "accuracy: 0.95" in text
     )
     assert ("GF208", path, line) in rules_of(report)
+    message = next(f["message"] for f in report["findings"] if f["rule"] == "GF208")
+    assert "spec.metrics.test.accuracy: base 0.898703, head 0.95" in message
 
 
 def test_loosening_the_policy_in_the_same_pr_does_not_help(
