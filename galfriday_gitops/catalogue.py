@@ -106,6 +106,19 @@ _DOCS: dict[str, str] = {
         "Stages are one of development, testing, staging, canary, production, deprecated, retired"
         " and archived, in lowercase. Correct the spelling."
     ),
+    "GF115": (
+        "A gate that cannot mean what it says is refused when the policy is loaded: a protected "
+        "stage (canary and production unless protectedStages says otherwise) that needs no "
+        "approval, or a count that the eligible people cannot reach once the change's author, "
+        "who never approves their own change, is left out (including the owners, who approve "
+        "policy changes). Give the stage approvals, add members, lower the count, or opt the "
+        "stage out visibly with approvalsWaived: <reason>."
+    ),
+    "GF116": (
+        "A stage policy names a team (in owners, from or experimentApprovals) that the Teams "
+        "resource does not define, so nobody could give that approval. Add the team to "
+        "policies/teams.yaml or fix the name."
+    ),
     "GF120": (
         "A manifest lives at models/<name>/<version>.yaml, and its metadata must say the same "
         "name and version. Move the file or fix the metadata."
@@ -193,8 +206,12 @@ _DOCS: dict[str, str] = {
         "first."
     ),
     "GF213": (
-        "Changes to policies/ or .github/ decide how every other change is judged, so they need "
-        "the approval of the policy owners named in the base's stage policy."
+        "Some files decide how every other change is judged or read: policies/, experiments/ "
+        "(a concluded experiment is a production gate), .github/, CODEOWNERS, .gitattributes "
+        "touching a registry folder, .dvc/ and .dvcignore, .gto and the artifacts section of "
+        "dvc.yaml. A change to one needs an approval from the policy owners named in the base's "
+        "stage policy (for experiments: the policy's experimentApprovals, if it names them). "
+        "Ask an owner to review."
     ),
     "GF214": (
         "Every model version must be governed by exactly one valid StagePolicy (by name glob and "
@@ -212,6 +229,41 @@ _DOCS: dict[str, str] = {
         "Approvals are judged from the pull request's reviews and commits. When that data is "
         "missing, truncated or an API call failed, the change is blocked rather than guessed. Re-"
         "run the check."
+    ),
+    "GF220": (
+        "A concluded experiment's result decides whether its treatment may enter production, so "
+        "the reconciler recomputes it: it fetches the outcome data the result names by its md5 "
+        "(the DVC cache, else the default remote; objects only, verified), runs the declared "
+        "analysis, and compares winner, decision, samples, lift, interval, p-value, chance to "
+        "win and SRM p-value. A result that differs, data that cannot be read, or a declaration "
+        "edited in the same change is blocked. Push the data (dvc push) and record the result "
+        "with gfops experiment conclude; change a design in a pull request of its own."
+    ),
+    "GF221": (
+        "An experiment compares two registered versions: both must exist and not be archived "
+        "after the change, and a version that a planned or running experiment compares cannot "
+        "be archived, deleted or renamed. Fix the experiment's versions, or conclude or stop "
+        "the experiment first."
+    ),
+    "GF222": (
+        "A note, not a block: a version enters a protected stage (canary, production or the "
+        "policy's protectedStages) that needs no approval, because the policy says "
+        "approvalsWaived: <reason> or leaves the stage out of protectedStages. The report "
+        "prints the reason so that nobody mistakes it for a reviewed move."
+    ),
+    "GF223": (
+        "A merge group is judged pull request by pull request: each queued pull request's "
+        "changes with its own reviews, whole-state rules on the group's merged state. Its base "
+        "must be main's current head, or the tip of a queued group that sits on it; every "
+        "commit between main and the group's head must belong to a queued pull request. "
+        "Otherwise the group is blocked: let the queue rebuild it on main."
+    ),
+    "GF224": (
+        "With approvals.codeOwners, the owners of a changed manifest in the base's CODEOWNERS "
+        "(the first of .github/, the root, docs/; the last matching line wins) may approve. A "
+        "pull request that changes a CODEOWNERS file must leave every line valid (no !, no [ ], "
+        "owners as @user, @org/team or an email); the base's invalid lines and owners that name "
+        "nobody in the Teams resource are warnings."
     ),
     "GF290": (
         "The reconciler hit an unexpected error, so it blocks the change rather than allowing it "
@@ -318,6 +370,14 @@ RULES: dict[str, Rule] = {
             ("GF112", "invalid-name", _E, "Names are 1-64 characters of [a-z0-9._-]."),
             ("GF113", "invalid-semver", _E, "Versions are SemVer (MAJOR.MINOR.PATCH)."),
             ("GF114", "invalid-stage", _E, "A stage that is not a ModelStage."),
+            (
+                "GF115",
+                "unsatisfiable-gate",
+                _E,
+                "A protected stage needs no approval, or a count its approvers cannot reach "
+                "without the author.",
+            ),
+            ("GF116", "unknown-team", _E, "A policy names a team the Teams resource lacks."),
             # -- loading: where the file is
             ("GF120", "path-mismatch", _E, "models/<name>/<version>.yaml must match metadata."),
             ("GF121", "misplaced-file", _E, "A file in a registry folder that does not belong."),
@@ -358,11 +418,48 @@ RULES: dict[str, Rule] = {
                 "A concluded experiment (at base) won by this version; a model's first "
                 "production version and a rollback to one that served before are exempt.",
             ),
-            ("GF213", "policy-guard", _E, "Changes to policies/ or .github/ need the owners' OK."),
+            (
+                "GF213",
+                "policy-guard",
+                _E,
+                "Changes to governed paths (policies/, experiments/, .github/, CODEOWNERS, "
+                ".gitattributes, DVC's configuration) need the owners' OK.",
+            ),
             ("GF214", "policy-applies", _E, "Exactly one valid stage policy governs each change."),
             ("GF215", "rollout", _E, "Canary traffic within the stage's maxTrafficPercent."),
             ("GF216", "replacement", _E, "A deprecated version names a live replacement."),
             ("GF217", "review-data", _E, "Review data is available and complete (fail closed)."),
+            (
+                "GF220",
+                "experiment-evidence",
+                _E,
+                "A concluded experiment's result is what its data, at the recorded hash, says.",
+            ),
+            (
+                "GF221",
+                "experiment-versions",
+                _E,
+                "Experiments compare existing, non-archived versions; a running experiment's "
+                "versions stay.",
+            ),
+            (
+                "GF222",
+                "approvals-waived",
+                Severity.NOTE,
+                "A version enters a protected stage whose policy waives approvals (and says why).",
+            ),
+            (
+                "GF223",
+                "merge-group",
+                _E,
+                "A merge group sits on main's head (or queued groups on it), PR by PR.",
+            ),
+            (
+                "GF224",
+                "codeowners",
+                _E,
+                "CODEOWNERS lines are valid and its owners resolve to known people.",
+            ),
             (
                 "GF290",
                 "internal-error",

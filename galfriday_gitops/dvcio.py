@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -282,6 +283,60 @@ def has_remote(repo: Path) -> bool:
         return bool(dvc(repo, "remote", "list").strip())
     except DvcError:
         return False
+
+
+# Runs in a DVC process of its own (``import dvc`` stays out of the caller): copy the object
+# with one md5 out of the local cache, else the default remote, in DVC 3's layout or 2's.
+# Objects only: no .dvc file, dvc.yaml or dvc.lock is read, nothing is checked out or run.
+_FETCH_OBJECT = """
+import shutil, sys
+from dvc.repo import Repo
+root, md5, dest = sys.argv[1:4]
+with Repo(root) as repo:
+    for odb in (repo.cache.local, repo.cache.legacy):
+        path = odb.oid_to_path(md5)
+        if odb.fs.exists(path):
+            shutil.copyfile(path, dest)
+            print("cache")
+            raise SystemExit(0)
+    for hash_name in ("md5", "md5-dos2unix"):
+        odb = repo.cloud.get_remote_odb(None, "fetch", hash_name=hash_name)
+        path = odb.oid_to_path(md5)
+        if odb.fs.exists(path):
+            odb.fs.get_file(path, dest)
+            print("remote")
+            raise SystemExit(0)
+print("missing")
+"""
+_MD5 = re.compile(r"[0-9a-f]{32}")
+
+
+def fetch_object(root: Path, md5: str, dest: Path) -> str:
+    """Copy the DVC object whose md5 is ``md5`` to ``dest``, verified; where it came from
+    (``cache`` or ``remote``). DvcError when no cache or remote of ``root`` has it, or its
+    bytes are not what the hash says (a tampered cache or remote)."""
+    if not _MD5.fullmatch(md5):
+        raise DvcError(f"{md5!r} is not an md5")
+    if not (root / ".dvc").is_dir():
+        raise DvcError(f"{root} is not a DVC project (no .dvc/): object {md5} cannot be read")
+    proc = subprocess.run(
+        [sys.executable, "-c", _FETCH_OBJECT, str(root), md5, str(dest)],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env=env(),
+        check=False,
+    )
+    where = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ""
+    if proc.returncode != 0:
+        lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
+        raise DvcError(f"object {md5}: DVC failed: {lines[-1] if lines else proc.returncode}")
+    if where == "missing":
+        raise DvcError(f"object {md5} is in neither the DVC cache nor the default remote")
+    if md5_of(dest) != md5:
+        dest.unlink(missing_ok=True)
+        raise DvcError(f"object {md5} from the DVC {where} does not hash to {md5}: refused")
+    return where
 
 
 def md5_of(path: Path) -> str:

@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic.alias_generators import to_camel
+from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
 
 from galfriday_gitops import paths
@@ -411,8 +412,30 @@ class AppliesTo(Base):
     )
 
 
+# An approval rule names who may approve: teams, users, or the changed files' code owners.
+_NAMES_AN_APPROVER: JsonDict = {
+    "anyOf": [
+        {"required": ["from"], "properties": {"from": {"minItems": 1}}},
+        {"required": ["users"], "properties": {"users": {"minItems": 1}}},
+        {"required": ["codeOwners"], "properties": {"codeOwners": {"const": True}}},
+    ]
+}
+
+
 class Approvals(Base):
-    count: NonNegInt = Field(description="How many approvals the stage change needs.")
+    """How many independent approvals a change needs, and from whom.
+
+    ``count`` is at least 1 (a stage that needs none has no ``approvals``), and at least one
+    approver is named; teams must exist in the Teams resource and be able to reach the count
+    without the change's author (checked across files when the registry is loaded).
+    """
+
+    model_config = ConfigDict(json_schema_extra=_NAMES_AN_APPROVER)
+
+    count: PosInt = Field(
+        description="How many approvals the change needs (at least 1; a stage that needs "
+        "none has no approvals, or says approvalsWaived)."
+    )
     from_: list[Name] = Field(
         default_factory=list,
         alias="from",
@@ -423,8 +446,18 @@ class Approvals(Base):
     )
     code_owners: Bool = Field(
         default=False,
-        description="Whether an approval from a CODEOWNERS owner of the file is required.",
+        description="Whether the owners of the changed manifest in the base's CODEOWNERS "
+        "(GitHub's file and precedence) may approve too.",
     )
+
+    @model_validator(mode="after")
+    def _names_an_approver(self) -> Approvals:
+        if not self.from_ and not self.users and not self.code_owners:
+            raise PydanticCustomError(
+                "gf_approvers",
+                "approvals name no approver: give from (teams), users or codeOwners: true",
+            )
+        return self
 
 
 class Threshold(Base):
@@ -449,6 +482,13 @@ class RolloutLimit(Base):
 class StageRules(Base):
     approvals: Approvals | None = Field(
         default=None, description="Approvals a move into this stage needs."
+    )
+    approvals_waived: ShortStr | None = Field(
+        default=None,
+        description=(
+            "Why a protected stage needs no approval; printed in every report of a move into "
+            "it (GF222). Never together with approvals."
+        ),
     )
     thresholds: dict[MetricRef, Threshold] = Field(
         default_factory=dict,
@@ -480,6 +520,18 @@ class StageRules(Base):
         description="Whether entering this stage needs a concluded experiment this version won.",
     )
 
+    @model_validator(mode="after")
+    def _waived_or_required(self) -> StageRules:
+        if self.approvals is not None and self.approvals_waived is not None:
+            raise PydanticCustomError(
+                "gf_waived", "a stage has approvals or approvalsWaived, not both"
+            )
+        return self
+
+
+def _protected_by_default() -> list[ModelStage]:
+    return [ModelStage.CANARY, ModelStage.PRODUCTION]
+
 
 class FreezeWindow(Base):
     from_: Date = Field(alias="from", description="First day of the freeze (YYYY-MM-DD).")
@@ -502,7 +554,8 @@ class StagePolicySpec(Base):
     )
     owners: list[Name] = Field(
         min_length=1,
-        description="Teams whose approval any change under policies/ or .github/ needs.",
+        description="Teams one of whose members must approve any change to a governed path: "
+        "policies/, experiments/, .github/, CODEOWNERS, .gitattributes, DVC configuration.",
     )
     initial_stage: ModelStage = Field(
         default=ModelStage.DEVELOPMENT, description="The stage every new version is registered in."
@@ -516,6 +569,20 @@ class StagePolicySpec(Base):
         default_factory=dict,
         description=(
             "Stage -> the rules for entering it: approvals, thresholds, required fields, capacity."
+        ),
+    )
+    protected_stages: list[ModelStage] = Field(
+        default_factory=_protected_by_default,
+        description=(
+            "Stages whose entry must need approvals (count >= 1 from approvers who exist), "
+            "unless the stage says approvalsWaived."
+        ),
+    )
+    experiment_approvals: Approvals | None = Field(
+        default=None,
+        description=(
+            "Who approves changes under experiments/ of the models this policy governs (a "
+            "concluded experiment is a production gate); default: one of the owners."
         ),
     )
     freeze: list[FreezeWindow] = Field(

@@ -7,11 +7,13 @@ Events are facts about the change, not judgements: the rules decide what is allo
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from galfriday_gitops.diff.governed import dvc_yaml_changes, why_governed
+from galfriday_gitops.gitio import MissingObject
 from galfriday_gitops.load.state import RegistryState
 from galfriday_gitops.paths import EXPERIMENTS, POLICIES
 from galfriday_gitops.resources import Experiment, ModelStage, ModelVersion, Resource, Teams
@@ -27,6 +29,7 @@ class EventKind(StrEnum):
     TEAMS_CHANGED = "teams-changed"
     EXPERIMENT_CHANGED = "experiment-changed"
     WORKFLOW_CHANGED = "workflow-changed"
+    REPO_CONFIG_CHANGED = "repo-config-changed"  # how registry files are read (diff/governed.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +42,7 @@ class Event:
     to_stage: ModelStage | None = None
     fields: tuple[str, ...] = ()
     old_path: str | None = None
+    note: str | None = None  # why the change matters, when the kind alone does not say
 
     @property
     def ref(self) -> str:
@@ -56,6 +60,9 @@ class Event:
             return f"{self.ref}: changed {', '.join(self.fields)}"
         if self.kind is EventKind.RENAMED:
             return f"{self.old_path} renamed to {self.path}"
+        if self.kind is EventKind.REPO_CONFIG_CHANGED:
+            what = f" ({', '.join(self.fields)})" if self.fields else ""
+            return f"{self.path}{what} changed: it {self.note}"
         return f"{self.kind.value}: {self.ref}"
 
     def to_dict(self) -> dict[str, Any]:
@@ -70,6 +77,8 @@ class Event:
             out["fields"] = list(self.fields)
         if self.old_path:
             out["old_path"] = self.old_path
+        if self.note:
+            out["note"] = self.note
         return out
 
 
@@ -153,16 +162,47 @@ def _appeared_and_gone(
     return events
 
 
+def _reader(state: RegistryState) -> Callable[[str], bytes | None]:
+    """A file of ``state``'s revision by path (None when absent); unreadable without one."""
+
+    def read(path: str) -> bytes | None:
+        if state.rev is None or state.reader is None:
+            raise ValueError("no revision to read from")
+        try:
+            return state.reader.read(f"{state.rev}:{path}")
+        except MissingObject:
+            return None
+
+    return read
+
+
+def _dvc_yaml_event(base: RegistryState, head: RegistryState, path: str) -> Event | None:
+    try:
+        changed = dvc_yaml_changes(path, _reader(base), _reader(head))
+    except ValueError:  # a state without a revision (a work tree): cannot tell, so governed
+        changed = ("artifacts",)
+    if changed is None:
+        return None
+    note = "names the files DVC and GTO resolve as the registry's artifacts"
+    return Event(EventKind.REPO_CONFIG_CHANGED, path, fields=changed, note=note)
+
+
 def _other_files(base: RegistryState, head: RegistryState, paths: Sequence[str]) -> list[Event]:
-    """Changed files the states do not hold: workflows, and non-resource files under
-    ``policies/`` (e.g. the allowed signers)."""
+    """Changed files the states do not hold: workflows, non-resource files under
+    ``policies/`` (e.g. the allowed signers), and files that change how the registry's
+    files are read (:mod:`galfriday_gitops.diff.governed`)."""
     known = base.entries.keys() | head.entries.keys()
     events = []
     for path in paths:
-        if path.startswith(".github/"):
+        why = why_governed(path)
+        if why is not None:
+            events.append(Event(EventKind.REPO_CONFIG_CHANGED, path, note=why))
+        elif path.startswith(".github/"):
             events.append(Event(EventKind.WORKFLOW_CHANGED, path))
         elif path.startswith(POLICIES + "/") and path not in known:
             events.append(Event(EventKind.POLICY_CHANGED, path))
+        elif path.rpartition("/")[2] == "dvc.yaml" and (found := _dvc_yaml_event(base, head, path)):
+            events.append(found)
     return events
 
 

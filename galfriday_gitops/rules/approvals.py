@@ -1,5 +1,11 @@
 """Rules fed by pull request reviews: approvals per target stage, changes requested,
-the guard on policy and workflow changes, and failing closed without review data."""
+the guard on governed paths (policies, experiments, workflows, the files that change how
+registry files are read), and failing closed without review data.
+
+Who may approve a stage change is the stage's ``approvals`` (teams, users) and, when it
+says ``codeOwners: true``, the owners of the changed manifest in the base's CODEOWNERS.
+A protected stage whose policy waives approvals is reported (GF222), never silently open.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +15,19 @@ from typing import cast
 from galfriday_gitops.catalogue import rule
 from galfriday_gitops.diff.events import Event, EventKind
 from galfriday_gitops.findings import Finding
-from galfriday_gitops.resources import Approvals
+from galfriday_gitops.paths import split_experiment_path
+from galfriday_gitops.resources import Approvals, Experiment, ModelStage, StagePolicy
 from galfriday_gitops.rules.context import Context
+from galfriday_gitops.rules.owners import code_owner_findings, eligible_owners
 from galfriday_gitops.rules.reviews import Tally, tally
 from galfriday_gitops.rules.stages import entering
 
-GUARDED = (EventKind.POLICY_CHANGED, EventKind.TEAMS_CHANGED, EventKind.WORKFLOW_CHANGED)
+GUARDED = (
+    EventKind.POLICY_CHANGED,
+    EventKind.TEAMS_CHANGED,
+    EventKind.WORKFLOW_CHANGED,
+    EventKind.REPO_CONFIG_CHANGED,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +43,36 @@ class Need:
         return ctx.line(self.event, "spec", "stage") if self.event is not None else 1
 
 
+def _owners(policies: list[StagePolicy]) -> Approvals:
+    """One approval from the owners of ``policies`` (nobody's, when there is none)."""
+    owners = sorted({o for p in policies for o in p.spec.owners})
+    return Approvals.model_construct(count=1, from_=owners, users=[], code_owners=False)
+
+
+def _experiment_requirement(ctx: Context, experiment: Experiment | None) -> Approvals:
+    """The approvers of a change to an experiment: its model's policy's experimentApprovals,
+    else that policy's owners; the owners of every policy when the model has no one policy."""
+    policies: list[StagePolicy] = []
+    if experiment is not None:
+        for version in ctx.base.versions_of(experiment.spec.model):
+            policies += [p for p in ctx.policies(version) if p not in policies]
+    if len(policies) != 1:
+        return _owners(ctx.base.stage_policies())
+    return policies[0].spec.experiment_approvals or _owners(policies)
+
+
+def _experiment_needs(ctx: Context) -> list[Need]:
+    needs = []
+    for event in ctx.events:
+        if event.kind is not EventKind.EXPERIMENT_CHANGED:
+            continue
+        name = event.name or split_experiment_path(event.path)
+        experiment = (ctx.base.experiment(name) or ctx.head.experiment(name)) if name else None
+        requirement = _experiment_requirement(ctx, experiment)
+        needs.append(Need(event.path, None, f"change to {event.path}", requirement))
+    return needs
+
+
 def _requirements(ctx: Context) -> list[Need]:
     needed = []
     for event, version, stage in entering(ctx):
@@ -40,11 +83,11 @@ def _requirements(ctx: Context) -> list[Need]:
             )
     guarded = [e for e in ctx.events if e.kind in GUARDED]
     if guarded:
-        owners = sorted({o for p in ctx.base.stage_policies() for o in p.spec.owners})
-        requirement = Approvals.model_validate({"count": 1, "from": owners})
         paths = ", ".join(sorted({e.path for e in guarded}))
-        needed.append(Need(guarded[0].path, None, f"change to {paths}", requirement))
-    return needed
+        needed.append(
+            Need(guarded[0].path, None, f"change to {paths}", _owners(ctx.base.stage_policies()))
+        )
+    return needed + _experiment_needs(ctx)
 
 
 def requirements(ctx: Context) -> list[Need]:
@@ -58,7 +101,11 @@ def tallies(ctx: Context) -> list[tuple[str, Tally]]:
     """(what, tally) per needed approval; empty without review data."""
     if ctx.reviews is None:
         return []
-    return [(n.what, tally(n.requirement, ctx.reviews, ctx.teams)) for n in requirements(ctx)]
+    out = []
+    for need in requirements(ctx):
+        extra = eligible_owners(ctx, need.file) if need.requirement.code_owners else None
+        out.append((need.what, tally(need.requirement, ctx.reviews, ctx.teams, extra)))
+    return out
 
 
 def check_review_data(ctx: Context) -> list[Finding]:
@@ -88,6 +135,44 @@ def check_approvals(ctx: Context) -> list[Finding]:
                 )
             )
     return findings
+
+
+# Entering these is always reported when it needs no approval, even by a policy that no
+# longer lists them in protectedStages.
+ALWAYS_REPORTED = (ModelStage.CANARY, ModelStage.PRODUCTION)
+
+
+def check_waived(ctx: Context) -> list[Finding]:
+    """A note for every entry into a protected stage that needs no approval, saying why."""
+    findings = []
+    for event, version, stage in entering(ctx):
+        policy = ctx.policy(version)
+        if policy is None or event.kind is EventKind.REGISTERED:
+            continue
+        rules = ctx.stage_rules(version, stage)
+        if rules is not None and rules.approvals is not None:
+            continue
+        if rules is not None and rules.approvals_waived is not None:
+            why = f"approvalsWaived: {rules.approvals_waived}"
+        elif stage in ALWAYS_REPORTED and stage not in policy.spec.protected_stages:
+            why = "the policy's protectedStages leaves it out"
+        else:
+            continue
+        findings.append(
+            rule("GF222").finding(
+                event.path,
+                ctx.line(event, "spec", "stage"),
+                f"{version.ref} enters {stage.value} with no approval: policy "
+                f"{policy.metadata.name} waives them ({why})",
+            )
+        )
+    return findings
+
+
+def check_code_owners(ctx: Context) -> list[Finding]:
+    """CODEOWNERS problems that matter to this change (see :mod:`rules.owners`)."""
+    wanted = any(n.requirement.code_owners for n in requirements(ctx))
+    return code_owner_findings(ctx, used=wanted)
 
 
 def check_changes_requested(ctx: Context) -> list[Finding]:

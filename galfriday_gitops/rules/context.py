@@ -16,12 +16,23 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Literal, Protocol
 
 from galfriday_gitops.diff.events import Event
+from galfriday_gitops.forge.codeowners import CodeOwners
 from galfriday_gitops.load.state import RegistryState
-from galfriday_gitops.resources import ModelStage, ModelVersion, StagePolicy, StageRules, Teams
+from galfriday_gitops.resources import (
+    Experiment,
+    ExperimentOutcome,
+    ModelStage,
+    ModelVersion,
+    StagePolicy,
+    StageRules,
+    Teams,
+)
 from galfriday_gitops.rules.reviews import PullRequestFacts, ReviewVerdict, evaluate_reviews
+
+Side = Literal["base", "head"]
 
 
 class Period(Protocol):
@@ -52,6 +63,21 @@ class TrackedFile(Protocol):
     def outs(self) -> Sequence[TrackedOutput]: ...
 
 
+class Evidence(Protocol):
+    """A concluded experiment recomputed from its data (``experiments.evidence.Evidence``):
+    the result block the data gives, or why it cannot be told."""
+
+    @property
+    def outcome(self) -> ExperimentOutcome | None: ...
+
+    @property
+    def problem(self) -> str | None: ...
+
+
+def _no_evidence(_experiment: Experiment) -> Evidence:
+    raise NotImplementedError("no experiment evidence source was wired")
+
+
 @dataclass(frozen=True, slots=True)
 class Sources:
     """Loaders for facts beyond the two states (the engine provides the real ones)."""
@@ -60,6 +86,10 @@ class Sources:
     production_periods: Callable[[str], Sequence[Period]]
     # path -> the .dvc file at head, None when there is none; UserError when unreadable
     dvc_file: Callable[[str], TrackedFile | None]
+    # "base" | "head" -> the CODEOWNERS file GitHub would use there, None without one
+    code_owners: Callable[[Side], CodeOwners | None] = lambda _side: None
+    # a concluded experiment (the declaration with its recorded result) -> its recomputation
+    experiment_evidence: Callable[[Experiment], Evidence] = _no_evidence
 
 
 @dataclass
@@ -73,6 +103,8 @@ class Context:
     memo: dict[str, object] = field(default_factory=dict, repr=False)  # per-change results
     _periods: dict[str, Sequence[Period]] = field(default_factory=dict, init=False, repr=False)
     _dvc_files: dict[str, TrackedFile | None] = field(default_factory=dict, init=False, repr=False)
+    _owners: dict[Side, CodeOwners | None] = field(default_factory=dict, init=False, repr=False)
+    _evidence: dict[str, Evidence] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.teams: Teams | None = self.base.teams()
@@ -114,3 +146,17 @@ class Context:
         if path not in self._dvc_files:
             self._dvc_files[path] = self.sources.dvc_file(path)
         return self._dvc_files[path]
+
+    def code_owners(self, side: Side) -> CodeOwners | None:
+        """The CODEOWNERS file GitHub would use at the base or the head (read on first use)."""
+        if side not in self._owners:
+            self._owners[side] = self.sources.code_owners(side)
+        return self._owners[side]
+
+    def experiment_evidence(self, experiment: Experiment) -> Evidence:
+        """The concluded ``experiment`` recomputed from the data its result names (fetched
+        and analysed on first use: only a change that concludes an experiment pays)."""
+        key = experiment.model_dump_json()
+        if key not in self._evidence:
+            self._evidence[key] = self.sources.experiment_evidence(experiment)
+        return self._evidence[key]

@@ -17,10 +17,13 @@ from galfriday_gitops import dvcio, gitio
 from galfriday_gitops.catalogue import RULES, Phase, in_phase, phase_of
 from galfriday_gitops.diff.events import Event, diff
 from galfriday_gitops.findings import Finding, Severity
+from galfriday_gitops.forge.codeowners import LOCATIONS, CodeOwners
+from galfriday_gitops.forge.codeowners import parse as parse_code_owners
 from galfriday_gitops.load.history import ProductionPeriod, production_periods
 from galfriday_gitops.load.state import RegistryState, load_state, open_cache
-from galfriday_gitops.rules import approvals, capacity, stages, versions
-from galfriday_gitops.rules.context import Context, Sources, TrackedFile
+from galfriday_gitops.resources import Experiment
+from galfriday_gitops.rules import approvals, capacity, experiments, stages, versions
+from galfriday_gitops.rules.context import Context, Evidence, Side, Sources, TrackedFile
 from galfriday_gitops.rules.reviews import PullRequestFacts, ReviewVerdict, Tally
 
 Check = Callable[[Context], list[Finding]]
@@ -32,6 +35,8 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("GF217", approvals.check_review_data),
     ("GF202", approvals.check_approvals),  # also reports GF213 for guarded paths
     ("GF203", approvals.check_changes_requested),
+    ("GF222", approvals.check_waived),
+    ("GF224", approvals.check_code_owners),
     ("GF204", stages.check_thresholds),
     ("GF205", stages.check_required_fields),
     ("GF206", capacity.check_capacity),
@@ -43,6 +48,8 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("GF212", stages.check_experiment_win),
     ("GF215", stages.check_rollout),
     ("GF216", stages.check_replacement),
+    ("GF220", experiments.check_experiment_evidence),
+    ("GF221", experiments.check_experiment_versions),
 )
 
 
@@ -64,7 +71,7 @@ class Verdict:
 
         Audit rules are not the reconciler's: they judge the trail on main, not a change.
         """
-        failed = {f.rule for f in self.findings}
+        failed = {f.rule for f in self.findings if f.severity is not Severity.NOTE}
         load_failed = any(phase_of(r) is Phase.LOAD for r in failed)
         status = {"schema": "failed" if load_failed else "passed"}
         for r in in_phase(Phase.GATE):
@@ -111,7 +118,27 @@ def sources_for(repo: Path | str, base: RegistryState, head: RegistryState) -> S
     def periods(name: str) -> list[ProductionPeriod]:
         return production_periods(repo, name, base.rev) if base.rev is not None else []
 
-    return Sources(production_periods=periods, dvc_file=dvc_file)
+    def code_owners(side: Side) -> CodeOwners | None:
+        state = base if side == "base" else head
+        for path in LOCATIONS:  # GitHub uses the first that exists, in this order
+            try:
+                raw = reader.read(f"{state.rev or 'HEAD'}:{path}")
+            except gitio.MissingObject:
+                continue
+            return parse_code_owners(path, raw)
+        return None
+
+    def evidence(experiment: Experiment) -> Evidence:
+        from galfriday_gitops.experiments.evidence import recompute
+
+        return recompute(Path(repo), experiment)
+
+    return Sources(
+        production_periods=periods,
+        dvc_file=dvc_file,
+        code_owners=code_owners,
+        experiment_evidence=evidence,
+    )
 
 
 def context_for(

@@ -178,18 +178,10 @@ def _pr_body(committed: _Committed, outcome: ExperimentOutcome, report: str, pre
     )
 
 
-def _outcome(
-    root: Path, committed: _Committed, result: ExperimentResult, branch: str
+def _keep_earlier(
+    root: Path, committed: _Committed, outcome: ExperimentOutcome, branch: str
 ) -> ExperimentOutcome:
-    """The outcome to record; an earlier identical one keeps its timestamp (idempotence)."""
-    from galfriday_gitops import dvcio
-    from galfriday_gitops.experiments.spec import outcome_of
-
-    experiment = committed.experiment
-    data_md5 = dvcio.md5_of(root / experiment.spec.data)
-    outcome = outcome_of(
-        experiment, result, data_md5=data_md5, concluded_at=dt.datetime.now(dt.UTC)
-    )
+    """An earlier run's identical conclusion keeps its timestamp (a re-run changes nothing)."""
     previous = _previous_conclusion(root, branch, committed.path)
     if (
         previous is not None
@@ -212,9 +204,8 @@ def conclude(
     to ``request.remote`` and the pull request opened, or updated on a re-run (the forge
     given, else the Actions environment's).
     """
-    from galfriday_gitops import gitio
-    from galfriday_gitops.data import read_table
-    from galfriday_gitops.experiments.analysis import experiment_plan, run_plan
+    from galfriday_gitops import dvcio, gitio
+    from galfriday_gitops.experiments.evidence import analyse, srm_refusal
     from galfriday_gitops.paths import is_name
     from galfriday_gitops.report.experiment import render_markdown
     from galfriday_gitops.report.preview import preview_markdown
@@ -228,18 +219,17 @@ def conclude(
     root = gitio.toplevel(repo).resolve()
     committed = _committed_experiment(root, request.rev, name)
     experiment = committed.experiment
-    plan = experiment_plan(experiment)
-    frame = read_table(root / experiment.spec.data, repo=root, columns=plan.columns())
-    result = run_plan(frame, plan)
-    if result.srm.flagged:
-        reason = (
-            f"sample-ratio mismatch (p = {result.srm.p_value:.3g} < 0.001, observed "
-            f"{result.srm.observed} against the declared split). The assignment is broken: "
-            "fix it and re-run the experiment."
-        )
-        return Conclusion(name, result, None, None, refused=reason)
+    data = root / experiment.spec.data
+    dvcio.pull_if_missing(data, root)
+    # The very computation the reconciler repeats on the DVC object of this md5 (GF220).
+    result, outcome = analyse(
+        experiment, data, data_md5=dvcio.md5_of(data), concluded_at=dt.datetime.now(dt.UTC)
+    )
+    refused = srm_refusal(result)
+    if refused is not None:
+        return Conclusion(name, result, None, None, refused=refused)
     branch = BRANCH_PREFIX + name
-    outcome = _outcome(root, committed, result, branch)
+    outcome = _keep_earlier(root, committed, outcome, branch)
     new_raw = record_outcome(committed.raw, outcome)
     _check_recorded(committed.path, new_raw, outcome)
     files: dict[str, bytes | None] = {committed.path: new_raw}
