@@ -1,0 +1,105 @@
+"""Files that change how registry files are read are governed (issue 11, hole 4).
+
+A pull request that adds ``.gitattributes`` with a filter or ``eol`` on ``models/**``, edits
+``.dvc/config``, the artifact entries of ``dvc.yaml``, a CODEOWNERS file or ``.github/``
+changes what the registry means without touching a manifest. Each is an event in the
+report and needs the policy owners' approval (GF213); a ``.gitattributes`` that touches no
+registry folder, or a ``dvc.yaml`` edit outside its artifacts, is an ordinary change.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.support.gate import check_json, messages, review_args, rule_ids
+from tests.support.loopback import LoopbackGitHub
+from tests.support.repo import ROOT, Repo
+
+DVC_YAML = (ROOT / "dvc.yaml").read_text(encoding="utf-8")
+
+GOVERNED = {
+    "root-gitattributes": (".gitattributes", "models/** filter=lfs diff=lfs merge=lfs -text\n"),
+    "eol-in-policies": ("policies/.gitattributes", "*.yaml eol=crlf\n"),
+    "nested-in-artifacts": ("artifacts/price-direction/.gitattributes", "*.dvc eol=crlf diff\n"),
+    "dvc-config": (".dvc/config", "[core]\n    remote = evil\n"),
+    "codeowners": (".github/CODEOWNERS", "* @octo-org/platform\n"),
+    "docs-codeowners": ("docs/CODEOWNERS", "models/ @mallory\n"),
+    "dvcignore": (".dvcignore", "artifacts/\n"),
+    "artifact-entry": (
+        "dvc.yaml",
+        DVC_YAML.replace("path: build/model/model.json", "path: build/model/other.json"),
+    ),
+}
+
+
+def change(repo: Repo, path: str, text: str) -> str:
+    repo.git("checkout", "-q", "-b", "quiet", "main")
+    repo.write(path, text)
+    return repo.commit(f"only {path}")
+
+
+@pytest.fixture
+def reg(repo: Repo) -> Repo:
+    repo.write("dvc.yaml", DVC_YAML)
+    repo.commit("the pipeline, with its artifacts section")
+    return repo
+
+
+@pytest.mark.parametrize("case", sorted(GOVERNED))
+def test_a_governed_file_is_reported_and_needs_the_owners(
+    reg: Repo, github: LoopbackGitHub, tmp_path: Path, case: str
+) -> None:
+    path, text = GOVERNED[case]
+    head = change(reg, path, text)
+    code, report = check_json(reg, *review_args(github, tmp_path / "none", []))
+    assert code == 1 and rule_ids(report) >= {"GF213"}
+    (event,) = [e for e in report["events"] if e["path"] == path]
+    assert event["kind"] == "repo-config-changed" and event["note"]
+    assert f"change to {path}" in messages(report, "GF213")[0]
+    if case == "artifact-entry":
+        assert event["fields"] == ["artifacts.price-direction"]
+    # The control: the owners approve (frank is in platform), and it is allowed.
+    approved = review_args(github, tmp_path / "ok", [("frank", "APPROVED", head)], pr=8)
+    code, report = check_json(reg, *approved)
+    assert code == 0, report["findings"]
+
+
+@pytest.mark.parametrize(
+    ("path", "text"),
+    [
+        ("data/.gitattributes", "*.parquet binary\n"),  # no registry folder below it
+        (
+            "dvc.yaml",
+            DVC_YAML.replace(
+                "cmd: python -m galfriday_gitops.demo.pipeline.train",
+                "cmd: python -m galfriday_gitops.demo.pipeline.train --fast",
+            ),
+        ),
+    ],
+    ids=["gitattributes-elsewhere", "dvc-yaml-stage"],
+)
+def test_files_that_do_not_touch_the_registry_are_not_governed(
+    reg: Repo, github: LoopbackGitHub, tmp_path: Path, path: str, text: str
+) -> None:
+    change(reg, path, text)
+    code, report = check_json(reg, *review_args(github, tmp_path, []))
+    assert code == 0, report["findings"]
+    assert report["events"] == []
+
+
+def test_the_report_says_why_in_every_format(
+    reg: Repo, github: LoopbackGitHub, tmp_path: Path
+) -> None:
+    from tests.support.cli import gfops
+
+    change(reg, ".gitattributes", "models/** filter=evil\n")
+    args = review_args(github, tmp_path, [])
+    text = gfops("check", "--base", "main", "--head", "HEAD", *args, cwd=reg.path)
+    assert text.code == 1
+    assert ".gitattributes changed: it decides how registry files are checked out" in text.out
+    markdown = gfops(
+        "check", "--base", "main", "--head", "HEAD", "--format", "markdown", *args, cwd=reg.path
+    )
+    assert "| repo-config-changed | .gitattributes |" in markdown.out
