@@ -116,7 +116,10 @@ def derive_state(
     commit = gitio.rev_parse(repo, rev)
     changes = gitio.diff_tree(repo, base.rev, commit, paths)
     changed = {c.path for c in changes}
-    files, early = tree_files(c for c in changes if c.oid != gitio.NULL_OID)
+    files, early = tree_files(
+        (c for c in changes if c.oid != gitio.NULL_OID),
+        lambda oid: gitio.read_blobs(repo, [oid])[oid],
+    )
     early += [f for f in base.findings if f.file not in base.entries and f.file not in changed]
     kept = {path: e for path, e in base.entries.items() if path not in changed}
     cache = blob_cache or open_cache(Path(repo))

@@ -100,17 +100,19 @@ def check_placement(
 
 
 def tree_files(
-    items: Iterable[gitio.TreeEntry],
+    items: Iterable[gitio.TreeEntry], read_blob: Callable[[str], bytes]
 ) -> tuple[list[tuple[str, str, Slot]], list[Finding]]:
     """Tree entries -> registry files (path, blob, slot), and findings for what may not be
-    there (symlinks, submodules, misplaced files)."""
+    there (symlinks, named with their target, the link's blob; submodules; misplaced files)."""
     files: list[tuple[str, str, Slot]] = []
     early: list[Finding] = []
     for item in items:
-        if item.mode in _REFUSED_MODES:
-            rule_id, what = _REFUSED_MODES[item.mode]
+        if item.mode == gitio.MODE_SYMLINK:  # a link's blob is its target's name: read that
+            early.append(symlink_finding(item.path, read_blob(item.oid)))
+            continue
+        if item.mode == gitio.MODE_SUBMODULE:
             early.append(
-                rule(rule_id).finding(item.path, 1, f"{what} are refused in registry folders")
+                rule("GF123").finding(item.path, 1, "submodules are refused in registry folders")
             )
             continue
         slot = classify(item.path)
@@ -121,10 +123,22 @@ def tree_files(
     return files, early
 
 
-_REFUSED_MODES = {
-    gitio.MODE_SYMLINK: ("GF122", "symlinks"),
-    gitio.MODE_SUBMODULE: ("GF123", "submodules"),
-}
+def symlink_finding(path: str, target: bytes | str) -> Finding:
+    """GF122 for a symlink, naming where it points: the link's own text, never the file
+    behind it (nothing is followed or opened). Cut, and control characters escaped by
+    every report, so a crafted target cannot forge a line."""
+    text = target.decode("utf-8", "backslashreplace") if isinstance(target, bytes) else target
+    shown = text if len(text) <= 200 else text[:199] + "…"
+    return rule("GF122").finding(
+        path, 1, f"symlinks are refused in registry folders: {path} -> {shown!r}"
+    )
+
+
+def _link_target(path: Path) -> str:
+    try:
+        return str(path.readlink())
+    except OSError as exc:
+        return f"(unreadable: {exc.strerror})"
 
 
 # ---------------------------------------------------------------- the work tree
@@ -144,9 +158,7 @@ def walk_worktree(root: Path, only: list[Path] | None) -> tuple[list[str], list[
     for top in paths.REGISTRY_DIRS:
         base = root / top
         if base.is_symlink():
-            findings.append(
-                rule("GF122").finding(top, 1, "symlinks are refused in registry folders")
-            )
+            findings.append(symlink_finding(top, _link_target(base)))
             continue
         if not base.is_dir():
             continue
@@ -155,9 +167,7 @@ def walk_worktree(root: Path, only: list[Path] | None) -> tuple[list[str], list[
             for d in list(dirnames):
                 rel = (here / d).relative_to(root).as_posix()
                 if (here / d).is_symlink():
-                    findings.append(
-                        rule("GF122").finding(rel, 1, "symlinks are refused in registry folders")
-                    )
+                    findings.append(symlink_finding(rel, _link_target(here / d)))
                     dirnames.remove(d)
                 elif (here / d / ".git").exists():
                     findings.append(
@@ -168,9 +178,7 @@ def walk_worktree(root: Path, only: list[Path] | None) -> tuple[list[str], list[
                 full = here / f
                 rel = full.relative_to(root).as_posix()
                 if full.is_symlink():
-                    findings.append(
-                        rule("GF122").finding(rel, 1, "symlinks are refused in registry folders")
-                    )
+                    findings.append(symlink_finding(rel, _link_target(full)))
                 else:
                     files.append(rel)
     if only is not None:

@@ -392,7 +392,7 @@ def load_state(
         return found
 
     listing = folders.list_units(repo, commit, paths, blobs, fetch)
-    files, early = tree_files(listing.files)
+    files, early = tree_files(listing.files, reader.read)
     kept = {e.path: e for e in listing.cached}
     state, fresh = _build(repo, commit, files, early + listing.cached_findings, blobs, reader, kept)
     folders.store_units(blobs, listing.fresh_units, fresh, early)

@@ -259,10 +259,16 @@ class LoopbackGitHub:
         return review
 
     def add_commit(
-        self, pr: int, *, author: str | None = "octocat", committer: str | None = "web-flow"
+        self,
+        pr: int,
+        *,
+        author: str | None = "octocat",
+        committer: str | None = "web-flow",
+        sha: str | None = None,
     ) -> dict[str, Any]:
+        """A commit of pull request ``pr`` (``sha``: a real commit's id, else a made-up one)."""
         entry: dict[str, Any] = self.spec.example("commit-items")[0]
-        sha = fake_sha(pr, len(self.commits[pr]))
+        sha = sha or fake_sha(pr, len(self.commits[pr]))
         entry.update(
             sha=sha,
             url=f"https://api.github.com/repos/{self.owner}/{self.repo}/commits/{sha}",
