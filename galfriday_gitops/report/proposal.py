@@ -176,6 +176,8 @@ def retrained(result: RetrainResult) -> str:
         f"{result.name} {result.version} (development, parent {result.parent or 'none'})",
         f"branch {result.branch} at {result.commit[:12]}: {', '.join(result.files)}",
     ]
+    if result.experiment is not None:
+        lines.append(f"treatment of experiment {result.experiment} (planned)")
     if result.pull is not None:
         how = "opened" if result.created else "updated"
         lines.append(f"{how} PR #{result.pull.number}: {result.pull.html_url}")

@@ -1,4 +1,5 @@
-"""Render a ModelVersion as the YAML file a person would write (modeline, comments, order)."""
+"""Render a new resource (a ModelVersion, an Experiment) as the YAML file a person would write
+(modeline, comments, order)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from galfriday_gitops.resources import SCHEMA_FILES, ModelVersion, rfc3339
+from galfriday_gitops.resources import SCHEMA_FILES, Experiment, ModelVersion, rfc3339
 
 
 class _Quoted(str):
@@ -49,4 +50,12 @@ def render(version: ModelVersion) -> str:
         "# Only spec.stage, spec.deprecation, spec.rollout and metadata labels/annotations\n"
         "# may change once this file is merged.\n"
     )
+    return header + body
+
+
+def render_experiment(experiment: Experiment, note: str) -> str:
+    """A new Experiment file (``note``: the comment under the modeline, who wrote it why)."""
+    data = _prune(experiment.model_dump(mode="python", by_alias=True, exclude_none=True))
+    body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    header = f"# yaml-language-server: $schema=../schemas/{SCHEMA_FILES['Experiment']}\n# {note}\n"
     return header + body

@@ -52,10 +52,12 @@ import yaml
 from galfriday_gitops import dvcio, gitio
 from galfriday_gitops.errors import UserError
 from galfriday_gitops.forge.base import Forge, PullRequest
-from galfriday_gitops.load.state import load_state
+from galfriday_gitops.fsutil import atomic_write
+from galfriday_gitops.load.state import RegistryState, load_state
 from galfriday_gitops.paths import is_name
 from galfriday_gitops.resources import ModelStage
 from galfriday_gitops.rules.engine import Verdict
+from galfriday_gitops.write.attach import attach, check_attachable
 from galfriday_gitops.write.preview import preview
 from galfriday_gitops.write.propose import propose
 from galfriday_gitops.write.register import Registration, register
@@ -80,6 +82,9 @@ class RetrainRequest:
     window_days: int | None = None
     end: dt.date | None = None
     body: str | None = None  # Markdown for the PR (the drift summary); default: the reason
+    # The experiment the new version is the treatment of (write/attach.py): a planned one at
+    # the base, or a new one; needed to reach a stage that requires an experiment win.
+    experiment: str | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,7 @@ class RetrainResult:
     pull: PullRequest | None
     created: bool
     preview: Verdict  # the reconciler's verdict on the proposed commit, before any review
+    experiment: str | None = None  # the experiment the version joined (or None)
 
     def to_dict(self) -> dict[str, Any]:
         pull = self.pull
@@ -110,6 +116,7 @@ class RetrainResult:
             "pull": {"number": pull.number, "url": pull.html_url} if pull else None,
             "created": self.created,
             "preview": self.preview.to_dict(),
+            "experiment": self.experiment,
         }
 
 
@@ -220,6 +227,17 @@ def _changed_files(wt: Path) -> dict[str, bytes | None]:
     return files
 
 
+def _attach(
+    wt: Path, state: RegistryState, req: RetrainRequest, version: str, day: dt.date
+) -> None:
+    """Write the experiment file that makes the new version its treatment."""
+    assert req.experiment is not None
+    existing = state.experiment(req.experiment)
+    raw = (wt / state.path_of(existing)).read_bytes() if existing is not None else None
+    attached = attach(state, req.experiment, req.name, version, today=day, raw=raw)
+    atomic_write(wt / attached.path, attached.content)
+
+
 def retrain(
     repo: Path,
     req: RetrainRequest,
@@ -250,6 +268,8 @@ def retrain(
         raise UserError(unknown_model(req.name, state.models(), req.base))
     production = state.latest(req.name, ModelStage.PRODUCTION)
     template = production or versions[-1]
+    if req.experiment is not None:  # before the (long) repro: a wrong name fails at once
+        check_attachable(state, req.experiment, req.name)
     end = req.end or dt.datetime.now(dt.UTC).date()
     branch = branch_for(req.name)
     with temporary_worktree(root, base_commit) as wt:
@@ -276,11 +296,14 @@ def retrain(
                 retraining=reason,
                 description=f"Retrained on {start}..{end}: {reason}"[:200],
                 labels=dict(template.metadata.labels),
+                experiment=req.experiment,
             ),
             stage=ModelStage.DEVELOPMENT,
         )
         version = manifest.stem
         say(f"registered {req.name} {version} (development)")
+        if req.experiment is not None:
+            _attach(wt, state, req, version, end)
         if dvcio.has_remote(wt):
             dvcio.dvc(wt, "push", "dvc.yaml")  # the pipeline outputs dvc.lock names
         files = _changed_files(wt)
@@ -321,4 +344,5 @@ def retrain(
         pull=proposal.pull,
         created=proposal.created,
         preview=verdict,
+        experiment=req.experiment,
     )

@@ -28,6 +28,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--body-file", type=Path, help="Markdown for the PR body (e.g. drift.md of gfops drift)"
     )
+    parser.add_argument(
+        "--experiment",
+        metavar="NAME",
+        help="make the new version the treatment of experiment NAME against production: a "
+        "planned one, or a new one with the design of the model's last experiment (needed "
+        "to reach a stage that requires an experiment win)",
+    )
     add_format(parser)
 
 
