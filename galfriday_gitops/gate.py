@@ -162,6 +162,34 @@ def judge_change(
         raise ReconcilerFailed(finding) from exc
 
 
+def _judge_group(
+    repo: Path,
+    request: CheckRequest,
+    event: ForgeEvent,
+    env: ActionsEnv,
+    forge: Callable[[], Forge],
+) -> Verdict:
+    """A merge group, pull request by pull request (:mod:`galfriday_gitops.merge_queue`):
+    main's head, the queue and every queued pull request's reviews come from the forge."""
+    from galfriday_gitops.forge.base import ForgeError
+    from galfriday_gitops.merge_queue import judge_group
+
+    if (request.base, request.head) != (None, None) and (
+        gitio.rev_parse(repo, request.base or event.base_sha),
+        gitio.rev_parse(repo, request.head or event.head_sha),
+    ) != (event.base_sha, event.head_sha):
+        raise UserError("--base/--head disagree with the merge group event")
+    if request.reviews is not None or not env.has_token:
+        raise UserError(
+            "a merge group is judged with each queued pull request's own reviews, read from "
+            "GitHub: run with GITHUB_TOKEN (offline --reviews judge one pull request)"
+        )
+    try:
+        return judge_group(repo, event, forge(), judge_change, request.now)
+    except ForgeError as exc:
+        raise ForgeError(f"cannot judge the merge group (blocking): {exc}") from exc
+
+
 def _publish(
     repo: Path,
     request: CheckRequest,
@@ -230,8 +258,12 @@ def check(
             built.append(env.forge())
         return built[0]
 
-    pull = _pull_facts(root, request, event, head, env, client)
-    verdict = judge_change(root, base, head, pull, request.now)
+    if event is not None and event.name == "merge_group":
+        verdict = _judge_group(root, request, event, env, client)
+        pull = None
+    else:
+        pull = _pull_facts(root, request, event, head, env, client)
+        verdict = judge_change(root, base, head, pull, request.now)
     return _publish(
         root, request, CheckResult(verdict, event, pull, None, False), head, env, client
     )

@@ -86,6 +86,14 @@ class WorkflowRun:
     html_url: str
 
 
+@dataclass(frozen=True, slots=True)
+class GitRef:
+    """A git reference on the forge: its full name (``refs/heads/main``) and commit."""
+
+    ref: str
+    sha: str
+
+
 @runtime_checkable
 class Forge(Protocol):
     """The operations on a hosting service (GitHub) that the project uses."""
@@ -163,4 +171,13 @@ class Forge(Protocol):
         protection can require a context, which is how a verdict computed outside the pull
         request's own check runs (e.g. after a review) gates the merge.
         """
+        ...
+
+    def branch_head(self, branch: str) -> str:
+        """The commit branch ``branch`` points at now."""
+        ...
+
+    def matching_refs(self, prefix: str) -> list[GitRef]:
+        """Every reference whose name starts with ``refs/<prefix>`` (e.g. the merge queue's
+        ``heads/gh-readonly-queue/main/``)."""
         ...

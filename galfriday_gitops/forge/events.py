@@ -17,7 +17,15 @@ from typing import Any, Final, Literal, cast, get_args
 
 from galfriday_gitops.forge.base import ForgeError
 
-__all__ = ["EVENT_NAMES", "EventName", "ForgeEvent", "load_event", "parse_event"]
+__all__ = [
+    "EVENT_NAMES",
+    "EventName",
+    "ForgeEvent",
+    "load_event",
+    "parse_event",
+    "parse_merge_queue_ref",
+    "parse_queue_entry",
+]
 
 EventName = Literal["pull_request", "pull_request_review", "merge_group", "push"]
 EVENT_NAMES: Final[frozenset[str]] = frozenset(get_args(EventName))
@@ -65,6 +73,14 @@ def parse_merge_queue_ref(ref: str) -> tuple[str, tuple[int, ...]]:
     if match is None:
         raise ForgeError(f"not a merge queue branch: {ref!r}")
     return match.group("base"), (int(match.group("number")),)
+
+
+def parse_queue_entry(ref: str) -> tuple[str, int, str]:
+    """(base branch, pull request number, queued head sha) of a merge queue branch name."""
+    match = _MERGE_QUEUE_RE.fullmatch(ref)
+    if match is None:
+        raise ForgeError(f"not a merge queue branch: {ref!r}")
+    return match.group("base"), int(match.group("number")), match.group("sha")
 
 
 def _fail(event: str, detail: str) -> ForgeError:

@@ -37,6 +37,7 @@ from galfriday_gitops.forge.base import (
     REVIEW_STATES,
     CommitState,
     ForgeError,
+    GitRef,
     PullCommit,
     PullRequest,
     Review,
@@ -705,6 +706,39 @@ class GitHubForge:
             body=payload,
             idempotent=True,
         )
+
+    # ------------------------------------------------------------------------ git references
+
+    def _ref(self, item: JSON, what: str) -> GitRef:
+        ref = _obj(item, what)
+        target = _obj(ref.get("object"), f"{what}.object")
+        sha = _str(target, "sha", f"{what}.object")
+        if not _SHA_RE.fullmatch(sha):
+            raise ForgeError(f"{what}.object.sha is not a commit sha")
+        return GitRef(_str(ref, "ref", what), sha)
+
+    def branch_head(self, branch: str) -> str:
+        """The commit ``branch`` points at now."""
+        item, _ = self._request(
+            "GET", "/repos/{owner}/{repo}/git/ref/{ref}", path_params={"ref": f"heads/{branch}"}
+        )
+        found = self._ref(item, "git ref")
+        if found.ref != f"refs/heads/{branch}":
+            raise ForgeError(f"asked for branch {branch!r}, GitHub answered {found.ref!r}")
+        return found.sha
+
+    def matching_refs(self, prefix: str) -> list[GitRef]:
+        """Every reference whose name starts with ``refs/<prefix>`` (one answer, no pages)."""
+        items, _ = self._request(
+            "GET", "/repos/{owner}/{repo}/git/matching-refs/{ref}", path_params={"ref": prefix}
+        )
+        if not isinstance(items, list):
+            raise ForgeError("matching refs: expected a list")
+        refs = [self._ref(item, "git ref") for item in items]
+        stray = [r.ref for r in refs if not r.ref.startswith(f"refs/{prefix}")]
+        if stray:
+            raise ForgeError(f"matching refs of {prefix!r}: GitHub answered {stray[0]!r}")
+        return refs
 
 
 def parse_reviews(items: JSON) -> list[Review]:

@@ -60,5 +60,5 @@ def render(verdict: Verdict) -> str:
             out += ["| reviewer | state | counted | why |", "| --- | --- | --- | --- |"]
             for r in verdict.reviews:
                 counted = "yes" if r.approves else "no"
-                out.append(f"| {r.login} | {r.state} | {counted} | {cell(r.reason)} |")
+                out.append(f"| {cell(r.who)} | {r.state} | {counted} | {cell(r.reason)} |")
     return "\n".join(out) + "\n"

@@ -25,5 +25,5 @@ def render(verdict: Verdict) -> str:
         lines += ["", "reviews:"]
         for r in verdict.reviews:
             mark = "counted" if r.approves else "not counted"
-            lines.append(f"  {r.login}: {r.state} ({mark}: {r.reason})")
+            lines.append(f"  {r.who}: {r.state} ({mark}: {r.reason})")
     return "\n".join(lines) + "\n"

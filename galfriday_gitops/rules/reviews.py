@@ -50,9 +50,10 @@ class ReviewVerdict:
     approves: bool  # a valid, current approval by an independent person
     reason: str
     teams: tuple[str, ...] = field(default=())
+    pull: int | None = None  # the pull request, where a verdict covers several (a merge group)
 
     def to_dict(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "reviewer": self.login,
             "state": self.state,
             "commit": self.commit_id,
@@ -60,6 +61,14 @@ class ReviewVerdict:
             "reason": self.reason,
             "teams": list(self.teams),
         }
+        if self.pull is not None:
+            out["pull"] = self.pull
+        return out
+
+    @property
+    def who(self) -> str:
+        """The reviewer as a report names them (with the pull request in a merge group)."""
+        return f"{self.login} (#{self.pull})" if self.pull is not None else str(self.login)
 
 
 def _is_bot(review: Review) -> bool:

@@ -92,6 +92,7 @@ class LoopbackGitHub:
         self.comments: dict[int, list[dict[str, Any]]] = {}
         self.statuses: dict[str, list[dict[str, Any]]] = {}  # commit sha -> statuses, oldest first
         self.workflow_runs: list[dict[str, Any]] = []
+        self.refs: dict[str, str] = {}  # "refs/heads/main" -> commit sha
         self.faults: list[Fault] = []
         self.requests: list[Recorded] = []
         self.violations: list[str] = []
@@ -117,6 +118,8 @@ class LoopbackGitHub:
                 "GET",
                 "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs",
             ): self._list_workflow_runs,
+            ("GET", "/repos/{owner}/{repo}/git/ref/{ref}"): self._get_ref,
+            ("GET", "/repos/{owner}/{repo}/git/matching-refs/{ref}"): self._matching_refs,
         }
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
@@ -671,6 +674,29 @@ class LoopbackGitHub:
         page = int(ctx.query.get("page", "1"))
         chunk = runs[(page - 1) * per_page : page * per_page]
         return 200, {"total_count": len(runs), "workflow_runs": chunk}
+
+    def set_ref(self, name: str, sha: str) -> None:
+        """Point the reference ``name`` (``refs/heads/main``) at commit ``sha``."""
+        self.refs[name] = sha
+
+    def _git_ref(self, name: str) -> dict[str, Any]:
+        ref: dict[str, Any] = self.spec.example("git-ref")
+        base = f"https://api.github.com/repos/{self.owner}/{self.repo}"
+        ref.update(
+            ref=name,
+            node_id=f"REF_{name}",
+            url=f"{base}/git/{name}",
+            object={"type": "commit", "sha": self.refs[name], "url": f"{base}/git/commits/x"},
+        )
+        return self._validated("git-ref", ref)
+
+    def _get_ref(self, ctx: Ctx) -> tuple[int, Any]:
+        name = "refs/" + ctx.params["ref"]
+        return (200, self._git_ref(name)) if name in self.refs else (404, _not_found())
+
+    def _matching_refs(self, ctx: Ctx) -> tuple[int, Any]:
+        prefix = "refs/" + ctx.params["ref"]
+        return 200, [self._git_ref(name) for name in sorted(self.refs) if name.startswith(prefix)]
 
     def latest_status(self, sha: str, context: str) -> dict[str, Any] | None:
         """What GitHub shows for ``context`` on ``sha``: its most recent status (contexts are
