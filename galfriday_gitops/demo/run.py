@@ -65,7 +65,7 @@ IDENTITY = {"GIT_AUTHOR_NAME": "Dana Scientist", "GIT_AUTHOR_EMAIL": "dana@examp
 # policies/allowed_signers trusts it, and audit verify warns that it does (GF313).
 DEMO_KEY = Path(__file__).with_name("signing") / "demo_signing_key"
 AUTHOR = "dana"  # the data scientist: opens the PRs, so she cannot approve them
-TEAM = {"bob": "ml-team", "dave": "ml-leads", "erin": "ml-leads"}
+TEAM = {"bob": "ml-team", "dave": "ml-leads", "erin": "ml-leads", "frank": "platform"}
 # The experiment the demo registry declares (its design is explained in the file).
 EXPERIMENT_FILE = Path(__file__).with_name(f"{EXPERIMENT}.yaml")
 
@@ -354,7 +354,8 @@ def story(demo: Demo) -> None:
     step("3. The A/B experiment: control 1.0.0 vs treatment 1.1.0 (pipeline's simulate)")
     demo.gfops("experiment", "analyze", f"experiments/{EXPERIMENT}.yaml")
     result = demo.gfops("experiment", "conclude", EXPERIMENT, "--open-pr")
-    demo.review_and_merge(*demo.opened(result), ())
+    note("the check recomputes the result from the outcome data in DVC; an owner approves")
+    demo.review_and_merge(*demo.opened(result), ("frank",))
 
     step("3. The production PR again, on the concluded experiment: allowed")
     demo.promote("1.1.0", "production", ("dave", "erin"))

@@ -4,9 +4,11 @@ A policy file can be valid on its own and still describe a gate nobody can pass,
 that lets everything through: a protected stage (``protectedStages``: canary and production
 unless the policy says otherwise) without approvals, a team that the Teams resource does
 not define, or a count the eligible people cannot reach once the change's author, who may
-never approve their own change, is left out. Each is a load finding (GF115, GF116) with the
-file and line, so ``gfops validate``, pre-commit and ``gfops check`` (head findings block;
-base findings stop every change until main is fixed) all show it.
+never approve their own change, is left out. Each is a load-phase finding (GF115, GF116)
+with the file and line, so ``gfops validate``, pre-commit and ``gfops check`` (head findings
+block; base findings stop every change until main is fixed) all show it. They are asked for
+(:func:`gate_findings`) by what validates or judges, not computed by every load: reading the
+registry (``gfops status``) never builds a policy's validator.
 
 A stage is exempt from the protection only by saying so where every report prints it:
 ``approvalsWaived: <reason>``. A protected stage that no transition leads into (nor the
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from galfriday_gitops.catalogue import rule
 from galfriday_gitops.findings import Finding
 from galfriday_gitops.load.safe_yaml import Path as DocPath
+from galfriday_gitops.load.state import RegistryState
 from galfriday_gitops.resources import Approvals, ModelStage, StagePolicy, Teams
 
 LineOf = Callable[[str, DocPath], int]
@@ -164,3 +167,16 @@ def check_gates(
             where = _Where.of(file, ("spec", "experimentApprovals"), "experiment approvals")
             findings += _approvals(where, spec.experiment_approvals, teams, line_of)
     return findings
+
+
+def gate_findings(state: RegistryState, *, complete: bool = True) -> list[Finding]:
+    """GF115/GF116 of every stage policy of ``state``, against its Teams resource.
+
+    ``complete``: every registry file was loaded, so a missing Teams resource is missing,
+    not merely unread (``gfops validate PATH`` passes False).
+    """
+    policies = [(state.path_of(p), p) for p in state.stage_policies()]
+    if not policies:
+        return []
+    teams = state.teams()
+    return check_gates(policies, teams, state.line_of, teams_known=complete or teams is not None)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from galfriday_gitops.diff.events import Event
+from galfriday_gitops.findings import Finding
 from galfriday_gitops.forge.codeowners import CodeOwners
 from galfriday_gitops.load.state import RegistryState
 from galfriday_gitops.resources import (
@@ -90,6 +91,8 @@ class Sources:
     code_owners: Callable[[Side], CodeOwners | None] = lambda _side: None
     # a concluded experiment (the declaration with its recorded result) -> its recomputation
     experiment_evidence: Callable[[Experiment], Evidence] = _no_evidence
+    # "base" | "head" -> the load findings of its stage policies against its teams (GF115/116)
+    policy_findings: Callable[[Side], list[Finding]] = lambda _side: []
 
 
 @dataclass
@@ -105,6 +108,9 @@ class Context:
     _dvc_files: dict[str, TrackedFile | None] = field(default_factory=dict, init=False, repr=False)
     _owners: dict[Side, CodeOwners | None] = field(default_factory=dict, init=False, repr=False)
     _evidence: dict[str, Evidence] = field(default_factory=dict, init=False, repr=False)
+    _policy_findings: dict[Side, list[Finding]] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         self.teams: Teams | None = self.base.teams()
@@ -160,3 +166,10 @@ class Context:
         if key not in self._evidence:
             self._evidence[key] = self.sources.experiment_evidence(experiment)
         return self._evidence[key]
+
+    def policy_findings(self, side: Side) -> list[Finding]:
+        """Stage policies of the base or head that cannot mean what they say (GF115, GF116):
+        load findings, computed on first use (a plain load does not check them)."""
+        if side not in self._policy_findings:
+            self._policy_findings[side] = self.sources.policy_findings(side)
+        return self._policy_findings[side]

@@ -19,6 +19,7 @@ from galfriday_gitops.diff.events import Event, diff
 from galfriday_gitops.findings import Finding, Severity
 from galfriday_gitops.forge.codeowners import LOCATIONS, CodeOwners
 from galfriday_gitops.forge.codeowners import parse as parse_code_owners
+from galfriday_gitops.load.gates import gate_findings
 from galfriday_gitops.load.history import ProductionPeriod, production_periods
 from galfriday_gitops.load.state import RegistryState, load_state, open_cache
 from galfriday_gitops.resources import Experiment
@@ -133,11 +134,15 @@ def sources_for(repo: Path | str, base: RegistryState, head: RegistryState) -> S
 
         return recompute(Path(repo), experiment)
 
+    def policy_findings(side: Side) -> list[Finding]:
+        return gate_findings(base if side == "base" else head)
+
     return Sources(
         production_periods=periods,
         dvc_file=dvc_file,
         code_owners=code_owners,
         experiment_evidence=evidence,
+        policy_findings=policy_findings,
     )
 
 
@@ -157,8 +162,8 @@ def context_for(
 
 
 def judge(ctx: Context) -> list[Finding]:
-    """Head load findings plus every rule's findings, in catalogue order."""
-    findings = list(ctx.head.findings)
+    """Head load findings (its policies' gates too) plus every rule's findings."""
+    findings = [*ctx.head.findings, *ctx.policy_findings("head")]
     for _, check in CHECKS:
         findings.extend(check(ctx))
     return findings

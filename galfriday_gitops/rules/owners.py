@@ -91,8 +91,8 @@ def code_owner_findings(ctx: Context, *, used: bool) -> list[Finding]:
         head_file = ctx.code_owners("head")
         if head_file is not None and head_file.path in changed:
             findings += _line_errors(head_file, Severity.ERROR, "invalid CODEOWNERS line")
-    base_file = ctx.code_owners("base")
-    if used and base_file is not None:
+    base_file = ctx.code_owners("base") if used else None  # read only when it matters
+    if base_file is not None:
         findings += _line_errors(
             base_file, Severity.WARNING, "CODEOWNERS line skipped at the base, as GitHub does"
         )

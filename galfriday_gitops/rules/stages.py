@@ -9,7 +9,7 @@ from typing import Any
 
 from galfriday_gitops.catalogue import rule
 from galfriday_gitops.diff.events import Event, EventKind
-from galfriday_gitops.findings import Finding
+from galfriday_gitops.findings import Finding, Severity
 from galfriday_gitops.paths import POLICIES
 from galfriday_gitops.resources import ExperimentStatus, ModelStage, ModelVersion
 from galfriday_gitops.rules.context import Context
@@ -26,8 +26,13 @@ def entering(ctx: Context) -> Iterator[tuple[Event, ModelVersion, ModelStage]]:
 
 def check_policy_applies(ctx: Context) -> list[Finding]:
     findings = []
-    if ctx.base.findings and any(f.file.startswith(POLICIES + "/") for f in ctx.base.findings):
-        bad = sorted({f.file for f in ctx.base.findings if f.file.startswith(POLICIES + "/")})
+    refused = [
+        f
+        for f in (*ctx.base.findings, *ctx.policy_findings("base"))
+        if f.file.startswith(POLICIES + "/") and f.severity is Severity.ERROR
+    ]
+    if refused:
+        bad = sorted({f.file for f in refused})
         findings.append(
             rule("GF214").finding(
                 bad[0],

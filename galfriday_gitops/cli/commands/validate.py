@@ -41,6 +41,7 @@ def _outside_registry(root: Path, paths: list[Path]) -> list[Finding]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from galfriday_gitops.load.gates import gate_findings
     from galfriday_gitops.load.state import load_state, load_worktree
 
     repo: Path = args.repo
@@ -57,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
         targets = [p if p.is_absolute() else Path.cwd() / p for p in args.paths]
         early = _outside_registry(root, targets)
         state = load_worktree(root, targets or None)
-    findings = early + state.findings
+    gates = gate_findings(state, complete=args.rev is not None or not args.paths)
+    findings = early + state.findings + gates
     errors = blocking(findings)
     if args.format == "json":
         print_json(
