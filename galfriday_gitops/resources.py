@@ -415,9 +415,20 @@ class AppliesTo(Base):
 # An approval rule names who may approve: teams, users, or the changed files' code owners.
 _NAMES_AN_APPROVER: JsonDict = {
     "anyOf": [
-        {"required": ["from"], "properties": {"from": {"minItems": 1}}},
-        {"required": ["users"], "properties": {"users": {"minItems": 1}}},
-        {"required": ["codeOwners"], "properties": {"codeOwners": {"const": True}}},
+        {
+            "required": ["from"],
+            "properties": {"from": {"minItems": 1, "description": "At least one team."}},
+        },
+        {
+            "required": ["users"],
+            "properties": {"users": {"minItems": 1, "description": "At least one login."}},
+        },
+        {
+            "required": ["codeOwners"],
+            "properties": {
+                "codeOwners": {"const": True, "description": "The code owners approve."}
+            },
+        },
     ]
 }
 
