@@ -191,17 +191,31 @@ def read_lock(root: Path) -> list[LockStage]:
         return []
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise DvcError(f"{lock}: unreadable ({exc.__class__.__name__})") from None
+    return _lock_stages(data, str(lock))
+
+
+def _lock_stages(data: Any, where: str) -> list[LockStage]:
     stages = data.get("stages") if isinstance(data, dict) else None
     if not isinstance(stages, dict):
         return []
     out = []
     for name, stage in stages.items():
         if isinstance(stage, dict):
-            where = f"{lock}: stage {name}"
-            deps = _outputs(stage.get("deps"), where, strict=False)
-            outs = _outputs(stage.get("outs"), where, strict=False)
+            place = f"{where}: stage {name}"
+            deps = _outputs(stage.get("deps"), place, strict=False)
+            outs = _outputs(stage.get("outs"), place, strict=False)
             out.append(LockStage(str(name), deps, outs))
     return out
+
+
+def parse_lock(raw: bytes, where: str = "dvc.lock") -> list[LockStage]:
+    """The stages of a ``dvc.lock`` given as bytes (e.g. a pull request's), read with the
+    loader's limits; DvcError naming ``where`` when it cannot be read within them."""
+    try:
+        data = load(raw, with_positions=False).data
+    except YamlError as exc:
+        raise DvcError(f"{where}:{exc.line}: {exc.message}") from None
+    return _lock_stages(data, where)
 
 
 def lock_outputs(root: Path) -> list[str]:

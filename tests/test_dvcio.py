@@ -105,6 +105,8 @@ def test_dvc_lock_stages_as_dvc_wrote_them(project: Path) -> None:
     (out,) = stage.outs
     assert out.path == "out" and out.nfiles == 2
     assert dvcio.lock_outputs(project) == ["out"]
+    # The same stages from the bytes (a pull request's dvc.lock, read from git).
+    assert dvcio.parse_lock((project / "dvc.lock").read_bytes()) == [stage]
 
 
 def test_without_a_lock_there_are_no_stages(tmp_path: Path) -> None:
@@ -112,6 +114,11 @@ def test_without_a_lock_there_are_no_stages(tmp_path: Path) -> None:
     (tmp_path / "dvc.lock").write_text("stages: [\n")
     with pytest.raises(DvcError, match=r"dvc\.lock: unreadable"):
         dvcio.read_lock(tmp_path)
+
+
+def test_a_broken_lock_given_as_bytes_names_where_and_the_line() -> None:
+    with pytest.raises(DvcError, match=r"^head:dvc\.lock:3: YAML syntax"):
+        dvcio.parse_lock(b"stages:\n  a: [\n", "head:dvc.lock")
 
 
 def test_a_file_inside_a_pipeline_output_is_pulled_when_missing(project: Path) -> None:

@@ -91,6 +91,9 @@ class Sources:
     code_owners: Callable[[Side], CodeOwners | None] = lambda _side: None
     # a concluded experiment (the declaration with its recorded result) -> its recomputation
     experiment_evidence: Callable[[Experiment], Evidence] = _no_evidence
+    # a data path -> the md5 the head revision tracks for it (its .dvc file, else dvc.lock),
+    # None when DVC does not track it there; UserError when that cannot be read
+    tracked_md5: Callable[[str], str | None] = lambda _path: None
     # "base" | "head" -> the load findings of its stage policies against its teams (GF115/116)
     policy_findings: Callable[[Side], list[Finding]] = lambda _side: []
 
@@ -108,6 +111,7 @@ class Context:
     _dvc_files: dict[str, TrackedFile | None] = field(default_factory=dict, init=False, repr=False)
     _owners: dict[Side, CodeOwners | None] = field(default_factory=dict, init=False, repr=False)
     _evidence: dict[str, Evidence] = field(default_factory=dict, init=False, repr=False)
+    _tracked: dict[str, str | None] = field(default_factory=dict, init=False, repr=False)
     _policy_findings: dict[Side, list[Finding]] = field(
         default_factory=dict, init=False, repr=False
     )
@@ -173,3 +177,10 @@ class Context:
         if side not in self._policy_findings:
             self._policy_findings[side] = self.sources.policy_findings(side)
         return self._policy_findings[side]
+
+    def tracked_md5(self, path: str) -> str | None:
+        """The md5 DVC records for ``path`` at the head (a ``.dvc`` file beside it, else a
+        ``dvc.lock`` output); None when untracked; UserError when unreadable."""
+        if path not in self._tracked:
+            self._tracked[path] = self.sources.tracked_md5(path)
+        return self._tracked[path]

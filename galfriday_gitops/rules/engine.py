@@ -134,6 +134,18 @@ def sources_for(repo: Path | str, base: RegistryState, head: RegistryState) -> S
 
         return recompute(Path(repo), experiment)
 
+    def tracked_md5(path: str) -> str | None:
+        name = path.rpartition("/")[2]
+        beside = dvc_file(path + ".dvc")
+        if beside is not None:
+            return next((o.md5 for o in beside.outs if o.path == name), None)
+        try:
+            raw = reader.read(f"{head.rev or 'HEAD'}:dvc.lock")
+        except gitio.MissingObject:
+            return None
+        outs = (o for stage in dvcio.parse_lock(raw) for o in stage.outs)
+        return next((o.md5 for o in outs if o.path == path), None)
+
     def policy_findings(side: Side) -> list[Finding]:
         return gate_findings(base if side == "base" else head)
 
@@ -143,6 +155,7 @@ def sources_for(repo: Path | str, base: RegistryState, head: RegistryState) -> S
         code_owners=code_owners,
         experiment_evidence=evidence,
         policy_findings=policy_findings,
+        tracked_md5=tracked_md5,
     )
 
 

@@ -17,6 +17,7 @@ from pydantic.alias_generators import to_camel
 
 from galfriday_gitops.catalogue import rule
 from galfriday_gitops.diff.events import Event, EventKind
+from galfriday_gitops.errors import UserError
 from galfriday_gitops.findings import Finding
 from galfriday_gitops.paths import split_experiment_path, split_manifest_path
 from galfriday_gitops.resources import Experiment, ExperimentOutcome, ExperimentStatus, ModelStage
@@ -170,6 +171,9 @@ def _evidence_problem(ctx: Context, event: Event, experiment: Experiment) -> Fin
             "design declared before the data was seen",
             hint="revert the declaration, or change it in a pull request of its own",
         )
+    tracked = _tracking_problem(ctx, event, experiment)
+    if tracked is not None:
+        return tracked
     evidence = ctx.experiment_evidence(experiment)
     result_line = ctx.head.line_of(event.path, ("spec", "result"))
     if evidence.outcome is None:
@@ -190,6 +194,31 @@ def _evidence_problem(ctx: Context, event: Event, experiment: Experiment) -> Fin
         f"experiment {name}: the recorded result is not what its data says "
         f"({'; '.join(differences)})",
         hint="record what gfops experiment conclude computes; never edit a result by hand",
+    )
+
+
+def _tracking_problem(ctx: Context, event: Event, experiment: Experiment) -> Finding | None:
+    """The recorded data must be the data the repository tracks at ``spec.data`` (when DVC
+    tracks it there): a result computed on other bytes is not this experiment's."""
+    spec = experiment.spec
+    assert spec.result is not None
+    line = ctx.head.line_of(event.path, ("spec", "result", "dataMd5"))
+    try:
+        tracked = ctx.tracked_md5(spec.data)
+    except UserError as exc:
+        message = f"cannot tell which data DVC tracks at {spec.data}: {exc}"
+    else:
+        if tracked is None or tracked == spec.result.data_md5:
+            return None
+        message = (
+            f"the result's dataMd5 {spec.result.data_md5} is not the data DVC tracks at "
+            f"{spec.data} ({tracked})"
+        )
+    return rule("GF220").finding(
+        event.path,
+        line,
+        f"experiment {experiment.metadata.name}: {message}",
+        hint="conclude on the data the repository tracks (gfops experiment conclude)",
     )
 
 

@@ -140,7 +140,7 @@ def test_a_made_up_conclusion_with_a_zero_hash_is_blocked(
     code, report = check_json(tracked, *review_args(github, tmp_path / "none", []), head=sha)
     assert code == 1 and {"GF213", "GF220"} <= rule_ids(report)
     (message,) = messages(report, "GF220")
-    assert "cannot be recomputed" in message and "0000000000000000" in message
+    assert f"dataMd5 {'0' * 32} is not the data DVC tracks at {DATA}" in message
     line = next(f["line"] for f in report["findings"] if f["rule"] == "GF220")
     assert "dataMd5" in tracked.read(FILE).splitlines()[line - 1]
     # With the owners' approval it is still no evidence.
@@ -195,5 +195,48 @@ def test_experiments_reference_existing_live_versions(
     archive = tracked.git("rev-parse", "HEAD")
     code, report = check_json(
         tracked, *approvals(github, tmp_path / "c", archive, []), head=archive
+    )
+    assert code == 0, report["findings"]
+
+
+def test_a_result_on_other_data_than_the_tracked_data_is_blocked(
+    tracked: Repo, github: LoopbackGitHub, tmp_path: Path
+) -> None:
+    # Better-looking numbers: other bytes pushed to the remote, the .dvc file left as it was.
+    outcomes(lift=0.3, seed=9).to_parquet(tracked.path / DATA, index=False)
+    dvc(tracked.path, "add", "-q", DATA)
+    dvc(tracked.path, "push", "-q")
+    tracked.git("checkout", "--", f"{DATA}.dvc")
+    assert tracked.git("status", "--porcelain") == ""  # the repository still tracks the old data
+    head = conclude(tracked)
+    code, report = check_json(tracked, *approvals(github, tmp_path, head, OWNER_OK), head=head)
+    assert code == 1 and rule_ids(report) == {"GF220"}
+    (message,) = messages(report, "GF220")
+    assert f"is not the data DVC tracks at {DATA}" in message
+
+
+def test_a_conclusion_whose_data_is_not_in_the_remote_is_blocked(
+    tracked: Repo, github: LoopbackGitHub, tmp_path: Path
+) -> None:
+    # New data tracked and concluded on, but never pushed: the check cannot read it (fail closed).
+    outcomes(lift=0.3, seed=9).to_parquet(tracked.path / DATA, index=False)
+    dvc(tracked.path, "add", "-q", DATA)
+    tracked.commit("new outcome data, not pushed")
+    head = conclude(tracked)
+    cache = tracked.path / ".dvc" / "cache"
+    cache.rename(tmp_path / "cache")
+    code, report = check_json(
+        tracked, *approvals(github, tmp_path / "a", head, OWNER_OK), head=head
+    )
+    assert code == 1 and rule_ids(report) == {"GF220"}
+    (message,) = messages(report, "GF220")
+    assert "the result cannot be recomputed, so it is not evidence" in message
+
+    # Control: once pushed, the same conclusion is evidence (read from the remote again).
+    (tmp_path / "cache").rename(cache)
+    dvc(tracked.path, "push", "-q")
+    shutil.rmtree(cache)
+    code, report = check_json(
+        tracked, *approvals(github, tmp_path / "b", head, OWNER_OK), head=head
     )
     assert code == 0, report["findings"]
