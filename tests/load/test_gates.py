@@ -39,6 +39,7 @@ class Broken:
     rule: str
     says: str  # part of the finding's message
     marker: str  # regex of the line the finding points at
+    where: str = PRODUCTION  # the line the approvals replace
 
 
 BROKEN = {
@@ -64,14 +65,24 @@ BROKEN = {
         "      approvals: {count: 1, from: [ml-lead]}\n",
         "GF116", "name team 'ml-lead', which the Teams resource does not define", r"ml-lead\]",
     ),
+    "experiment-unknown-team": Broken(
+        "  experimentApprovals: {count: 1, from: [ml-lead]}\n  initialStage:",
+        "GF116", "name team 'ml-lead', which the Teams resource does not define",
+        "experimentApprovals", where="  initialStage:",
+    ),
+    "experiment-too-many": Broken(
+        "  experimentApprovals: {count: 4, from: [ml-leads]}\n  initialStage:",
+        "GF115", "can never be met: ml-leads count(s) 3 person(s)",
+        "experimentApprovals", where="  initialStage:",
+    ),
 }  # fmt: skip
 
 
 def broken_policy(case: str) -> str:
-    replacement = BROKEN[case].approvals
+    broken = BROKEN[case]
     text = (ROOT / POLICY).read_text(encoding="utf-8")
-    assert PRODUCTION in text
-    return text.replace(PRODUCTION, replacement)
+    assert text.count(broken.where) == 1
+    return text.replace(broken.where, broken.approvals)
 
 
 @pytest.mark.parametrize("case", sorted(BROKEN))

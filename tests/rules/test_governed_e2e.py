@@ -5,6 +5,8 @@ A pull request that adds ``.gitattributes`` with a filter or ``eol`` on ``models
 changes what the registry means without touching a manifest. Each is an event in the
 report and needs the policy owners' approval (GF213); a ``.gitattributes`` that touches no
 registry folder, or a ``dvc.yaml`` edit outside its artifacts, is an ordinary change.
+A change under ``experiments/`` needs the approvers the base's policy names for experiments
+(``experimentApprovals``), even when the same pull request drops them.
 """
 
 from __future__ import annotations
@@ -103,3 +105,41 @@ def test_the_report_says_why_in_every_format(
         "check", "--base", "main", "--head", "HEAD", "--format", "markdown", *args, cwd=reg.path
     )
     assert "| repo-config-changed | .gitattributes |" in markdown.out
+
+
+EXPERIMENT = "experiments/price-direction-1.2-vs-1.1.yaml"
+EXPERIMENT_APPROVALS = "  experimentApprovals: {count: 2, from: [ml-leads]}\n"
+
+
+def test_experiment_changes_need_the_approvers_the_policy_names(
+    repo: Repo, github: LoopbackGitHub, tmp_path: Path
+) -> None:
+    policy = repo.read("policies/stages.yaml")
+    repo.write(
+        "policies/stages.yaml",
+        policy.replace("  initialStage:", EXPERIMENT_APPROVALS + "  initialStage:"),
+    )
+    repo.commit("experiment changes are the leads' to approve")
+    repo.git("checkout", "-q", "-b", "extend", "main")
+    repo.write(EXPERIMENT, repo.read(EXPERIMENT).replace("end: 2026-11-16", "end: 2026-11-30"))
+    # The same pull request drops the rule: the base's policy still judges the experiment.
+    repo.write("policies/stages.yaml", policy)
+    head = repo.commit("run the experiment two more weeks, and loosen who approves it")
+
+    # An owner's approval (frank, platform) covers the policy change but not the experiment.
+    owner = review_args(github, tmp_path / "owner", [("frank", "APPROVED", head)])
+    code, report = check_json(repo, *owner)
+    assert code == 1 and rule_ids(report) == {"GF213"}
+    (message,) = messages(report, "GF213")
+    assert message.startswith(f"change to {EXPERIMENT}: needs 2 more approval(s) from ml-leads")
+    assert "frank (not in ml-leads)" in message
+
+    # The control: the leads the base's policy names approve too, and it is allowed.
+    leads = [("frank", "APPROVED", head), ("dave", "APPROVED", head), ("erin", "APPROVED", head)]
+    code, report = check_json(repo, *review_args(github, tmp_path / "leads", leads, pr=8))
+    assert code == 0, report["findings"]
+    tallies = {a["change"]: (a["eligible"], a["approvers"]) for a in report["approvals"]}
+    assert tallies == {
+        "change to policies/stages.yaml": (["platform"], ["frank"]),
+        f"change to {EXPERIMENT}": (["ml-leads"], ["dave", "erin"]),
+    }
