@@ -5,7 +5,7 @@ pushed, ``gfops experiment conclude`` writes the result, and ``gfops check`` rec
 from the DVC object at the recorded hash (with the local cache emptied, so it comes from
 the remote). A hand-edited winner, number or hash is blocked (GF220); so is an unreviewed
 experiment change (GF213), and an experiment whose versions do not exist, are archived, or
-are archived while it runs (GF221).
+are archived or deleted while it runs (GF221).
 """
 
 from __future__ import annotations
@@ -239,4 +239,53 @@ def test_a_conclusion_whose_data_is_not_in_the_remote_is_blocked(
     code, report = check_json(
         tracked, *approvals(github, tmp_path / "b", head, OWNER_OK), head=head
     )
+    assert code == 0, report["findings"]
+
+
+def test_a_version_leaving_under_a_running_experiment_is_blocked(
+    repo: Repo, github: LoopbackGitHub, tmp_path: Path
+) -> None:
+    # 1.2.0 is the treatment of the project's running experiment: deleting or renaming its
+    # manifest takes it away as surely as archiving does.
+    manifest = "models/price-direction/1.2.0.yaml"
+    repo.git("checkout", "-q", "-b", "delete", "main")
+    repo.git("rm", "-q", manifest)
+    delete = repo.commit("delete 1.2.0")
+    code, report = check_json(repo, *approvals(github, tmp_path / "a", delete, OWNER_OK))
+    assert code == 1 and "GF221" in rule_ids(report)
+    assert messages(report, "GF221") == [
+        f"price-direction@1.2.0 is deleted, but it is the treatment of running experiment "
+        f"{PROJECT_EXPERIMENT.removeprefix('experiments/').removesuffix('.yaml')}"
+    ]
+    # The control: deleting 1.0.0, which no experiment compares, is judged by the lifecycle
+    # rules alone (GF209: only archived versions may be removed), not by GF221.
+    repo.git("checkout", "-q", "-b", "delete-unused", "main")
+    repo.git("rm", "-q", "models/price-direction/1.0.0.yaml")
+    unused = repo.commit("delete 1.0.0")
+    code, report = check_json(repo, *approvals(github, tmp_path / "b", unused, OWNER_OK))
+    assert code == 1 and rule_ids(report) == {"GF209"}
+
+
+def test_an_experiment_cannot_compare_an_archived_version(
+    repo: Repo, github: LoopbackGitHub, tmp_path: Path
+) -> None:
+    old = "models/price-direction/1.0.0.yaml"
+    repo.write(old, repo.read(old).replace("  stage: deprecated", "  stage: archived", 1))
+    repo.commit("1.0.0 is archived")
+    text = repo.read(PROJECT_EXPERIMENT)
+    repo.git("checkout", "-q", "-b", "archived-control", "main")
+    repo.write(PROJECT_EXPERIMENT, text.replace("control: 1.1.0", "control: 1.0.0"))
+    head = repo.commit("compare with the archived 1.0.0")
+    code, report = check_json(repo, *approvals(github, tmp_path / "a", head, OWNER_OK), head=head)
+    assert code == 1 and rule_ids(report) == {"GF221"}
+    (message,) = messages(report, "GF221")
+    assert "its control price-direction@1.0.0 is archived after this change" in message
+    line = next(f["line"] for f in report["findings"] if f["rule"] == "GF221")
+    assert repo.read(PROJECT_EXPERIMENT).splitlines()[line - 1].strip() == "control: 1.0.0"
+
+    # The control: the same edit naming a live version (1.2.0 stays the treatment).
+    repo.git("checkout", "-q", "-b", "live-control", "main")
+    repo.write(PROJECT_EXPERIMENT, text.replace("end: 2026-11-16", "end: 2026-11-30"))
+    head = repo.commit("run two more weeks")
+    code, report = check_json(repo, *approvals(github, tmp_path / "b", head, OWNER_OK), head=head)
     assert code == 0, report["findings"]
