@@ -208,8 +208,10 @@ _DOCS: dict[str, str] = {
     "GF213": (
         "Some files decide how every other change is judged or read: policies/, experiments/ "
         "(a concluded experiment is a production gate), .github/, CODEOWNERS, .gitattributes "
-        "touching a registry folder, .dvc/ and .dvcignore, .gto and the artifacts section of "
-        "dvc.yaml. A change to one needs an approval from the policy owners named in the base's "
+        "touching a registry folder, .dvc/ and .dvcignore, .gto, the artifacts section of "
+        "dvc.yaml, and the gate's own code (galfriday_gitops/, and where the toolkit lives its "
+        "build files: pyproject.toml, setup.py, setup.cfg, MANIFEST.in, action.yml). A change to "
+        "one needs an approval from the policy owners named in the base's "
         "stage policy (for experiments: the policy's experimentApprovals, if it names them). "
         "Ask an owner to review."
     ),

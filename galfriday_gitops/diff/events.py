@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from galfriday_gitops.diff.governed import dvc_yaml_changes, why_governed
+from galfriday_gitops.diff.governed import (
+    BUILD_FILES,
+    TOOLKIT,
+    TOOLKIT_NOTE,
+    dvc_yaml_changes,
+    why_governed,
+)
 from galfriday_gitops.gitio import MissingObject
 from galfriday_gitops.load.state import RegistryState
 from galfriday_gitops.paths import EXPERIMENTS, POLICIES
@@ -187,6 +193,15 @@ def _dvc_yaml_event(base: RegistryState, head: RegistryState, path: str) -> Even
     return Event(EventKind.REPO_CONFIG_CHANGED, path, fields=changed, note=note)
 
 
+def _holds_toolkit(state: RegistryState) -> bool:
+    """Whether ``state``'s revision holds the toolkit's package (True when there is no
+    revision to ask: a build file then counts as the gate's, fail closed)."""
+    try:
+        return _reader(state)(f"{TOOLKIT}/__init__.py") is not None
+    except ValueError:
+        return True
+
+
 def _other_files(base: RegistryState, head: RegistryState, paths: Sequence[str]) -> list[Event]:
     """Changed files the states do not hold: workflows, non-resource files under
     ``policies/`` (e.g. the allowed signers), and files that change how the registry's
@@ -199,6 +214,8 @@ def _other_files(base: RegistryState, head: RegistryState, paths: Sequence[str])
             events.append(Event(EventKind.REPO_CONFIG_CHANGED, path, note=why))
         elif path.startswith(".github/"):
             events.append(Event(EventKind.WORKFLOW_CHANGED, path))
+        elif path in BUILD_FILES and (_holds_toolkit(base) or _holds_toolkit(head)):
+            events.append(Event(EventKind.REPO_CONFIG_CHANGED, path, note=TOOLKIT_NOTE))
         elif path.startswith(POLICIES + "/") and path not in known:
             events.append(Event(EventKind.POLICY_CHANGED, path))
         elif path.rpartition("/")[2] == "dvc.yaml" and (found := _dvc_yaml_event(base, head, path)):

@@ -4,9 +4,12 @@ A pull request need not touch a manifest to move a model: ``.gitattributes`` can
 filter, an ``eol`` conversion or a ``diff`` driver on ``models/**`` (what is checked out is
 then not what was reviewed), ``.dvc/config`` can point the artifacts at another remote,
 ``dvc.yaml``'s ``artifacts:`` section decides which file DVC and GTO call a model, a
-CODEOWNERS file decides who may approve, and ``.github/`` holds the gate itself. Each such
-change is an event of its own (``repo-config-changed``, ``workflow-changed``) and needs the
-policy owners' approval (GF213), like a change under ``policies/``.
+CODEOWNERS file decides who may approve, and ``.github/`` holds the gate itself. In the
+toolkit's own repository, ``galfriday_gitops/`` and what ``pip install .`` builds it from
+(:data:`BUILD_FILES`) are the gate's code: the gate runs main's copy, so a change merged
+there judges every later pull request. Each such change is an event of its own
+(``repo-config-changed``, ``workflow-changed``) and needs the policy owners' approval
+(GF213), like a change under ``policies/``.
 """
 
 from __future__ import annotations
@@ -21,6 +24,14 @@ from galfriday_gitops.paths import ARTIFACTS, REGISTRY_DIRS
 # owners": the .github/, root, or docs/ directory).
 CODEOWNERS_PATHS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 GTO_CONFIG = ".gto"
+TOOLKIT = "galfriday_gitops"
+# What `pip install .` reads to build the toolkit (and its composite action): governed only in
+# a repository that holds the toolkit, since any Python project has a pyproject.toml.
+BUILD_FILES = frozenset({"pyproject.toml", "setup.py", "setup.cfg", "MANIFEST.in", "action.yml"})
+TOOLKIT_NOTE = (
+    "is the gate's own code: main's copy judges every pull request (the reconciler "
+    "workflow installs it from main)"
+)
 
 _REGISTRY_TOPS = frozenset({*REGISTRY_DIRS, ARTIFACTS})
 _ATTRIBUTES = "decides how registry files are checked out, converted and diffed"
@@ -47,6 +58,8 @@ def why_governed(path: str) -> str | None:
         return "decides which files under the registry DVC sees"
     if path == GTO_CONFIG:
         return "is GTO's configuration: how it names stages and reads the registry"
+    if path.startswith(TOOLKIT + "/"):
+        return TOOLKIT_NOTE
     return None
 
 

