@@ -237,10 +237,11 @@ _DOCS: dict[str, str] = {
         "the reconciler recomputes it: it fetches the outcome data the result names by its md5 "
         "(the DVC cache, else the default remote; objects only, verified), runs the declared "
         "analysis, and compares winner, decision, samples, lift, interval, p-value, chance to "
-        "win and SRM p-value. Where DVC tracks the experiment's data path (a .dvc file beside "
-        "it, or dvc.lock), the recorded md5 must be the tracked one. A result that differs, "
-        "data other than the tracked data, data that cannot be read, or a declaration edited "
-        "in the same change is blocked. Push the data (dvc push) and record the result "
+        "win and SRM p-value. The recorded md5 must be the one DVC tracks at the experiment's "
+        "data path (a .dvc file beside it, or a dvc.lock output; a file inside a tracked folder "
+        "is left to the recomputation). A result that differs, data other than the tracked "
+        "data or untracked, data that cannot be read, or a declaration edited in the same "
+        "change is blocked. Push the data (dvc push) and record the result "
         "with gfops experiment conclude; change a design in a pull request of its own."
     ),
     "GF221": (

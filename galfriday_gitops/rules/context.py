@@ -75,6 +75,11 @@ class Evidence(Protocol):
     def problem(self) -> str | None: ...
 
 
+# What ``Sources.tracked_md5`` answers for a file inside a folder DVC tracks as one output:
+# tracked, but its own md5 is in the folder's listing, which the gate does not read.
+IN_TRACKED_FOLDER = "in-a-tracked-folder"
+
+
 def _no_evidence(_experiment: Experiment) -> Evidence:
     raise NotImplementedError("no experiment evidence source was wired")
 
@@ -92,7 +97,8 @@ class Sources:
     # a concluded experiment (the declaration with its recorded result) -> its recomputation
     experiment_evidence: Callable[[Experiment], Evidence] = _no_evidence
     # a data path -> the md5 the head revision tracks for it (its .dvc file, else dvc.lock),
-    # None when DVC does not track it there; UserError when that cannot be read
+    # IN_TRACKED_FOLDER inside a tracked folder, None when DVC does not track it there;
+    # UserError when that cannot be read
     tracked_md5: Callable[[str], str | None] = lambda _path: None
     # "base" | "head" -> the load findings of its stage policies against its teams (GF115/116)
     policy_findings: Callable[[Side], list[Finding]] = lambda _side: []
@@ -180,7 +186,8 @@ class Context:
 
     def tracked_md5(self, path: str) -> str | None:
         """The md5 DVC records for ``path`` at the head (a ``.dvc`` file beside it, else a
-        ``dvc.lock`` output); None when untracked; UserError when unreadable."""
+        ``dvc.lock`` output); IN_TRACKED_FOLDER inside a tracked folder; None when untracked;
+        UserError when unreadable."""
         if path not in self._tracked:
             self._tracked[path] = self.sources.tracked_md5(path)
         return self._tracked[path]

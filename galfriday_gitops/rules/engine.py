@@ -24,7 +24,14 @@ from galfriday_gitops.load.history import ProductionPeriod, production_periods
 from galfriday_gitops.load.state import RegistryState, load_state, open_cache
 from galfriday_gitops.resources import Experiment
 from galfriday_gitops.rules import approvals, capacity, experiments, stages, versions
-from galfriday_gitops.rules.context import Context, Evidence, Side, Sources, TrackedFile
+from galfriday_gitops.rules.context import (
+    IN_TRACKED_FOLDER,
+    Context,
+    Evidence,
+    Side,
+    Sources,
+    TrackedFile,
+)
 from galfriday_gitops.rules.reviews import PullRequestFacts, ReviewVerdict, Tally
 
 Check = Callable[[Context], list[Finding]]
@@ -105,6 +112,26 @@ class Verdict:
         }
 
 
+def _tracked_md5(
+    path: str,
+    dvc_file: Callable[[str], TrackedFile | None],
+    locked: dict[str, str | None],
+) -> str | None:
+    """The md5 DVC tracks for ``path``: its own ``.dvc`` file or ``dvc.lock`` output, else
+    IN_TRACKED_FOLDER when a folder above it is one output; None when untracked."""
+    parts = path.split("/")
+    for depth in range(len(parts), 0, -1):
+        output, name = "/".join(parts[:depth]), parts[depth - 1]
+        beside = dvc_file(output + ".dvc")
+        outs = {o.path.rstrip("/"): o.md5 for o in beside.outs} if beside is not None else {}
+        if name not in outs and output not in locked:
+            continue
+        if depth < len(parts):
+            return IN_TRACKED_FOLDER
+        return outs.get(name) or locked.get(output) or "no md5"
+    return None
+
+
 def sources_for(repo: Path | str, base: RegistryState, head: RegistryState) -> Sources:
     """The real loaders: history along the base's first parents, files at head."""
     reader = head.reader or gitio.BlobReader(repo)
@@ -135,16 +162,13 @@ def sources_for(repo: Path | str, base: RegistryState, head: RegistryState) -> S
         return recompute(Path(repo), experiment)
 
     def tracked_md5(path: str) -> str | None:
-        name = path.rpartition("/")[2]
-        beside = dvc_file(path + ".dvc")
-        if beside is not None:
-            return next((o.md5 for o in beside.outs if o.path == name), None)
         try:
             raw = reader.read(f"{head.rev or 'HEAD'}:dvc.lock")
         except gitio.MissingObject:
-            return None
-        outs = (o for stage in dvcio.parse_lock(raw) for o in stage.outs)
-        return next((o.md5 for o in outs if o.path == path), None)
+            raw = None
+        stages = dvcio.parse_lock(raw, "dvc.lock") if raw is not None else []
+        locked = {o.path.rstrip("/"): o.md5 for stage in stages for o in stage.outs}
+        return _tracked_md5(path, dvc_file, locked)
 
     def policy_findings(side: Side) -> list[Finding]:
         return gate_findings(base if side == "base" else head)

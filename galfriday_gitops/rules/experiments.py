@@ -21,7 +21,7 @@ from galfriday_gitops.errors import UserError
 from galfriday_gitops.findings import Finding
 from galfriday_gitops.paths import split_experiment_path, split_manifest_path
 from galfriday_gitops.resources import Experiment, ExperimentOutcome, ExperimentStatus, ModelStage
-from galfriday_gitops.rules.context import Context
+from galfriday_gitops.rules.context import IN_TRACKED_FOLDER, Context
 
 _ACTIVE = (ExperimentStatus.PLANNED, ExperimentStatus.RUNNING)
 
@@ -198,8 +198,9 @@ def _evidence_problem(ctx: Context, event: Event, experiment: Experiment) -> Fin
 
 
 def _tracking_problem(ctx: Context, event: Event, experiment: Experiment) -> Finding | None:
-    """The recorded data must be the data the repository tracks at ``spec.data`` (when DVC
-    tracks it there): a result computed on other bytes is not this experiment's."""
+    """The recorded data must be the data the repository tracks at ``spec.data`` (a file
+    inside a tracked folder is left to the recomputation): a result computed on other or
+    untracked bytes is not this experiment's, whatever its numbers."""
     spec = experiment.spec
     assert spec.result is not None
     line = ctx.head.line_of(event.path, ("spec", "result", "dataMd5"))
@@ -208,12 +209,18 @@ def _tracking_problem(ctx: Context, event: Event, experiment: Experiment) -> Fin
     except UserError as exc:
         message = f"cannot tell which data DVC tracks at {spec.data}: {exc}"
     else:
-        if tracked is None or tracked == spec.result.data_md5:
+        if tracked in (IN_TRACKED_FOLDER, spec.result.data_md5):
             return None
-        message = (
-            f"the result's dataMd5 {spec.result.data_md5} is not the data DVC tracks at "
-            f"{spec.data} ({tracked})"
-        )
+        if tracked is None:
+            message = (
+                f"DVC does not track {spec.data} (no .dvc file, no dvc.lock output): a result "
+                "is evidence only of data the repository tracks"
+            )
+        else:
+            message = (
+                f"the result's dataMd5 {spec.result.data_md5} is not the data DVC tracks at "
+                f"{spec.data} ({tracked})"
+            )
     return rule("GF220").finding(
         event.path,
         line,

@@ -289,3 +289,23 @@ def test_an_experiment_cannot_compare_an_archived_version(
     head = repo.commit("run two more weeks")
     code, report = check_json(repo, *approvals(github, tmp_path / "b", head, OWNER_OK), head=head)
     assert code == 0, report["findings"]
+
+
+def test_a_result_on_data_dvc_does_not_track_is_blocked(
+    tracked: Repo, github: LoopbackGitHub, tmp_path: Path
+) -> None:
+    # The experiment points at a file the repository does not track; the forged outcomes
+    # are pushed to the remote by hand, so the recomputation alone would agree with them.
+    other = DATA.replace("outcomes.parquet", "forged.parquet")
+    tracked.write(FILE, tracked.read(FILE).replace(DATA, other))
+    tracked.commit("the experiment reads forged.parquet")
+    outcomes(lift=0.3, seed=9).to_parquet(tracked.path / other, index=False)
+    dvc(tracked.path, "add", "-q", other)
+    dvc(tracked.path, "push", "-q")
+    (tracked.path / f"{other}.dvc").unlink()  # the object stays in the cache and the remote
+    tracked.git("checkout", "--", str(Path(other).parent / ".gitignore"))
+    head = conclude(tracked)
+    code, report = check_json(tracked, *approvals(github, tmp_path, head, OWNER_OK), head=head)
+    assert code == 1 and rule_ids(report) == {"GF220"}
+    (message,) = messages(report, "GF220")
+    assert f"DVC does not track {other} (no .dvc file, no dvc.lock output)" in message

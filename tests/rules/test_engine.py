@@ -7,9 +7,11 @@ import datetime as dt
 import pytest
 
 from galfriday_gitops.diff.events import EventKind
+from galfriday_gitops.dvcio import DvcFile, Output
 from galfriday_gitops.findings import Severity
 from galfriday_gitops.forge.base import Review
-from galfriday_gitops.rules.engine import reconcile
+from galfriday_gitops.rules.context import IN_TRACKED_FOLDER
+from galfriday_gitops.rules.engine import _tracked_md5, reconcile
 from galfriday_gitops.rules.reviews import PullRequestFacts
 from tests.support.factories import dvc_file, fake_md5, manifest
 from tests.support.repo import Repo
@@ -223,3 +225,25 @@ def test_experiment_gate_exempts_only_the_first_and_a_return_to_production(
     repo.write("models/m/1.1.0.yaml", manifest("m", "1.1.0", "deprecated"))
     repo.commit("roll back to 1.0.0")
     assert gate("rollback") == set()  # 1.0.0 served before: a rollback is never gated
+
+
+@pytest.mark.parametrize(
+    ("dvc_files", "locked", "expected"),
+    [
+        ({"d/e/x.csv.dvc": [Output("x.csv", "a" * 32)]}, {}, "a" * 32),
+        ({}, {"d/e/x.csv": "b" * 32}, "b" * 32),
+        ({"d/e.dvc": [Output("e", "c" * 32 + ".dir")]}, {}, IN_TRACKED_FOLDER),
+        ({}, {"d": "d" * 32 + ".dir"}, IN_TRACKED_FOLDER),
+        ({"d/e/x.csv.dvc": [Output("y.csv", "a" * 32)]}, {"d/e/z.csv": "b" * 32}, None),
+        ({}, {"d/e/x.csv": None}, "no md5"),
+    ],
+    ids=["dvc-file", "lock", "folder-dvc-file", "folder-lock", "untracked", "no-md5"],
+)
+def test_the_md5_dvc_tracks_for_a_data_path(
+    dvc_files: dict[str, list[Output]], locked: dict[str, str | None], expected: str | None
+) -> None:
+    def read(path: str) -> DvcFile | None:
+        outs = dvc_files.get(path)
+        return DvcFile(tuple(outs)) if outs is not None else None
+
+    assert _tracked_md5("d/e/x.csv", read, locked) == expected
