@@ -16,6 +16,7 @@ from galfriday_gitops.diff.governed import (
     BUILD_FILES,
     TOOLKIT,
     TOOLKIT_NOTE,
+    case_twin,
     dvc_yaml_changes,
     why_governed,
 )
@@ -220,6 +221,9 @@ def _other_files(base: RegistryState, head: RegistryState, paths: Sequence[str])
             events.append(Event(EventKind.POLICY_CHANGED, path))
         elif path.rpartition("/")[2] == "dvc.yaml" and (found := _dvc_yaml_event(base, head, path)):
             events.append(found)
+        elif (twin := case_twin(path)) is not None:
+            note = f"is {twin} on a case-insensitive file system (macOS and Windows checkouts)"
+            events.append(Event(EventKind.REPO_CONFIG_CHANGED, path, note=note))
     return events
 
 

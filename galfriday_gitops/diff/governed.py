@@ -9,7 +9,8 @@ toolkit's own repository, ``galfriday_gitops/`` and what ``pip install .`` build
 (:data:`BUILD_FILES`) are the gate's code: the gate runs main's copy, so a change merged
 there judges every later pull request. Each such change is an event of its own
 (``repo-config-changed``, ``workflow-changed``) and needs the policy owners' approval
-(GF213), like a change under ``policies/``.
+(GF213), like a change under ``policies/``; so does a path that is one of them, or a file in
+a registry folder, only on a case-insensitive file system (:func:`case_twin`).
 """
 
 from __future__ import annotations
@@ -60,6 +61,19 @@ def why_governed(path: str) -> str | None:
         return "is GTO's configuration: how it names stages and reads the registry"
     if path.startswith(TOOLKIT + "/"):
         return TOOLKIT_NOTE
+    return None
+
+
+def case_twin(path: str) -> str | None:
+    """The governed path ``path`` is on a case-insensitive file system (macOS and Windows
+    checkouts, where ``Models/x/1.0.0.yaml`` is ``models/x/1.0.0.yaml`` and ``.DVC/config``
+    is DVC's configuration), when it is not already spelled that way; None otherwise."""
+    folded = path.lower()
+    if folded == path or path.split("/", 1)[0] in _REGISTRY_TOPS:
+        return None  # spelled as it is read, or loaded (and judged) as a registry file
+    top, name = folded.split("/", 1)[0], folded.rpartition("/")[2]
+    if top in (*_REGISTRY_TOPS, ".github") or name == "dvc.yaml" or why_governed(folded):
+        return folded
     return None
 
 

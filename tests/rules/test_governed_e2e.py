@@ -31,6 +31,10 @@ GOVERNED = {
     "codeowners": (".github/CODEOWNERS", "* @octo-org/platform\n"),
     "docs-codeowners": ("docs/CODEOWNERS", "models/ @mallory\n"),
     "dvcignore": (".dvcignore", "artifacts/\n"),
+    # On macOS and Windows checkouts these are models/..., policies/.gitattributes, .dvc/config.
+    "case-twin-manifest": ("Models/price-direction/9.9.9.yaml", "kind: ModelVersion\n"),
+    "case-twin-attributes": ("Policies/.GitAttributes", "*.yaml filter=evil\n"),
+    "case-twin-dvc-config": (".DVC/config", "[core]\n    remote = evil\n"),
     "toolkit-code": ("galfriday_gitops/rules/approvals.py", "def tallies(ctx):\n    return []\n"),
     "artifact-entry": (
         "dvc.yaml",
@@ -65,6 +69,10 @@ def test_a_governed_file_is_reported_and_needs_the_owners(
     assert f"change to {path}" in messages(report, "GF213")[0]
     if case == "artifact-entry":
         assert event["fields"] == ["artifacts.price-direction"]
+    if case.startswith("case-twin"):
+        assert event["note"] == f"is {path.lower()} on a case-insensitive file system " + (
+            "(macOS and Windows checkouts)"
+        )
     # The control: the owners approve (frank is in platform), and it is allowed.
     approved = review_args(github, tmp_path / "ok", [("frank", "APPROVED", head)], pr=8)
     code, report = check_json(reg, *approved)
@@ -75,6 +83,7 @@ def test_a_governed_file_is_reported_and_needs_the_owners(
     ("path", "text"),
     [
         ("data/.gitattributes", "*.parquet binary\n"),  # no registry folder below it
+        ("Data/.GitAttributes", "*.parquet binary\n"),  # nor in any case
         (
             "dvc.yaml",
             DVC_YAML.replace(
@@ -83,7 +92,7 @@ def test_a_governed_file_is_reported_and_needs_the_owners(
             ),
         ),
     ],
-    ids=["gitattributes-elsewhere", "dvc-yaml-stage"],
+    ids=["gitattributes-elsewhere", "case-twin-elsewhere", "dvc-yaml-stage"],
 )
 def test_files_that_do_not_touch_the_registry_are_not_governed(
     reg: Repo, github: LoopbackGitHub, tmp_path: Path, path: str, text: str
