@@ -435,7 +435,9 @@ def test_a_promotion_whose_approver_left_the_team_before_merge_is_red(
         return (sha, *applied_json(pusher, before))
 
     repo = copy_of(applied, tmp_path)
-    sha, code, report = land_after(repo, ("ml-leads: [dave, erin]", "ml-leads: [dave]"), 7)
+    sha, code, report = land_after(
+        repo, ("ml-leads: [dave, erin, grace]", "ml-leads: [dave, grace, ivan]"), 7
+    )
     assert code == 1
     finding = named(report["findings"], "GF308", manifest, sha)
     assert "GF202" in finding["message"]
