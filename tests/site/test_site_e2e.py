@@ -121,11 +121,13 @@ def test_an_untagged_change_shows_on_the_audit_page(
     result = build(site_registry.repo, out)
     assert result.code == 0, result.err
     # The crafted direct push: two untagged registrations (GF300), one of them born into
-    # canary (GF308 naming GF201), and an experiment added without a pull request (GF309).
-    assert "audit: 4 finding(s)" in result.out
+    # canary (GF308 naming GF201), and an experiment added without a pull request (GF309)
+    # whose made-up conclusion the gate would block (GF308 naming GF220: untracked data).
+    assert "audit: 5 finding(s)" in result.out
     audit = Page(out / "audit.html").text
     assert "GF300" in audit and "xss-model@1.0.0 registered in development" in audit
     assert "GF308" in audit and "GF201" in audit and "GF309" in audit
+    assert "GF220" in audit and "DVC does not track data/experiments/spread-ab" in audit
     model = Page(out / "models" / f"{CRAFTED_MODEL}.html").text
     assert "untagged" in model
 
