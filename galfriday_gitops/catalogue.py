@@ -171,17 +171,19 @@ _DOCS: dict[str, str] = {
     ),
     "GF208": (
         "Everything in a manifest except spec.stage, spec.deprecation, spec.rollout and metadata "
-        "labels/annotations is a fact once merged. Register a new version instead of editing this"
-        " one."
+        "labels/annotations is a fact once merged, and so is the .dvc file of its artifact: "
+        "changing or deleting it would change the bytes DVC serves under the same version. "
+        "Register a new version instead of editing this one."
     ),
     "GF209": (
         "A version that may be serving or referenced must not disappear. Archive it first; delete"
         " or rename the file only once it is archived."
     ),
     "GF210": (
-        "Each artifact's .dvc file must exist beside it and record the same md5 and size as the "
-        "manifest, so the bytes a service loads are the ones reviewed. Re-run gfops register, or "
-        "fix the manifest to match the .dvc file."
+        "Each artifact's .dvc file must exist beside it and track exactly one output: the "
+        "manifest's file (its path is relative to the .dvc file's folder), with the same md5 and "
+        "size as the manifest, so the bytes a service loads are the ones reviewed. Re-run gfops "
+        "register, or fix the manifest to match the .dvc file."
     ),
     "GF211": (
         "A freeze window in the stage policy forbids entering the listed stages between its "
@@ -212,6 +214,35 @@ _DOCS: dict[str, str] = {
         "Approvals are judged from the pull request's reviews and commits. When that data is "
         "missing, truncated or an API call failed, the change is blocked rather than guessed. Re-"
         "run the check."
+    ),
+    "GF230": (
+        "A version number names one artifact forever. A name@version that existed on main (its "
+        "manifest anywhere along main's first parents, or an audit tag naming it, deregistered "
+        "or not) can only come back with the same bytes (md5, size and, where both record it, "
+        "sha256); a tag whose commit holds no readable manifest blocks any re-registration. "
+        "Register the new artifact under a new version."
+    ),
+    "GF231": (
+        "dvc artifacts get NAME --rev vX (and --stage S) reads dvc.yaml's artifacts.NAME.path at "
+        "the commit the registration tag points to, so a registration must point that entry at "
+        "its own file, artifacts/<name>/<version>/<file>; an entry naming another file would "
+        "make DVC serve other bytes under this version (an error), a missing entry means DVC "
+        "cannot serve it at all (a warning). gfops register writes the entry; one pull request "
+        "registers at most one version of a model."
+    ),
+    "GF232": (
+        "A stage whose policy says requireArtifactInRemote: true is entered only when every "
+        "artifact of the version is in the default DVC remote, asked with the credentials CI "
+        "has. A remote that cannot be asked (no remote, no credentials, unreachable) blocks the "
+        "change: fail closed. dvc push the artifact, or give the check job read access."
+    ),
+    "GF233": (
+        "MD5 collisions can be made on purpose, so a new registration records the artifact's "
+        "SHA-256 beside DVC's md5 (gfops register does), and wherever the reconciler can read "
+        "the object (the DVC remote, else the cache) its bytes must hash to both, on every "
+        "registration and stage change. Manifests from before sha256 was recorded keep loading "
+        "and are verified by md5 only. Restore the object from a trusted copy; never re-register "
+        "a version."
     ),
     "GF290": (
         "The reconciler hit an unexpected error, so it blocks the change rather than allowing it "
@@ -347,9 +378,19 @@ RULES: dict[str, Rule] = {
             ("GF205", "required-fields", _E, "Fields the target stage requires are present."),
             ("GF206", "capacity", _E, "Versions per stage per model, on the merged (head) state."),
             ("GF207", "previous-holder", _E, "The replaced version moves where the policy says."),
-            ("GF208", "immutable", _E, "A registered version's facts never change."),
+            (
+                "GF208",
+                "immutable",
+                _E,
+                "A registered version's facts never change, its artifact's .dvc file included.",
+            ),
             ("GF209", "deletion", _E, "Deleting/renaming a version only after it is archived."),
-            ("GF210", "artifact", _E, "The artifact's .dvc exists; md5 and size match."),
+            (
+                "GF210",
+                "artifact",
+                _E,
+                "The artifact's .dvc exists and tracks exactly that file; md5 and size match.",
+            ),
             ("GF211", "freeze", _E, "No promotion into a frozen stage during a freeze window."),
             (
                 "GF212",
@@ -363,6 +404,30 @@ RULES: dict[str, Rule] = {
             ("GF215", "rollout", _E, "Canary traffic within the stage's maxTrafficPercent."),
             ("GF216", "replacement", _E, "A deprecated version names a live replacement."),
             ("GF217", "review-data", _E, "Review data is available and complete (fail closed)."),
+            (
+                "GF230",
+                "reregistration",
+                _E,
+                "A name@version that existed on main never comes back with other bytes.",
+            ),
+            (
+                "GF231",
+                "dvc-artifact-entry",
+                _E,
+                "A registration points dvc.yaml's artifacts.<name> at its own file.",
+            ),
+            (
+                "GF232",
+                "artifact-in-remote",
+                _E,
+                "Where the stage asks, the artifact is in the DVC remote (fail closed).",
+            ),
+            (
+                "GF233",
+                "artifact-sha256",
+                _E,
+                "New registrations record sha256; reachable bytes match md5 and sha256.",
+            ),
             (
                 "GF290",
                 "internal-error",

@@ -110,6 +110,7 @@ SemVer = Annotated[
     Field(json_schema_extra={"pattern": SEMVER_PATTERN}),
 ]
 Md5 = Annotated[str, Strict(), Field(pattern=r"^[0-9a-f]{32}$")]
+Sha256 = Annotated[str, Strict(), Field(pattern=r"^[0-9a-f]{64}$")]
 GitSha = Annotated[str, Strict(), Field(pattern=r"^[0-9a-f]{7,64}$")]
 Login = Annotated[str, Strict(), Field(pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$")]
 MetricName = Annotated[str, Strict(), Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
@@ -277,6 +278,14 @@ class Artifact(Base):
     )
     size: NonNegInt = Field(
         description="Size of the artifact in bytes, as its .dvc file records it."
+    )
+    sha256: Sha256 | None = Field(
+        default=None,
+        description=(
+            "SHA-256 of the artifact (64 lowercase hex digits), recorded by gfops register: "
+            "MD5 collisions can be made on purpose, so consumers verify this too. Required for "
+            "new registrations (GF233); manifests from before it was recorded have none."
+        ),
     )
 
 
@@ -478,6 +487,13 @@ class StageRules(Base):
     require_experiment_win: Bool = Field(
         default=False,
         description="Whether entering this stage needs a concluded experiment this version won.",
+    )
+    require_artifact_in_remote: Bool = Field(
+        default=False,
+        description=(
+            "Whether gfops check verifies that the artifacts of a version entering this stage "
+            "are in the DVC remote, as CI reaches it (blocked when the remote cannot be asked)."
+        ),
     )
 
 

@@ -209,7 +209,10 @@ def backed_up(target: str, manifest: dict[str, Any]) -> str:
     ]
     missing = sum(1 for a in manifest["artifacts"] if a["status"] != "present")
     if missing:
-        lines.append(f"{missing} live artifact(s) not confirmed in the DVC remote")
+        lines.append(
+            f"{missing} live artifact(s) not confirmed in the DVC remote (missing, or bytes "
+            "that do not match the manifest)"
+        )
     return "\n".join(lines) + "\n"
 
 

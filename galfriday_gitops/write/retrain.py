@@ -14,8 +14,9 @@
    stages come from the run cache;
 4. :func:`~galfriday_gitops.write.register.register` of the next *minor* version in
    ``development`` with lineage (parent = the production version at ``--base``,
-   retraining = the reason), which ``dvc push``-es the artifact; the pipeline outputs
-   recorded in ``dvc.lock`` are pushed too, so a reviewer can ``dvc pull`` them;
+   retraining = the reason), which ``dvc push``-es the artifact and every pipeline output
+   ``dvc.lock`` records (so a reviewer can ``dvc pull`` them) and points ``dvc.yaml``'s
+   artifact entry at the new version's file;
 5. every file git sees as changed (manifest, ``.dvc``, ``.gitignore``, ``params.yaml``,
    ``dvc.lock``, non-cached metrics) is previewed by the reconciler (its verdict on that
    commit goes into the PR body) and committed on ``galfriday/retrain/<name>`` through
@@ -50,6 +51,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from galfriday_gitops import dvcio, gitio
+from galfriday_gitops.dvcyaml import PIPELINE_OUTPUT
 from galfriday_gitops.errors import UserError
 from galfriday_gitops.forge.base import Forge, PullRequest
 from galfriday_gitops.load.state import load_state
@@ -193,9 +195,18 @@ def _pipeline_paths(wt: Path, name: str) -> tuple[Path, Path | None]:
         spec = yaml.safe_load((wt / "dvc.yaml").read_text(encoding="utf-8")) or {}
     except FileNotFoundError:
         raise UserError("dvc.yaml: not found at the base revision (nothing to retrain)") from None
-    artifact = ((spec.get("artifacts") or {}).get(name) or {}).get("path")
+    entry = (spec.get("artifacts") or {}).get(name) or {}
+    meta = entry.get("meta")
+    meta = meta if isinstance(meta, dict) else {}
+    # gfops register points `path` at the registered file and keeps the pipeline's output
+    # in meta.pipelineOutput (galfriday_gitops/dvcyaml.py); an entry never registered
+    # through gfops still names the pipeline output in `path`.
+    artifact = meta.get(PIPELINE_OUTPUT) or entry.get("path")
     if not isinstance(artifact, str):
-        raise UserError(f"dvc.yaml: no artifacts.{name}.path (which file is the model?)")
+        raise UserError(
+            f"dvc.yaml: no artifacts.{name}.meta.{PIPELINE_OUTPUT} or .path "
+            "(which pipeline output is the model?)"
+        )
     metrics: Path | None = None
     for stage in (spec.get("stages") or {}).values():
         for entry in (stage or {}).get("metrics", []) if isinstance(stage, dict) else []:
@@ -281,8 +292,6 @@ def retrain(
         )
         version = manifest.stem
         say(f"registered {req.name} {version} (development)")
-        if dvcio.has_remote(wt):
-            dvcio.dvc(wt, "push", "dvc.yaml")  # the pipeline outputs dvc.lock names
         files = _changed_files(wt)
     parent = production.version if production else None
     from galfriday_gitops.report.preview import preview_markdown

@@ -72,6 +72,7 @@ def test_an_untouched_registry_passes_everything(reg: Repo) -> None:
 def test_registration_enters_at_the_initial_stage(reg: Repo) -> None:
     reg.write("models/m/2.0.0.yaml", manifest("m", "2.0.0", "development"))
     track(reg, "2.0.0")
+    reg.write("dvc.yaml", "artifacts:\n  m: {path: artifacts/m/2.0.0/model.json}\n")
     assert judge(reg) == set()
     reg.write("models/m/2.0.0.yaml", manifest("m", "2.0.0", "staging"))
     assert judge(reg) == {"GF201"}
