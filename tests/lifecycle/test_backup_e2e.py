@@ -54,7 +54,7 @@ def test_backup_and_restore_round_trip(applied: Path, tmp_path: Path) -> None:
     manifest = json.loads(backup.out)
     assert manifest["counts"]["auditTags"] == len(tags)
     assert [(a["version"], a["status"]) for a in manifest["artifacts"]] == [("1.0.0", "present")]
-    assert manifest["artifacts"][0]["detail"] == "md5 verified (the manifest has no sha256)"
+    assert manifest["artifacts"][0]["detail"] == "md5 and sha256 verified"
 
     restored = tmp_path / "restored"
     result = gfops("restore", "--from", str(tmp_path / "backup"), "--to", str(restored))
