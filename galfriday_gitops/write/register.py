@@ -123,14 +123,14 @@ def _hyperparameters(root: Path, reg: Registration, made_by: facts.Producer | No
     return facts.params_hyperparameters(root)
 
 
-def _lineage_targets(root: Path, made_by: facts.Producer | None) -> list[str]:
+def _lineage_targets(root: Path) -> list[str]:
     """What ``dvc pull`` of the registry will ask the remote for, besides the artifact:
-    every stage ``dvc.lock`` records, and the ``.dvc`` files of the inputs the manifest
-    names that are not pipeline outputs (raw data added with ``dvc add``)."""
-    targets = [f"dvc.yaml:{stage.name}" for stage in dvcio.read_lock(root)]
-    for path in made_by.deps if made_by is not None else {}:
-        if (root / f"{path}.dvc").is_file():
-            targets.append(f"{path}.dvc")
+    every stage ``dvc.lock`` records, and the ``.dvc`` files of any stage's inputs that are
+    not pipeline outputs (raw data added with ``dvc add``, however many stages upstream)."""
+    stages = dvcio.read_lock(root)
+    targets = [f"dvc.yaml:{stage.name}" for stage in stages]
+    raw = {dep.path for stage in stages for dep in stage.deps}
+    targets += sorted(f"{path}.dvc" for path in raw if (root / f"{path}.dvc").is_file())
     return targets
 
 
@@ -153,11 +153,14 @@ def _all_or_nothing(folder: Path, restore: dict[Path, bytes | None]) -> Iterator
     file of ``restore`` back as it was (None: it did not exist)."""
     existed = folder.exists()
     before = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} if existed else {}
+    created = folder  # the outermost folder this registration creates (artifacts/<name>/...)
+    while not created.parent.exists():
+        created = created.parent
     try:
         yield
     except BaseException:
         if not existed:
-            shutil.rmtree(folder, ignore_errors=True)
+            shutil.rmtree(created, ignore_errors=True)
         elif folder.is_dir():
             for path in folder.iterdir():
                 if path.name not in before:
@@ -259,7 +262,7 @@ def register(repo: Path, reg: Registration, *, stage: ModelStage | None = None) 
         tracked = dvcio.add(root, target)
         if reg.push:
             dvc_file = target.with_name(target.name + ".dvc").relative_to(root).as_posix()
-            _push_and_verify(root, [dvc_file, *_lineage_targets(root, made_by)])
+            _push_and_verify(root, [dvc_file, *_lineage_targets(root)])
         digest = dvcio.sha256_of(target)
         if dvcio.md5_of(target) != tracked.md5:  # the file changed while DVC read it
             raise UserError(f"{rel} changed while it was being registered; try again")
