@@ -144,6 +144,25 @@ def test_a_dvc_file_tracks_exactly_the_manifests_file(
     assert "tracks artifacts/churn/1.1.0/decoy.bin, not" in messages(report, "GF210")
 
 
+def test_a_registration_points_dvc_yaml_at_its_own_file(
+    repo: Repo, remote: Path, github: LoopbackGitHub, tmp_path: Path
+) -> None:
+    branch(repo, "register")
+    register(repo, tmp_path, "1.1.0", b"another model\n")
+    entry = yaml.safe_load(repo.read("dvc.yaml"))["artifacts"]["churn"]
+    assert entry["path"] == "artifacts/churn/1.1.0/model.bin"
+    repo.commit("register churn 1.1.0")
+    code, report = judged(repo, github, tmp_path)  # control: what register wrote
+    assert code == 0 and rules(report) == set(), report["findings"]
+
+    # The entry left on the previous version's file: DVC would serve 1.0.0's bytes as 1.1.0.
+    repo.write("dvc.yaml", repo.read("dvc.yaml").replace("1.1.0/model.bin", "1.0.0/model.bin"))
+    repo.commit("dvc.yaml names another file")
+    code, report = judged(repo, github, tmp_path)
+    assert code == 1 and "GF231" in rules(report), report["findings"]
+    assert "would serve that file, not artifacts/churn/1.1.0/model.bin" in messages(report, "GF231")
+
+
 def test_a_deleted_version_number_cannot_come_back_with_other_bytes(
     repo: Repo, remote: Path, github: LoopbackGitHub, tmp_path: Path
 ) -> None:
