@@ -1,8 +1,8 @@
 """This repository's own registry as a user who clones it meets it: its DVC remote
 (``dvc-store/``, committed, so the showcase works offline) holds every version's artifact
 and every pipeline output ``dvc.lock`` records; the real DVC client pulls them, ``dvc
-status -c`` agrees, ``Registry.load_artifact`` returns verified bytes, and after ``gfops
-apply`` writes the tags ``dvc artifacts get --stage`` serves each occupied stage."""
+status -c`` agrees, ``Registry.load_artifact`` returns verified bytes, and with the tags ``gfops
+apply`` writes (here: GTO) ``dvc artifacts get --stage`` serves each occupied stage."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import hashlib
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -20,6 +21,7 @@ from tests.support.dvc import dvc
 from tests.support.repo import ROOT, Repo
 
 MODEL = "price-direction"
+GTO = str(Path(sys.executable).with_name("gto"))
 
 
 def clone_of_this_repository(tmp: Path) -> Path:
@@ -89,9 +91,16 @@ def test_the_showcase_registry_pulls_loads_and_serves_every_stage(tmp_path: Path
             hashlib.md5(loaded, usedforsecurity=False).hexdigest() == version.spec.artifacts[0].md5
         )
 
-    applied = gfops("apply", cwd=clone)
-    assert applied.code == 0, applied.err
+    # The tags `gfops apply` writes after review, written here by GTO itself: each version
+    # registered at its commit, each stage assigned as gfops status says.
     status = json.loads(gfops("status", "--format", "json", cwd=clone).out)["models"][MODEL]
+    for version in registry.versions(MODEL):
+        commit = git(clone, "log", "-1", "--format=%H", "--diff-filter=A", "--",
+                     f"models/{MODEL}/{version.version}.yaml")  # fmt: skip
+        gto(clone, "register", MODEL, commit, "--version", f"v{version.version}")
+    for stage, versions in status.items():
+        for version_name in versions:
+            gto(clone, "assign", MODEL, "--version", f"v{version_name}", "--stage", stage)
     served = 0
     for stage, versions in status.items():
         if not versions:
@@ -102,6 +111,16 @@ def test_the_showcase_registry_pulls_loads_and_serves_every_stage(tmp_path: Path
         assert hashlib.md5(out.read_bytes(), usedforsecurity=False).hexdigest() in expected
         served += 1
     assert served >= 2, status
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
+                          check=True).stdout.strip()  # fmt: skip
+
+
+def gto(repo: Path, *args: str) -> None:
+    proc = subprocess.run([GTO, *args], cwd=repo, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def clone_of_registry(repo: Path, where: Path) -> Path:
