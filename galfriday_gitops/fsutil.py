@@ -12,6 +12,19 @@ from typing import Any
 from galfriday_gitops.errors import UserError
 
 
+def not_a_regular_file(path: Path) -> str | None:
+    """Why ``path`` cannot be read as an input file, in words; None when it is a regular
+    file. A symlink is refused (never followed), but a missing file is reported as missing:
+    "symlinks are refused" for a typo sent people looking for a link that was not there."""
+    if path.is_symlink():
+        return "is a symlink (symlinks are refused: give the file itself)"
+    if not path.exists():
+        return "no such file"
+    if not path.is_file():
+        return "is not a regular file"
+    return None
+
+
 def read_json(path: Path, what: str) -> Any:
     """A JSON input file, or a one-line UserError naming ``what`` and the file."""
     try:

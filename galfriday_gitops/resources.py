@@ -53,13 +53,19 @@ class ModelStage(StrEnum):
         return self in (ModelStage.CANARY, ModelStage.PRODUCTION)
 
 
+def _shown(value: str) -> str:
+    """A value quoted for an error message. The message is formatted here, never by
+    pydantic: its templates take no ``!r`` (it printed ``{value!r}`` literally) and would
+    substitute ``{...}`` inside the value itself."""
+    return repr(value if len(value) <= 80 else value[:77] + "...")
+
+
 def _check_name(value: str) -> str:
     if not paths.is_name(value):
         raise PydanticCustomError(
             "gf_name",
-            "{value!r} is not a valid name: use 1-64 characters from [a-z0-9._-], "
+            f"{_shown(value)} is not a valid name: use 1-64 characters from [a-z0-9._-], "
             "starting with a letter or digit",
-            {"value": value},
         )
     return value
 
@@ -68,8 +74,7 @@ def _check_semver(value: str) -> str:
     if not is_semver(value):
         raise PydanticCustomError(
             "gf_semver",
-            "{value!r} is not a SemVer version: expected MAJOR.MINOR.PATCH such as 1.2.0",
-            {"value": value},
+            f"{_shown(value)} is not a SemVer version: expected MAJOR.MINOR.PATCH such as 1.2.0",
         )
     return value
 
@@ -90,8 +95,7 @@ def _parse_rfc3339(value: object) -> object:
         pass
     raise PydanticCustomError(
         "gf_datetime",
-        '{value!r} is not an RFC 3339 timestamp: expected e.g. "2026-11-24T06:01:38Z"',
-        {"value": value},
+        f'{_shown(value)} is not an RFC 3339 timestamp: expected e.g. "2026-11-24T06:01:38Z"',
     )
 
 
@@ -103,7 +107,7 @@ def rfc3339(value: dt.datetime) -> str:
 def _check_repo_path(value: str) -> str:
     if any(part in ("", ".", "..") for part in value.split("/")):
         raise PydanticCustomError(
-            "gf_path", "{value!r} must be a relative path inside the repository", {"value": value}
+            "gf_path", f"{_shown(value)} must be a relative path inside the repository"
         )
     return value
 
@@ -386,8 +390,7 @@ class ModelVersion(Base):
             if not artifact.path.startswith(prefix) or "*" in artifact.path:
                 raise PydanticCustomError(
                     "gf_artifact_path",
-                    "artifact {path!r} must live under {prefix}",
-                    {"path": artifact.path, "prefix": prefix},
+                    f"artifact {_shown(artifact.path)} must live under {prefix}",
                 )
         return self
 

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from galfriday_gitops import dvcio, gitio
 from galfriday_gitops.errors import UserError
-from galfriday_gitops.fsutil import atomic_write
+from galfriday_gitops.fsutil import atomic_write, not_a_regular_file
 from galfriday_gitops.load.state import load_worktree
 from galfriday_gitops.paths import artifact_dir, manifest_path
 from galfriday_gitops.resources import API_VERSION, ModelStage, ModelVersion
@@ -136,8 +136,9 @@ def register(repo: Path, reg: Registration, *, stage: ModelStage | None = None) 
     """Track the artifact with DVC, push it, write the manifest. Returns the manifest path."""
     root = gitio.toplevel(repo)
     source = reg.artifact if reg.artifact.is_absolute() else Path.cwd() / reg.artifact
-    if source.is_symlink() or not source.is_file():
-        raise UserError(f"{reg.artifact}: expected a regular file (symlinks are refused)")
+    problem = not_a_regular_file(source)
+    if problem is not None:
+        raise UserError(f"{reg.artifact}: {problem}")
     state = load_worktree(root)
     existing = [v.version for v in state.versions_of(reg.name)]
     version = next_version(existing, version=reg.version, bump=reg.bump)

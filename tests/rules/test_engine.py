@@ -130,6 +130,21 @@ def test_deletion_only_of_archived_versions_and_renames(reg: Repo) -> None:
     )
 
 
+def test_a_stage_typo_is_a_schema_error_not_a_deletion(reg: Repo) -> None:
+    reg.write("models/m/1.1.0.yaml", manifest("m", "1.1.0", "prodution"))
+    reg.commit("typo")
+    verdict = reconcile(reg.path, "main", "change", PullRequestFacts(1, "a", "0" * 40), NOW)
+    typo = [f for f in verdict.findings if f.rule == "GF114"]
+    assert typo and typo[0].file == "models/m/1.1.0.yaml" and "production" in typo[0].hint
+    assert "GF209" not in {f.rule for f in verdict.findings}
+    assert not [e for e in verdict.events if e.kind is EventKind.DELETED]
+    # the control: the file really gone is a deletion of a staging version
+    (reg.path / "models/m/1.1.0.yaml").unlink()
+    reg.commit("gone")
+    verdict = reconcile(reg.path, "main", "change", PullRequestFacts(1, "a", "0" * 40), NOW)
+    assert "GF209" in {f.rule for f in verdict.findings}
+
+
 def test_replacement_must_be_live(reg: Repo) -> None:
     reg.write(
         "policies/lifecycle.yaml",

@@ -66,3 +66,16 @@ def test_register_records_what_the_pipeline_trained_on(empty_repo: Repo) -> None
         cwd=empty_repo.path,
     )
     assert again.code == 2 and "already registered" in again.err
+
+
+def test_a_missing_artifact_is_reported_missing_and_a_symlink_refused(empty_repo: Repo) -> None:
+    empty_repo.write("build/model.json", "{}")
+    (empty_repo.path / "build/link.json").symlink_to(empty_repo.path / "build/model.json")
+    missing = gfops("register", "build/typo.json", "--name", "m", "--version", "1.0.0",
+                    "--no-push", cwd=empty_repo.path)  # fmt: skip
+    assert missing.code == 2
+    assert "build/typo.json: no such file" in missing.err and "symlink" not in missing.err
+    linked = gfops("register", "build/link.json", "--name", "m", "--version", "1.0.0",
+                   "--no-push", cwd=empty_repo.path)  # fmt: skip
+    assert linked.code == 2 and "symlinks are refused" in linked.err
+    assert not (empty_repo.path / "models").exists()
