@@ -213,6 +213,13 @@ _DOCS: dict[str, str] = {
         "missing, truncated or an API call failed, the change is blocked rather than guessed. Re-"
         "run the check."
     ),
+    "GF218": (
+        "After the change no version of the model is in production, so a service resolving "
+        "NAME@production (Registry.resolve, dvc artifacts get --stage production) finds nothing "
+        "from the merge on. A warning, not a block: retiring a model is a legitimate change. "
+        "If it is not meant, promote a replacement in the same pull request (gfops deprecate "
+        "--replacement names one; gfops promote moves the holder with previousHolder)."
+    ),
     "GF290": (
         "The reconciler hit an unexpected error, so it blocks the change rather than allowing it "
         "unchecked. Re-run with --debug and report the traceback."
@@ -363,6 +370,12 @@ RULES: dict[str, Rule] = {
             ("GF215", "rollout", _E, "Canary traffic within the stage's maxTrafficPercent."),
             ("GF216", "replacement", _E, "A deprecated version names a live replacement."),
             ("GF217", "review-data", _E, "Review data is available and complete (fail closed)."),
+            (
+                "GF218",
+                "production-emptied",
+                Severity.WARNING,
+                "Warns when a change leaves a model with no production version.",
+            ),
             (
                 "GF290",
                 "internal-error",

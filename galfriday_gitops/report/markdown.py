@@ -50,7 +50,8 @@ def render(verdict: Verdict) -> str:
     out += ["", "<details><summary>Rules</summary>", "", "| rule | result |", "| --- | --- |"]
     for rule_id, status in verdict.rule_status().items():
         label = f"{rule_id} {RULES[rule_id].name}" if rule_id in RULES else rule_id
-        out.append(f"| {label} | {'pass' if status == 'passed' else '**fail**'} |")
+        shown = {"passed": "pass", "warned": "warning"}.get(status, "**fail**")
+        out.append(f"| {label} | {shown} |")
     out += ["", "</details>"]
     if verdict.reviews is not None:
         out += ["", "### Reviews", ""]

@@ -108,6 +108,8 @@ def test_deprecate_opens_a_pr_with_end_of_life(repo: Repo) -> None:
     assert result.code == 0, result.err
     branch = "galfriday/deprecate/price-direction-1.1.0"
     assert f"branch {branch}" in result.out
+    # the canary serves, but production is left empty: the preview warns (GF218)
+    assert "GF218" in result.out and "has no production version after this change" in result.out
     head = load_state(repo.path, branch)
     version = head.get("price-direction", "1.1.0")
     assert version is not None and version.stage is ModelStage.DEPRECATED

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from galfriday_gitops.diff.events import EventKind
+from galfriday_gitops.findings import Severity
 from galfriday_gitops.forge.base import Review
 from galfriday_gitops.rules.engine import reconcile
 from galfriday_gitops.rules.reviews import PullRequestFacts
@@ -143,6 +144,20 @@ def test_a_stage_typo_is_a_schema_error_not_a_deletion(reg: Repo) -> None:
     reg.commit("gone")
     verdict = reconcile(reg.path, "main", "change", PullRequestFacts(1, "a", "0" * 40), NOW)
     assert "GF209" in {f.rule for f in verdict.findings}
+
+
+def test_leaving_production_empty_is_a_warning_that_does_not_block(reg: Repo) -> None:
+    reg.write("models/m/1.0.0.yaml", manifest("m", "1.0.0", "deprecated"))
+    reg.commit("deprecate the only production version")
+    verdict = reconcile(reg.path, "main", "change", PullRequestFacts(1, "a", "0" * 40), NOW)
+    warning = next(f for f in verdict.findings if f.rule == "GF218")
+    assert warning.severity is Severity.WARNING and verdict.allowed
+    assert warning.file == "models/m/1.0.0.yaml" and warning.line == 9  # the stage line
+    assert "m has no production version after this change (1.0.0 leaves" in warning.message
+    assert verdict.rule_status()["GF218"] == "warned"
+    # the control: the replacement promoted in the same change keeps production served
+    reg.write("models/m/1.1.0.yaml", manifest("m", "1.1.0", "production"))
+    assert judge(reg) == set()
 
 
 def test_replacement_must_be_live(reg: Repo) -> None:
