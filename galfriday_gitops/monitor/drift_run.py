@@ -20,6 +20,7 @@ line naming the file or the column: the CLI turns it into exit 2.
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import time
 from collections.abc import Sequence
@@ -100,6 +101,10 @@ class DriftRun:
     error_stream: ErrorStreamResult | None = None
     notes: list[str] = field(default_factory=list)
     elapsed_s: float = 0.0
+    reference_rows: int | None = None  # rows read, before missing values are dropped
+    current_rows: int | None = None
+    version: str | None = None  # the monitored (production) version, for a policy run
+    generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     @property
     def drifted(self) -> bool:
@@ -119,7 +124,14 @@ class DriftRun:
         out.update(self.report.to_dict())
         out["performance"] = self.performance.to_dict() if self.performance else None
         out["error_stream"] = self.error_stream.to_dict() if self.error_stream else None
-        out["inputs"] = {"reference": self.reference, "current": self.current}
+        out["inputs"] = {
+            "reference": self.reference,
+            "current": self.current,
+            "reference_rows": self.reference_rows,
+            "current_rows": self.current_rows,
+        }
+        out["version"] = self.version
+        out["generated_at"] = self.generated_at.isoformat(timespec="seconds")
         out["notes"] = [*self.report.notes, *self.notes]
         if self.policy is not None:
             out["on_drift"] = self.policy.spec.on_drift.value
@@ -232,6 +244,8 @@ def run_adhoc(
         distributions=dists,
         notes=notes,
         elapsed_s=time.perf_counter() - t0,
+        reference_rows=len(ref),
+        current_rows=len(cur),
     )
 
 
@@ -275,11 +289,11 @@ def run_policy(
     if spec.performance is not None:
         progress.step(f"{spec.model}: performance against the production baseline")
         perf = performance(root, state, spec, cur, notes)
+    production = state.latest(spec.model, ModelStage.PRODUCTION)
+    version = production.metadata.version if production is not None else None
     stream = None
     if spec.error_stream is not None:
         progress.step(f"{spec.model}: streaming detectors on the error stream")
-        production = state.latest(spec.model, ModelStage.PRODUCTION)
-        version = production.metadata.version if production is not None else None
         stream = check_error_stream(root, spec.error_stream, spec.model, version)
     progress.step("histograms for the report")
     dists = distributions(ref, cur, report)
@@ -295,4 +309,7 @@ def run_policy(
         error_stream=stream,
         notes=notes,
         elapsed_s=time.perf_counter() - t0,
+        reference_rows=len(ref),
+        current_rows=len(cur),
+        version=version,
     )
