@@ -64,6 +64,12 @@ class CheckResult:
     def allowed(self) -> bool:
         return self.verdict.allowed
 
+    @property
+    def commit(self) -> str:
+        """The commit the findings' lines are read at, as GitHub knows it: the pull
+        request's head (a judged merge result exists only here), else the judged head."""
+        return self.pull.head_sha if self.pull is not None else self.verdict.head
+
 
 class ReconcilerFailed(Exception):
     """The reconciler broke: the change is blocked, and ``finding`` (GF290) says why."""
@@ -175,8 +181,9 @@ def _publish(
     from galfriday_gitops.report import markdown
 
     verdict, event, pull = result.verdict, result.event, result.pull
+    blob = env.blob_url(result.commit)
     if request.summary:
-        env.append_summary(markdown.render(verdict))
+        env.append_summary(markdown.render(verdict, blob=blob))
     target = None
     if request.status:
         # The PR's own head for pull requests (that is what branch protection looks at);
@@ -196,7 +203,7 @@ def _publish(
         if number is None:
             raise UserError("--comment needs a pull request (--event of a pull request)")
         try:
-            forge().upsert_comment(number, markdown.MARKER, markdown.render(verdict))
+            forge().upsert_comment(number, markdown.MARKER, markdown.render(verdict, blob=blob))
         except ForgeError as exc:
             raise ForgeError(f"could not update the PR comment: {exc}") from exc
     return CheckResult(verdict, event, pull, target, request.comment)

@@ -556,6 +556,44 @@ def test_live_api_path_with_an_event_and_a_pr_comment(
     assert len(comments) == 1 and "Allowed" in comments[0]["body"]
 
 
+def test_pr_comment_findings_link_to_the_line_at_the_head_commit(
+    reg: Repo,
+    github: LoopbackGitHub,
+    github_env: dict[str, str],
+    tmp_path: Path,
+    webhook_examples: dict[str, list[dict[str, Any]]],
+) -> None:
+    head = promotion(reg)  # no approvals yet: GF202 on the stage line of 1.2.0
+    github.add_pull(PR, author="alice")
+    github.pulls[PR]["head"]["sha"] = head
+    github.add_commit(PR, author="alice", committer="alice")
+    event = next(e for e in webhook_examples["pull_request"] if e.get("action") == "synchronize")
+    event = json.loads(json.dumps(event))
+    event["number"] = event["pull_request"]["number"] = PR
+    event["pull_request"]["head"]["sha"] = head
+    event["pull_request"]["base"]["sha"] = reg.git("rev-parse", "main")
+    event["pull_request"]["user"]["login"] = "alice"
+    (tmp_path / "event.json").write_text(json.dumps(event))
+    env = {**github_env, "GITHUB_SERVER_URL": "https://github.com"}
+    result = gfops(
+        "check", "--event", str(tmp_path / "event.json"), "--event-name", "pull_request",
+        "--now", NOW, "--comment", cwd=reg.path, env=env,
+    )  # fmt: skip
+    assert result.code == 1, result.out + result.err
+    body = github.comments[PR][0]["body"]
+    path = "models/price-direction/1.2.0.yaml"
+    lines = reg.git("show", f"{head}:{path}").splitlines()
+    stage_line = next(i for i, text in enumerate(lines, 1) if text.startswith("  stage: "))
+    url = f"https://github.com/{github.owner}/{github.repo}/blob/{head}/{path}#L{stage_line}"
+    assert f"[`{path}:{stage_line}`]({url})" in body
+    # offline (no Actions environment): the same finding as plain file:line
+    offline = gfops(
+        "check", "--base", "main", "--head", head, "--now", NOW, "--format", "markdown",
+        cwd=reg.path, env={"GITHUB_SERVER_URL": "", "GITHUB_REPOSITORY": ""},
+    )  # fmt: skip
+    assert f"| `{path}:{stage_line}` |" in offline.out and "/blob/" not in offline.out
+
+
 def test_a_branch_behind_main_is_judged_as_its_merge_result(
     reg: Repo, github: LoopbackGitHub, tmp_path: Path
 ) -> None:

@@ -54,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(failure(exc.finding, args.format))
         print("gfops: the reconciler failed; the change is blocked (exit 2)", file=sys.stderr)
         return 2
-    repository = ActionsEnv.read().repository_url
-    sys.stdout.write(render(result.verdict, args.format, repository=repository))
+    env = ActionsEnv.read()
+    blob = env.blob_url(result.commit)
+    sys.stdout.write(render(result.verdict, args.format, repository=env.repository_url, blob=blob))
     return 0 if result.allowed else 1
