@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -158,7 +159,7 @@ def test_axis_ticks_are_round_and_outliers_do_not_squash_the_histogram() -> None
     labels = _tick_labels(page)
     assert len(labels) >= 3
     values = [float(v) for v in labels]
-    steps = {round(b - a, 9) for a, b in zip(values, values[1:], strict=False)}
+    steps = {round(b - a, 9) for a, b in itertools.pairwise(values)}
     assert len(steps) == 1  # evenly spaced
     assert all(len(v.split(".")[-1]) <= 1 or "." not in v for v in labels), labels  # round
     assert "beyond it are drawn in the edge bins" in page
