@@ -21,7 +21,6 @@ line naming the file or the column: the CLI turns it into exit 2.
 from __future__ import annotations
 
 import datetime as dt
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from galfriday_gitops.errors import UserError
 from galfriday_gitops.monitor.distributions import Distribution, distributions
 from galfriday_gitops.monitor.error_stream import ErrorStreamResult, check_error_stream
 from galfriday_gitops.monitor.performance import performance
+from galfriday_gitops.progress import Progress as BaseProgress
 from galfriday_gitops.resources import (
     DriftAction,
     DriftPolicy,
@@ -64,7 +64,7 @@ SCORE_COLUMN = "score"
 PERFORMANCE_METRICS = ("accuracy", "f1", "auc")
 
 
-class Progress:
+class Progress(BaseProgress):
     """Progress lines on stderr (``[drift 3.2s] analysing 20 features``) when enabled.
 
     ``enabled=None`` means "decide from the data": lines start once an input has more
@@ -72,19 +72,16 @@ class Progress:
     """
 
     def __init__(self, enabled: bool | None = None, stream: TextIO | None = None) -> None:
-        self.enabled = enabled
-        self._stream = stream or sys.stderr
-        self._t0 = time.perf_counter()
+        super().__init__("drift", enabled, stream)
+
+    @property
+    def on(self) -> bool:
+        return bool(self.enabled)
 
     def rows(self, n: int) -> None:
         """Turn progress on for a large input unless the caller decided already."""
         if self.enabled is None and n > LARGE_ROWS:
             self.enabled = True
-
-    def step(self, message: str) -> None:
-        if self.enabled:
-            elapsed = time.perf_counter() - self._t0
-            print(f"[drift {elapsed:6.1f}s] {message}", file=self._stream, flush=True)
 
 
 @dataclass

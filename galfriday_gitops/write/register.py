@@ -24,6 +24,7 @@ from galfriday_gitops.errors import UserError
 from galfriday_gitops.fsutil import atomic_write, not_a_regular_file
 from galfriday_gitops.load.state import load_worktree
 from galfriday_gitops.paths import artifact_dir, manifest_path
+from galfriday_gitops.progress import Progress, size
 from galfriday_gitops.resources import API_VERSION, ModelStage, ModelVersion
 from galfriday_gitops.semver import Bump, Version, is_semver
 from galfriday_gitops.write.manifest import render
@@ -46,6 +47,7 @@ class Registration:
     description: str | None = None
     labels: dict[str, str] = field(default_factory=dict)
     push: bool = True
+    progress: bool | None = None  # lines on stderr: None = only when stderr is a terminal
 
 
 def next_version(existing: list[str], *, version: str | None, bump: Bump | None) -> str:
@@ -183,15 +185,24 @@ def register(repo: Path, reg: Registration, *, stage: ModelStage | None = None) 
         first = exc.errors(include_url=False)[0]
         where = ".".join(str(p) for p in first["loc"])
         raise UserError(f"the manifest would be invalid: {where}: {first['msg']}") from None
+    progress = Progress("register", reg.progress)
+    shown = target.relative_to(root).as_posix()
     target.parent.mkdir(parents=True, exist_ok=True)
     if source.resolve() != target.resolve():
+        progress.step(f"copying {reg.artifact} to {shown} ({size(source.stat().st_size)})")
         shutil.copyfile(source, target)
+    progress.step(f"dvc add {shown}: hashing {size(target.stat().st_size)}")
     tracked = dvcio.add(root, target)
     if reg.push and dvcio.has_remote(root):
+        progress.step(f"dvc push {shown}: uploading {size(tracked.size or 0)} to the DVC remote")
         dvcio.push(root, [target])
+        progress.step("dvc push: done")
+    elif reg.push:
+        progress.step("no DVC remote configured: nothing uploaded")
     draft["spec"]["artifacts"] = [
         {"path": target.relative_to(root).as_posix(), "md5": tracked.md5, "size": tracked.size}
     ]
     manifest = ModelVersion.model_validate(draft)
     atomic_write(manifest_file, render(manifest))
+    progress.step(f"wrote {manifest_file.relative_to(root).as_posix()}")
     return manifest_file

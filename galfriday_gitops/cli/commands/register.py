@@ -34,6 +34,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--description")
     parser.add_argument("--label", action="append", default=[], type=_label, metavar="KEY=VALUE")
     parser.add_argument("--no-push", action="store_true", help="do not dvc push the artifact")
+    progress = parser.add_mutually_exclusive_group()
+    progress.add_argument(
+        "--progress", action="store_true", default=None,
+        help="progress lines on stderr (copy, hash, upload); default: only on a terminal",
+    )  # fmt: skip
+    progress.add_argument("--no-progress", dest="progress", action="store_false")
 
 
 def run(args: argparse.Namespace) -> int:
