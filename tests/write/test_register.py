@@ -102,8 +102,11 @@ def test_upload_progress_on_stderr_only_when_asked_or_on_a_terminal(
     asked = _register(empty_repo, "1.0.0", "--progress")
     assert asked.code == 0, asked.err
     lines = asked.err.splitlines()
-    assert any(re.match(r"\[register +[\d.]+s\] dvc push artifacts/m/1\.0\.0/model\.json: "
-                        r"uploading 22 B to the DVC remote$", ln) for ln in lines), lines  # fmt: skip
+    upload = re.compile(
+        r"\[register +[\d.]+s\] dvc push artifacts/m/1\.0\.0/model\.json: "
+        r"uploading 22 B to the DVC remote$"
+    )
+    assert any(upload.match(ln) for ln in lines), lines
     assert lines[-1].endswith("wrote models/m/1.0.0.yaml")
     # a pipe (CI logs, scripts) stays quiet by default
     quiet = _register(empty_repo, "1.0.1")
