@@ -201,8 +201,12 @@ _DOCS: dict[str, str] = {
         "labels). Fix the policy file's errors, or make the appliesTo selectors not overlap."
     ),
     "GF215": (
-        "A canary version's spec.rollout.trafficPercent must not exceed the stage's "
-        "rollout.maxTrafficPercent. Lower the traffic share."
+        "spec.rollout.trafficPercent is the share of traffic a canary serves beside production"
+        " (the Router splits by it). A canary the change touches must have one, within the "
+        "canary stage's rollout.maxTrafficPercent; a version in any other stage must have none"
+        " (promotion to production serves the whole production share). gfops promote NAME "
+        "VERSION canary --traffic PERCENT sets it and removes it when the version leaves "
+        "canary."
     ),
     "GF216": (
         "A deprecated version must name a replacement that is live (canary or production) when "
@@ -367,7 +371,7 @@ RULES: dict[str, Rule] = {
             ),
             ("GF213", "policy-guard", _E, "Changes to policies/ or .github/ need the owners' OK."),
             ("GF214", "policy-applies", _E, "Exactly one valid stage policy governs each change."),
-            ("GF215", "rollout", _E, "Canary traffic within the stage's maxTrafficPercent."),
+            ("GF215", "rollout", _E, "A canary has a traffic share within the limit; no other."),
             ("GF216", "replacement", _E, "A deprecated version names a live replacement."),
             ("GF217", "review-data", _E, "Review data is available and complete (fail closed)."),
             (

@@ -113,6 +113,25 @@ def test_rollout_within_the_stage_limit(reg: Repo) -> None:
     assert judge(reg) == {"GF215"}
 
 
+def test_only_a_canary_has_a_traffic_share_and_every_canary_has_one(reg: Repo) -> None:
+    reg.write("models/m/1.1.0.yaml", manifest("m", "1.1.0", "canary"))  # no spec.rollout
+    reg.commit("canary without a share")
+    verdict = reconcile(reg.path, "main", "change", PullRequestFacts(1, "a", "0" * 40), NOW)
+    found = [f for f in verdict.findings if f.rule == "GF215"]
+    assert len(found) == 1 and "a canary needs the share of traffic it serves" in found[0].message
+    assert found[0].line == 9 and "--traffic" in found[0].hint  # the stage line
+    # production keeping a canary's share is refused too: the share was the canary's
+    production = manifest("m", "1.1.0", "production").replace(
+        "  artifacts:", "  rollout: {trafficPercent: 5}\n  artifacts:"
+    )
+    reg.write("models/m/1.1.0.yaml", production)
+    reg.write("models/m/1.0.0.yaml", manifest("m", "1.0.0", "deprecated"))
+    assert judge(reg) == {"GF215"}
+    # the control: the same promotion without the stale share passes
+    reg.write("models/m/1.1.0.yaml", manifest("m", "1.1.0", "production"))
+    assert judge(reg) == set()
+
+
 def test_deletion_only_of_archived_versions_and_renames(reg: Repo) -> None:
     (reg.path / "models/m/0.9.0.yaml").unlink()
     assert judge(reg) == set()
