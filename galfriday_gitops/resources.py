@@ -21,6 +21,7 @@ from pydantic import (
     ConfigDict,
     Field,
     Strict,
+    field_validator,
     model_validator,
 )
 from pydantic.alias_generators import to_camel
@@ -580,11 +581,31 @@ class Automation(Base):
     )
 
 
+#: The logins ``gfops init`` writes when no ``--team`` was given; refused until replaced.
+PLACEHOLDER_LOGIN = re.compile(r"^edit-me-reviewer-[0-9]+$")
+
+
 class TeamsSpec(Base):
     teams: dict[Name, list[Login]] = Field(description="Team name -> member GitHub logins.")
     automation: Automation | None = Field(
         default=None, description="The automation identity: bot login, tagger, allowed signers."
     )
+
+    @field_validator("teams", mode="after")
+    @classmethod
+    def _no_placeholder(cls, teams: dict[str, list[str]]) -> dict[str, list[str]]:
+        # A registry started without --team must not look governed: until a person edits
+        # the file, it does not load, so every check says so (GF110) and nothing is promoted.
+        for team, logins in teams.items():
+            found = next((login for login in logins if PLACEHOLDER_LOGIN.match(login)), None)
+            if found is not None:
+                raise PydanticCustomError(
+                    "gf_placeholder",
+                    f"team {_shown(team)} still lists {_shown(found)}, a placeholder written "
+                    "by gfops init: replace it with the GitHub logins of the people who "
+                    "approve (at least two: an author never approves their own change)",
+                )
+        return teams
 
 
 class Teams(Base):
