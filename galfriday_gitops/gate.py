@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from galfriday_gitops import gitio
 from galfriday_gitops.errors import UserError
 from galfriday_gitops.findings import Finding
-from galfriday_gitops.fsutil import read_json
+from galfriday_gitops.fsutil import read_json, read_json_listing
 from galfriday_gitops.rules.engine import Verdict, reconcile
 from galfriday_gitops.rules.reviews import PullRequestFacts
 
@@ -125,8 +125,8 @@ def _offline_facts(
         _pr_number(event),
         author,
         gitio.rev_parse(repo, request.pr_head or own_head or head),
-        tuple(parse_reviews(read_json(request.reviews, "reviews"))),
-        tuple(parse_pull_commits(read_json(request.commits, "commits"))),
+        tuple(parse_reviews(read_json_listing(request.reviews, "reviews"))),
+        tuple(parse_pull_commits(read_json_listing(request.commits, "commits"))),
     )
 
 

@@ -702,3 +702,65 @@ def test_status_is_posted_for_a_pull_request_target_run(
         status is not None and status["state"] == "failure" and "blocked" in status["description"]
     )
     assert "::error file=models/price-direction/1.2.0.yaml,line=15" in result.out
+
+
+# ------------------------------------------- offline listings (docs/offline-reviews.md)
+
+
+def _pages(items: list[Any], shape: str) -> str:
+    """``items`` as ``gh api`` writes them: one array, --paginate's arrays one after another
+    (one item per page), or --slurp's array of those pages."""
+    if shape == "array":
+        return json.dumps(items, indent=2)
+    if shape == "paginate":
+        return "".join(json.dumps([item]) for item in items) + "\n"
+    return json.dumps([[item] for item in items])
+
+
+@pytest.mark.parametrize("shape", ["array", "paginate", "slurp"])
+def test_gh_api_output_is_read_as_is(
+    reg: Repo, github: LoopbackGitHub, tmp_path: Path, shape: str
+) -> None:
+    head = promotion(reg)
+    args = reviews(github, tmp_path, [("dave", "APPROVED", head), ("erin", "APPROVED", head)])
+    for name in ("reviews.json", "commits.json"):
+        listing = tmp_path / name
+        listing.write_text(_pages(json.loads(listing.read_text()), shape))
+    code, report = check(reg, *args)
+    assert code == 0 and report["verdict"] == "allowed", report["findings"]
+    assert counted(report)["dave"][0] and counted(report)["erin"][0]
+
+
+def test_the_documented_hand_written_listings_are_read(reg: Repo, tmp_path: Path) -> None:
+    from tests.support.docs import DOCS, fenced_block
+
+    doc = DOCS / "offline-reviews.md"
+    head = promotion(reg)
+    for marker, name in (("offline-reviews-example:", "r"), ("offline-commits-example:", "c")):
+        text = fenced_block(doc, f"<!-- {marker}", lang="json").replace("HEAD_SHA", head)
+        (tmp_path / f"{name}.json").write_text(text)
+    _, report = check(reg, "--reviews", str(tmp_path / "r.json"),
+                      "--commits", str(tmp_path / "c.json"), "--pr-author", "alice")  # fmt: skip
+    assert counted(report)["bob"] == (True, "approved (teams: ml-team)")
+    assert "carol" not in counted(report)  # a comment is not a decision
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        ('{"reviews": []}', "expected the JSON array(s) GitHub's API returns"),
+        ("[1, 2", "not JSON"),
+        ('[{"id": 1, "state": "LGTM", "user": null}]', "unknown review state"),
+    ],
+)
+def test_a_listing_in_another_shape_is_refused_not_read_as_no_reviews(
+    reg: Repo, tmp_path: Path, content: str, words: str
+) -> None:
+    promotion(reg)
+    (tmp_path / "bad.json").write_text(content)
+    (tmp_path / "none.json").write_text("[]")
+    result = gfops("check", "--base", "main", "--head", "HEAD", "--reviews",
+                   str(tmp_path / "bad.json"), "--commits", str(tmp_path / "none.json"),
+                   "--pr-author", "alice", cwd=reg.path)  # fmt: skip
+    assert result.code == 2 and words in result.err, result.err
+    assert "Traceback" not in result.err and len(result.err.strip().splitlines()) == 1
