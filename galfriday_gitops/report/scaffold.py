@@ -33,7 +33,8 @@ def initialised(result: Initialised, shown_dir: str) -> str:
     else:
         lines.append(f"  teams: {team} approve canary and production and own policies/")
     lines.append(
-        "  signing: on (policies/allowed_signers)"
+        "  signing: on (policies/allowed_signers): give apply.yml the private key "
+        "(galfriday-gitops docs/new-registry.md, 'Signing audit tags')"
         if result.signing
         else "  signing: OFF: audit tags are not signed (policies/teams.yaml: how to turn it on)"
     )

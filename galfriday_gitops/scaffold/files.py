@@ -67,7 +67,8 @@ def _teams_yaml(layout: Layout) -> str:
             f"  # To turn it on: put the apply job's SSH public key in policies/{ALLOWED_SIGNERS}\n"
             f"  # (`gfops init --allowed-signers FILE` does) and add `allowedSigners: "
             f"{ALLOWED_SIGNERS}`\n"
-            "  # to automation below, then give the apply job that key (docs/github-setup.md).\n"
+            "  # to automation below, then give the apply job the private key (galfriday-gitops\n"
+            "  # docs/new-registry.md, 'Signing audit tags').\n"
         )
         signers = ""
     else:
