@@ -28,6 +28,7 @@ from galfriday_gitops.apply.tags import TagAction, TagName
 from galfriday_gitops.apply.tags import parse as parse_tag
 from galfriday_gitops.apply.trail import AUDITED_PATHSPECS
 from galfriday_gitops.diff.events import Event
+from galfriday_gitops.errors import UserError
 from galfriday_gitops.load.history import History
 from galfriday_gitops.load.state import RegistryState
 from galfriday_gitops.paths import EXPERIMENTS, MODELS, POLICIES, model_dir
@@ -222,6 +223,22 @@ def timeline(repo: Path | str, rev: str, model: str | None = None) -> list[Chang
 
 def _when(row: Change | ForeignTag) -> int:
     return row.ref.date if isinstance(row, ForeignTag) else row.entry.time
+
+
+def model_timeline(repo: Path | str, rev: str, model: str) -> list[Change | ForeignTag]:
+    """:func:`timeline` of one model; UserError (with the models there are) when no model of
+    that name is at ``rev`` or was ever in its history: a typo is not "no changes"."""
+    changes = timeline(repo, rev, model)
+    if changes:
+        return changes
+    from galfriday_gitops.load.state import load_state
+
+    state = load_state(repo, rev)
+    ever = gitio.git(repo, "log", "-1", "--format=%H", rev, "--", model_dir(model) + "/")
+    if model not in state.models() and not ever.strip():
+        known = ", ".join(state.models()) or "none"
+        raise UserError(f"no model named {model!r} at {rev} (models: {known})")
+    return changes
 
 
 @dataclass(frozen=True, slots=True)

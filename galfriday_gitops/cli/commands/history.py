@@ -23,13 +23,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from galfriday_gitops.audit.history import timeline
+    from galfriday_gitops.audit.history import model_timeline
     from galfriday_gitops.paths import is_name
     from galfriday_gitops.report.audit import history
 
     if not is_name(args.name):
         raise UserError(f"{args.name!r} is not a model name ([a-z0-9][a-z0-9._-]*)")
-    changes = timeline(gitio.toplevel(args.repo), args.rev, args.name)
+    changes = model_timeline(gitio.toplevel(args.repo), args.rev, args.name)
     if args.format == "json":
         rows = [c.to_dict() for c in changes]
         print_json({"model": args.name, "rev": args.rev, "history": rows})
