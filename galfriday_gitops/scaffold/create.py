@@ -2,7 +2,8 @@
 
 A new registry is built in a temporary folder beside ``DIR`` -- ``git init -b main``, ``dvc
 init`` (analytics off), the DVC remote, every file of :mod:`.files`, one commit -- and moved
-into place with one rename, so an interrupted run leaves no half-written registry. ``DIR``
+into place with one rename (into an existing empty ``DIR``, entry by entry, all or nothing),
+so an interrupted run leaves no half-written registry. ``DIR``
 may be missing or empty. A folder that already is a registry (``.git``, ``.gto`` and
 ``policies/``) gets only the files it lacks, each written atomically; a file that is there
 is never overwritten, whatever it holds, so a re-run is a no-op. Any other non-empty folder
@@ -231,12 +232,34 @@ def _create(target: Path, layout: Layout, request: InitRequest) -> tuple[str, st
         _git(tmp, "commit", "-q", "-m", _MESSAGE)
         commit = _git(tmp, "rev-parse", "HEAD")
         if target.exists():
-            target.rmdir()  # empty (checked): the rename needs the name free
-        tmp.rename(target)
+            _move_into(tmp, target)
+        else:
+            tmp.rename(target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return commit, remote, local
+
+
+def _move_into(built: Path, target: Path) -> None:
+    """Move the entries of ``built`` into the empty folder ``target``, then remove ``built``.
+
+    Not one rename over ``target``: it may be the user's current folder (``gfops init`` in
+    an empty folder), and replacing it would leave their shell in a deleted directory.
+    """
+    moved: list[Path] = []
+    try:
+        for entry in sorted(built.iterdir()):
+            entry.rename(target / entry.name)
+            moved.append(target / entry.name)
+    except BaseException:
+        for path in moved:  # all or nothing
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+        raise
+    built.rmdir()
 
 
 def _local_storage(target: Path) -> Path:

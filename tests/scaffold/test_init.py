@@ -71,6 +71,20 @@ def test_a_new_registry_is_one_commit_that_validates(tmp_path: Path) -> None:
     assert [n.strip().split()[0] for n in nexts] == ["cd", "gfops", "git", "gfops"]
 
 
+def test_init_in_the_current_empty_folder_keeps_that_folder(tmp_path: Path) -> None:
+    here = tmp_path / "reg"
+    here.mkdir()
+    inode = here.stat().st_ino
+    result = gfops("init", *TEAM, cwd=here, env=user_env(tmp_path / "home"))
+    assert result.code == 0, result.err
+    # the same directory, not one renamed over it: a shell inside it still sees the registry
+    assert here.stat().st_ino == inode
+    assert git(here, "status", "--porcelain") == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "reg"]  # no temp folder left
+    assert "cd " not in result.out  # already there: the next commands start with register
+    assert gfops("validate", cwd=here).code == 0
+
+
 def test_a_rerun_changes_nothing_and_never_overwrites(tmp_path: Path) -> None:
     assert init(tmp_path, "reg", *TEAM).code == 0
     reg = tmp_path / "reg"
