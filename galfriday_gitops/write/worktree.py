@@ -10,6 +10,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from galfriday_gitops import dvcio, gitio
 
@@ -38,19 +39,36 @@ def share_dvc_config(root: Path, wt: Path) -> None:
         dvcio.dvc(wt, "config", "--local", "cache.dir", cache)
 
 
-def _dvc_tracked_at(root: Path, commit: str, rel: str) -> bool:
-    """Whether DVC tracks ``rel`` at ``commit``: a ``.dvc`` file beside it, or (a cheap
-    first look, confirmed in the worktree) its path in ``dvc.lock``."""
-    if gitio.read_blob(root, commit, rel + ".dvc") is not None:
-        return True
+def _recorded_at(root: Path, commit: str, rel: str) -> tuple[bool, str | None]:
+    """Whether DVC tracks ``rel`` at ``commit`` (a ``.dvc`` file beside it, or an output of
+    ``dvc.lock``), and the md5 it records for it there when that is a single file's."""
+    raw = gitio.read_blob(root, commit, rel + ".dvc")
+    if raw is not None:
+        tracked = dvcio.parse_dvc_file(raw, f"{rel}.dvc at {commit[:12]}").outs
+        return True, tracked[0].md5 if len(tracked) == 1 else None
     lock = gitio.read_blob(root, commit, "dvc.lock")
-    return lock is not None and Path(rel).name.encode() in lock
+    if lock is None or Path(rel).name.encode() not in lock:
+        return False, None
+    import yaml
+
+    try:
+        stages = (yaml.safe_load(lock) or {}).get("stages") or {}
+    except (yaml.YAMLError, AttributeError):
+        return True, None  # unreadable here: let DVC, in the worktree, decide
+    for stage in stages.values() if isinstance(stages, dict) else ():
+        outs: Any = stage.get("outs") if isinstance(stage, dict) else None
+        for out in outs if isinstance(outs, list) else ():
+            if isinstance(out, dict) and out.get("path") == rel:
+                md5: Any = out.get("md5")
+                return True, md5 if isinstance(md5, str) else None
+    return True, None  # perhaps inside a tracked folder
 
 
 @contextmanager
 def data_at(root: Path, commit: str, rel: str) -> Iterator[Path]:
     """The file ``rel`` as it is at ``commit``: its blob when git holds it; DVC's copy of
-    that commit when DVC tracks it there (the cache, else the remote); the work tree's file
+    that commit when DVC tracks it there (the work tree's file when its md5 is the one
+    recorded, else the cache or the remote, in a temporary worktree); the work tree's file
     when neither does (untracked data: nothing at the commit says otherwise)."""
     blob = gitio.read_blob(root, commit, rel)
     if blob is not None:
@@ -59,13 +77,15 @@ def data_at(root: Path, commit: str, rel: str) -> Iterator[Path]:
             path.write_bytes(blob)
             yield path
         return
-    if not _dvc_tracked_at(root, commit, rel):
-        yield root / rel
+    tracked, md5 = _recorded_at(root, commit, rel)
+    here = root / rel
+    if not tracked or (md5 is not None and here.is_file() and dvcio.md5_of(here) == md5):
+        yield here
         return
     with temporary_worktree(root, commit) as wt:
         target = wt / rel
         if dvcio.dvc_target(target, wt) is None:
-            yield root / rel
+            yield here
             return
         share_dvc_config(root, wt)
         dvcio.pull_if_missing(target, wt)
