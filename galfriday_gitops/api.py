@@ -17,8 +17,8 @@ The verbs — ``check``, ``apply``, ``register``, ``promote``, ``rollback``, ``d
 ``retrain``, ``conclude``, ``drift``, ``analyze_experiment`` / ``analyze_data``,
 ``lifecycle``, ``verify``, ``export``, ``alert``, ``build_site``, ``init_registry`` — and
 their request and result types are loaded on first use, so a prediction service that only
-resolves versions never imports them. The consumer side, ``Registry(...).resolve(...)`` and ``load_artifact``, is
-:mod:`galfriday_gitops.registry`.
+resolves versions never imports them. The consumer side, ``Registry(...).resolve(...)`` and
+``load_artifact``, is :mod:`galfriday_gitops.registry`.
 """
 
 from __future__ import annotations
