@@ -29,6 +29,32 @@ ALLOWED_SIGNERS = "allowed_signers"  # under policies/ (allowedSigners is relati
 _SLOT_ACTION = "__GFOPS_ACTION__"
 _SLOT_TEAM = "__TEAM__"
 _SLOT_DOCS = "__DOCS__"
+_SLOT_SIGNING_STEP = "__SIGNING_STEP__"
+_SLOT_GIT_CONFIG = "__GIT_CONFIG__\n"
+#: The signing key, from the environment's secret, where only the apply job reads it.
+SIGNING_KEY_FILE = "${{ runner.temp }}/galfriday-signing-key"
+_SIGNING_STEP = """\
+      # Audit tags must be signed (policies/allowed_signers): the private key is the secret
+      # GALFRIDAY_SIGNING_KEY of the galfriday-bot environment.
+      - name: Signing key
+        env:
+          SIGNING_KEY: ${{ secrets.GALFRIDAY_SIGNING_KEY }}
+        run: |
+          set -euo pipefail
+          if [ -z "$SIGNING_KEY" ]; then
+            echo "::error::secret GALFRIDAY_SIGNING_KEY is not set: audit tags must be signed"
+            exit 2
+          fi
+          (umask 077 && printf '%s\\n' "$SIGNING_KEY" > "$RUNNER_TEMP/galfriday-signing-key")
+
+"""
+_UNSIGNED_CONFIG = '          GIT_CONFIG_COUNT: "1"\n'
+_SIGNING_CONFIG = f"""          GIT_CONFIG_COUNT: "3"
+          GIT_CONFIG_KEY_1: gpg.format
+          GIT_CONFIG_VALUE_1: ssh
+          GIT_CONFIG_KEY_2: user.signingkey
+          GIT_CONFIG_VALUE_2: {SIGNING_KEY_FILE}
+"""
 _WORKFLOW_MODELINE = (
     "# yaml-language-server: $schema=https://json.schemastore.org/github-workflow.json\n"
 )
@@ -126,8 +152,11 @@ def registry_files(layout: Layout) -> dict[str, bytes]:
         ".gto": gto_text(),
         ".github/CODEOWNERS": _codeowners(layout),
     }
+    signed = layout.signers is not None
     for name in WORKFLOWS:
         text = _template(f"workflows/{name}.yml").replace(_SLOT_ACTION, layout.action)
+        text = text.replace(_SLOT_SIGNING_STEP, _SIGNING_STEP if signed else "")
+        text = text.replace(_SLOT_GIT_CONFIG, _SIGNING_CONFIG if signed else _UNSIGNED_CONFIG)
         files[f".github/workflows/{name}.yml"] = _WORKFLOW_MODELINE + text
     for name, text in schema_texts().items():
         files[f"{SCHEMA_DIR}/{name}"] = text

@@ -20,14 +20,22 @@ BIN = Path(sys.executable).parent
 OFFLINE = {"HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9", "NO_PROXY": ""}
 
 
-@pytest.fixture(scope="module")
-def registry(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture(scope="module", params=["unsigned", "signed"])
+def registry(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Path:
+    """A registry from ``gfops init``; the signed one's apply workflow has a signing step."""
     root = tmp_path_factory.mktemp("init")
     env = user_env(root / "home")
     action = "acme/galfriday-gitops@" + "1" * 40
+    signing: list[str] = []
+    if request.param == "signed":
+        signers = root / "signers"
+        signers.write_text("apply@galfriday.invalid ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEx\n")
+        signing = ["--allowed-signers", str(signers)]
     result = gfops("init", "reg", "--team", "ml-leads=alice,bob", "--action", action,
-                   cwd=root, env=env)  # fmt: skip
+                   *signing, cwd=root, env=env)  # fmt: skip
     assert result.code == 0, result.err
+    apply = (root / "reg" / ".github" / "workflows" / "apply.yml").read_text()
+    assert ("GALFRIDAY_SIGNING_KEY" in apply) == (request.param == "signed")
     return root / "reg"
 
 

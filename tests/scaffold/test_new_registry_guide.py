@@ -56,7 +56,7 @@ def test_the_signing_recipe_signs_the_audit_tags(tmp_path: Path) -> None:
     subprocess.run(["git", "add", "-A"], cwd=reg, env=env, check=True)
     subprocess.run(["git", "commit", "-qm", "Register churn"], cwd=reg, env=env, check=True)
     # the control: without the key, apply refuses rather than write tags that would not verify
-    refused = gfops("apply", "--after", "main", cwd=reg, env=env)
+    refused = gfops("apply", "--after", "main", "--no-reviews", cwd=reg, env=env)
     assert refused.code == 2 and "must be signed" in refused.err
     recipe = {  # the guide's three GIT_CONFIG entries (the credential helper is entry 0)
         "GIT_CONFIG_COUNT": "3",
@@ -67,7 +67,7 @@ def test_the_signing_recipe_signs_the_audit_tags(tmp_path: Path) -> None:
         "GIT_CONFIG_KEY_2": "user.signingkey",
         "GIT_CONFIG_VALUE_2": str(key),
     }
-    applied = gfops("apply", "--after", "main", cwd=reg, env={**env, **recipe})
+    applied = gfops("apply", "--after", "main", "--no-reviews", cwd=reg, env={**env, **recipe})
     assert applied.code == 0, applied.err
     tag = subprocess.run(["git", "cat-file", "-p", "refs/tags/churn@v1.0.0"], cwd=reg,
                          capture_output=True, text=True, check=True).stdout  # fmt: skip
