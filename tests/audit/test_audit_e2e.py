@@ -151,6 +151,9 @@ def test_verify_catches_a_force_push(applied: Path, tmp_path: Path) -> None:
     repo = copy_of(applied, tmp_path)
     repo.git("reset", "-q", "--hard", "main~2")  # drop PRs 5 and 6 from main...
     set_stage(repo, "price-direction", "1.0.0", "canary")
+    path = "models/price-direction/1.0.0.yaml"  # a canary needs its share (GF215)
+    text = repo.read(path)
+    repo.write(path, text.replace("          # edited\n", "\n  rollout: {trafficPercent: 10}\n", 1))
     repo.commit("rewritten history")  # ...and push something else in their place
     code, findings = verify(repo)
     assert code == 1
