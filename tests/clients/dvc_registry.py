@@ -21,6 +21,7 @@ MODEL = "price-direction"
 # The example graph without approvals, thresholds or an experiment gate: these tests are about
 # what DVC and GTO read after each event, and apply tags only what its policy allows.
 EVENTS_POLICY = """\
+# yaml-language-server: $schema=../schemas/stage-policy.schema.json
 apiVersion: galfriday/v1
 kind: StagePolicy
 metadata: {name: default}
