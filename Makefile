@@ -42,7 +42,7 @@ docs: $(STAMP)
 	$(BIN)/gfops rules --markdown > docs/rules.md
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py $(if $(filter 1,$(BENCH_FULL)),--full,)
 
 # The drift calibration table with Evidently's preset beside ours (Evidently needs pandas 2:
 # its own environment, see tools/evidently-venv.sh).

@@ -1,75 +1,103 @@
-"""Registry scale: cold and warm `gfops status`, and `gfops validate`, on 10,000 manifests.
+"""gfops against GTO on the same registry, in the same run: status, show, promote, history.
 
-    python benchmarks/bench_registry.py [--models 1000] [--versions 10] [--repeat 3]
+    python benchmarks/bench_registry.py [--full] [--repeat 3] [--gto-repeat 2]
 
-Cold = a fresh clone's first run (no blob cache under .git/); warm = the next run
-after one manifest changed in a new commit (only that blob is parsed). Times are
-wall-clock medians of whole CLI processes, start-up included.
+The registry (``gen_registry.generate_trail``): N models x 5 versions of this project's
+manifest shape, ``models/model-NNNN/1.K.0.yaml`` (no ``.dvc`` files: GTO reads every
+commit's whole tree once per tag), one commit per version index, with the
+audit tags ``gfops apply`` writes in GTO's naming — so GTO and gfops read the very same
+repository, GTO from its tags, gfops from its manifests. 100 x 5 always; 1,000 x 5 for
+gfops always and for GTO only with ``--full`` (``make bench BENCH_FULL=1``): ``gto show``
+takes a minute or more there.
+
+Cold = no cache under ``.git/`` (a fresh clone); warm = the next run. GTO keeps no cache:
+each of its runs is its cold run. Times are medians of whole CLI processes, start-up
+included: wall clock, and CPU (user + sys, git children included).
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
-import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-from gen_registry import generate
+from common import GFOPS, GTO, load, median, row, run, timed
+from gen_registry import generate_trail
 
-GFOPS = [sys.executable, "-m", "galfriday_gitops"]
+MODEL = "model-0001"
 
 
-def timed(cmd: list[str], cwd: Path) -> float:
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
-    elapsed = time.perf_counter() - start
-    if proc.returncode not in (0, 1):
-        raise SystemExit(f"{cmd} failed: {proc.stderr}")
-    return elapsed
+def _tags(repo: Path) -> set[str]:
+    return set(run(["git", "tag", "--list"], repo).stdout.split())
+
+
+def _promote(repo: Path) -> tuple[float, float]:
+    """gfops promote (plan, the reconciler's preview, a branch with the commit); undone."""
+    timing = timed([*GFOPS, "promote", MODEL, "1.4.0", "staging"], repo)
+    run(["git", "branch", "-D", f"galfriday/promote/{MODEL}-1.4.0-staging"], repo)
+    return timing
+
+
+def _assign(repo: Path) -> tuple[float, float]:
+    """gto assign (an annotated tag); undone."""
+    before = _tags(repo)
+    timing = timed([*GTO, "assign", MODEL, "--version", "v1.4.0", "--stage", "staging"], repo)
+    for tag in _tags(repo) - before:
+        run(["git", "tag", "-d", tag], repo)
+    return timing
+
+
+def compare(models: int, repeat: int, gto_repeat: int, with_gto: bool) -> None:
+    size = f"{models:,} x 5"
+    with tempfile.TemporaryDirectory() as tmp:
+        repo = Path(tmp) / "registry"
+        generate_trail(repo, models, 5, artifacts=False)  # models/ and policies/, as issue 16
+        run([*GFOPS, "--help"], repo)  # compiles the package once, as an install does
+        cache = repo / ".git" / "galfriday"
+        cold = []
+        for _ in range(repeat):
+            shutil.rmtree(cache, ignore_errors=True)
+            cold.append(timed([*GFOPS, "status"], repo))
+
+        def ours_of(*argv: str) -> tuple[float, float]:
+            return median([timed([*GFOPS, *argv], repo) for _ in range(repeat)])
+
+        def gto_of(*argv: str) -> tuple[float, float]:
+            return median([timed([*GTO, *argv], repo) for _ in range(gto_repeat)])
+
+        ours = {
+            "status, cold": median(cold),
+            "status, warm (text)": ours_of("status"),
+            "show MODEL": ours_of("show", MODEL),
+            "promote / assign": median([_promote(repo) for _ in range(repeat)]),
+            "history MODEL": ours_of("history", MODEL),
+        }
+        theirs: dict[str, tuple[float, float] | None] = dict.fromkeys(ours)
+        if with_gto:
+            show = gto_of("show")
+            theirs["status, cold"] = theirs["status, warm (text)"] = show
+            theirs["show MODEL"] = gto_of("show", MODEL)
+            theirs["promote / assign"] = median([_assign(repo) for _ in range(gto_repeat)])
+            theirs["history MODEL"] = gto_of("history", MODEL)
+        for what, figure in ours.items():
+            gto = theirs[what]
+            target, met = "", None
+            if what == "status, cold" and models >= 1000 and gto is not None:
+                target, met = ">= 100x GTO", gto[0] / figure[0] >= 100
+            note = "" if with_gto else "GTO: make bench BENCH_FULL=1"
+            row(what, size, figure, gto=gto, target=target, met=met, note=note)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--models", type=int, default=1000)
-    parser.add_argument("--versions", type=int, default=10)
+    parser.add_argument("--full", action="store_true", help="GTO at 1,000 x 5 too (minutes)")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--gto-repeat", type=int, default=2)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        repo = Path(tmp) / "big"
-        start = time.perf_counter()
-        generate(repo, args.models, args.versions)
-        n = args.models * args.versions
-        print(f"generated {n} manifests in {time.perf_counter() - start:.1f} s")
-        cache = repo / ".git" / "galfriday"
-        cold = []
-        for _ in range(args.repeat):
-            shutil.rmtree(cache, ignore_errors=True)
-            cold.append(timed([*GFOPS, "status", "--format", "json"], repo))
-        warm = []
-        target = repo / "models" / "model-0000" / "1.0.0.yaml"
-        for i in range(args.repeat):
-            text = target.read_text().replace("trainedBy: ci", f"trainedBy: ci{i}")
-            target.write_text(text)
-            subprocess.run(["git", "-C", str(repo), "commit", "-qam", f"edit {i}"], check=True)
-            warm.append(timed([*GFOPS, "status", "--format", "json"], repo))
-        validate_cold = []
-        for _ in range(args.repeat):
-            shutil.rmtree(cache, ignore_errors=True)
-            validate_cold.append(timed([*GFOPS, "validate"], repo))
-        validate_warm = [timed([*GFOPS, "validate"], repo) for _ in range(args.repeat)]
-        noop = [timed([*GFOPS, "--help"], repo) for _ in range(args.repeat)]
-        print(f"gfops --help (start-up)            {statistics.median(noop):6.2f} s")
-        print(
-            f"gfops status, cold ({n} manifests)  {statistics.median(cold):6.2f} s  (target < 3 s)"
-        )
-        warm_s = statistics.median(warm)
-        print(f"gfops status, warm, 1 changed       {warm_s:6.2f} s  (target < 0.5 s)")
-        print(f"gfops validate, cold (whole tree)   {statistics.median(validate_cold):6.2f} s")
-        print(f"gfops validate, warm (whole tree)   {statistics.median(validate_warm):6.2f} s")
+    compare(100, args.repeat, args.gto_repeat, with_gto=True)
+    compare(1000, args.repeat, 1, with_gto=args.full)
+    print(f"load average {load()}")
 
 
 if __name__ == "__main__":

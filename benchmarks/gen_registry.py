@@ -91,3 +91,118 @@ if __name__ == "__main__":
     parser.add_argument("--versions", type=int, default=10)
     args = parser.parse_args()
     generate(args.dir, args.models, args.versions)
+
+
+# ---------------------------------------------------------------- with history and audit tags
+
+# Five versions: one in each stage a reader cares about (GTO shows them as columns).
+FIVE = ["archived", "deprecated", "production", "canary", "development"]
+BASE_TIME = 1_780_000_000  # 2026-05-28, one hour per commit
+
+
+def stage_of(v: int, versions: int) -> str:
+    if versions <= len(FIVE):
+        return FIVE[v]
+    return STAGES[v] if v < len(STAGES) else "archived"
+
+
+def _data(text: bytes) -> bytes:
+    return b"data %d\n" % len(text) + text + b"\n"
+
+
+def _fast_import(target: Path, stream: bytes) -> None:
+    subprocess.run(
+        ["git", "-C", str(target), "fast-import", "--quiet", "--force"],
+        input=stream, check=True, capture_output=True,
+    )  # fmt: skip
+
+
+def _commits(models: int, versions: int, artifacts: bool) -> bytes:
+    """One commit per version index: commit k registers 1.k.0 of every model (GTO allows one
+    version of a model per commit), the first one with this project's policies and schemas."""
+    rng = random.Random(0)
+    out = []
+    for v in range(versions):
+        version = f"1.{v}.0"
+        files: list[tuple[str, bytes]] = []
+        if v == 0:
+            for part in ("policies", "schemas"):
+                files += [(p.relative_to(ROOT).as_posix(), p.read_bytes())
+                          for p in sorted((ROOT / part).glob("*")) if p.is_file()]  # fmt: skip
+        for m in range(models):
+            name = f"model-{m:04d}"
+            text = manifest(name, version, stage_of(v, versions), rng)
+            md5 = text.split('md5: "')[1][:32]
+            size = text.rsplit("size: ", 1)[1].strip()
+            files.append((f"models/{name}/{version}.yaml", text.encode()))
+            if artifacts:
+                dvc = f"outs:\n- md5: {md5}\n  size: {size}\n  path: model.json\n"
+                files.append((f"artifacts/{name}/{version}/model.json.dvc", dvc.encode()))
+        when = BASE_TIME + 3600 * v
+        out.append(f"commit refs/heads/main\nmark :{v + 1}\n".encode())
+        out.append(f"committer bench <b@x> {when} +0000\n".encode())
+        out.append(_data(f"Merge pull request #{v + 1} from acme/register-{version}".encode()))
+        if v:
+            out.append(f"from :{v}\n".encode())
+        for path, content in files:
+            out.append(f"M 100644 inline {path}\n".encode() + _data(content))
+    return b"".join(out)
+
+
+def _tags(target: Path, models: int, versions: int, total: int) -> bytes:
+    """The audit tags `gfops apply` writes, in GTO's naming, with their records: per version
+    a registration and a stage assignment, then (to reach ``total``) earlier stage changes
+    of each version, unassign + assign pairs."""
+    from galfriday_gitops.apply.message import AuditRecord
+    from galfriday_gitops.apply.tags import TagAction, assignment, registration, unassignment
+
+    shas = subprocess.run(["git", "-C", str(target), "rev-list", "--reverse", "main"],
+                          check=True, capture_output=True, text=True).stdout.split()  # fmt: skip
+    per_version = max(2, -(-total // max(models * versions, 1)))  # at least ``total``
+    out = []
+    for m in range(models):
+        name = f"model-{m:04d}"
+        counter = seq = 0
+        for v in range(versions):
+            version, stage, sha = f"1.{v}.0", stage_of(v, versions), shas[v]
+            parent = shas[v - 1] if v else None
+            facts = [(registration(name, version), TagAction.REGISTER, None, stage),
+                     (None, TagAction.ASSIGN, None, stage)]  # fmt: skip
+            for _ in range((per_version - 1) // 2):
+                facts += [
+                    (None, TagAction.UNASSIGN, stage, stage),
+                    (None, TagAction.ASSIGN, stage, stage),
+                ]
+            for tag, action, before, after in facts:
+                seq += 1
+                if tag is None:
+                    counter += 1
+                    tag = (assignment if action is TagAction.ASSIGN else unassignment)(
+                        name, after if action is TagAction.ASSIGN else before, counter
+                    )
+                record = AuditRecord(action, "registered", name, version, before, after,
+                                     sha, parent, pr=v + 1, verdict="allowed", seq=seq)  # fmt: skip
+                message = record.render().encode()
+                out.append(f"tag {tag}\nfrom {sha}\n".encode())
+                out.append(
+                    f"tagger galfriday-bot <bot@galfriday.dev> {BASE_TIME + seq} +0000\n".encode()
+                )
+                out.append(_data(message))
+    return b"".join(out)
+
+
+def generate_trail(
+    target: Path, models: int, versions: int, *, tags: int | None = None, artifacts: bool = True
+) -> None:
+    """``models`` x ``versions`` manifests in ``versions`` commits (see ``_commits``), with
+    audit tags in GTO's naming (2 per version, or at least ``tags`` in all), checked out,
+    refs packed as a clone has them (40,000 loose tag files cost every reader of the refs,
+    GTO and gfops alike, seconds of file-system walking on a busy disk).
+    ``artifacts``: each version's ``.dvc`` file too (GTO walks every commit's whole tree
+    once per tag, so they double its time without being anything it reads)."""
+    target.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["git", "init", "-q", "-b", "main", str(target)], check=True)
+    _fast_import(target, _commits(models, versions, artifacts))
+    _fast_import(target, _tags(target, models, versions, tags or 2 * models * versions))
+    subprocess.run(["git", "-C", str(target), "reset", "-q", "--hard", "main"], check=True)
+    subprocess.run(["git", "-C", str(target), "pack-refs", "--all"], check=True)

@@ -17,8 +17,10 @@ The verbs — ``check``, ``apply``, ``register``, ``promote``, ``rollback``, ``d
 ``retrain``, ``conclude``, ``drift``, ``analyze_experiment`` / ``analyze_data``,
 ``lifecycle``, ``verify``, ``export``, ``alert``, ``build_site``, ``init_registry`` — and
 their request and result types are loaded on first use, so a prediction service that only
-resolves versions never imports them. The consumer side, ``Registry(...).resolve(...)`` and
-``load_artifact``, is :mod:`galfriday_gitops.registry`.
+resolves versions never imports them. The consumer side — ``Registry(..., as_of=...)``,
+``resolve(uri)``, ``find``, ``history``, ``load_artifact`` — is
+:mod:`galfriday_gitops.registry`; model URIs (``parse_uri``) are :mod:`galfriday_gitops.uri`,
+queries (``Query``) :mod:`galfriday_gitops.query`.
 """
 
 from __future__ import annotations
@@ -26,15 +28,18 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from galfriday_gitops.query import Query, QueryError, Row
 from galfriday_gitops.registry import (
     ArtifactIntegrityError,
     ArtifactUnavailableError,
+    ModelEvent,
     Registry,
     RegistryError,
     RepositoryError,
     ResolveError,
     UnknownRevisionError,
 )
+from galfriday_gitops.uri import InvalidModelURI, ModelURI, parse_uri
 
 if TYPE_CHECKING:
     from galfriday_gitops.alert import Alert, AlertRequest, alert
@@ -78,11 +83,16 @@ __all__ = [
     "DriftRequest",
     "InitRequest",
     "Initialised",
+    "InvalidModelURI",
     "LifecycleRequest",
     "LifecycleRun",
+    "ModelEvent",
+    "ModelURI",
     "PromoteRequest",
     "Proposal",
     "Proposed",
+    "Query",
+    "QueryError",
     "ReconcilerFailed",
     "Registration",
     "Registry",
@@ -92,6 +102,7 @@ __all__ = [
     "RetrainRequest",
     "RetrainResult",
     "RollbackRequest",
+    "Row",
     "SiteRequest",
     "SiteResult",
     "UnknownRevisionError",
@@ -107,6 +118,7 @@ __all__ = [
     "export",
     "init_registry",
     "lifecycle",
+    "parse_uri",
     "promote",
     "register",
     "retrain",

@@ -211,36 +211,6 @@ def changed_paths(repo: Path | str, base: str, head: str) -> list[str]:
     return [p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p]
 
 
-def commit_files(
-    repo: Path | str,
-    base: str,
-    files: dict[str, bytes | None],
-    message: str,
-    *,
-    branch: str | None = None,
-) -> str:
-    """Commit ``files`` (None deletes) on top of ``base`` without touching the work tree.
-
-    Uses a private index (read-tree, update-index, write-tree, commit-tree), so a user's
-    checkout, staged changes and current branch are left exactly as they were.
-    """
-    parent = rev_parse(repo, base)
-    with tempfile.TemporaryDirectory() as tmp:
-        env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
-        git(repo, "read-tree", parent, env=env)
-        for path, content in sorted(files.items()):
-            if content is None:
-                git(repo, "update-index", "--force-remove", "--", path, env=env)
-                continue
-            oid = git(repo, "hash-object", "-w", "--stdin", input=content).decode().strip()
-            git(repo, "update-index", "--add", "--cacheinfo", f"100644,{oid},{path}", env=env)
-        tree = git(repo, "write-tree", env=env).decode().strip()
-    sha = git(repo, "commit-tree", tree, "-p", parent, "-m", message).decode().strip()
-    if branch is not None:
-        git(repo, "update-ref", f"refs/heads/{branch}", sha)
-    return sha
-
-
 def is_ancestor(repo: Path | str, ancestor: str, descendant: str) -> bool:
     proc = subprocess.run(
         ["git", "-C", str(repo), "merge-base", "--is-ancestor", ancestor, descendant],
@@ -319,6 +289,14 @@ def _log_entries(out: bytes) -> list[LogEntry]:
     return entries
 
 
+def first_parent_at(repo: Path | str, rev: str, when: int) -> str | None:
+    """The newest commit on ``rev``'s first-parent line whose committer date is at or
+    before ``when`` (Unix seconds): what that branch held then. None if it did not exist."""
+    head = rev_parse(repo, rev)
+    out = git_text(repo, "rev-list", "--first-parent", "-1", f"--before={when}", head)
+    return out or None
+
+
 def config_get(repo: Path | str, key: str) -> str | None:
     """A git config value as git resolves it for ``repo``, or None when unset."""
     out = git(repo, "config", "--get", key, check=False).decode().strip()
@@ -378,6 +356,40 @@ def list_tags(repo: Path | str, *patterns: str) -> list[TagRef]:
                 date=int(date) if date else 0,
                 message=message,
                 signed=bool(sig.strip()),
+            )
+        )
+    return tags
+
+
+_HEAD_FIELDS = (
+    "%(refname)",
+    "%(objecttype)",
+    "%(objectname)",
+    "%(*objectname)",
+    "%(taggerdate:unix)",
+)
+
+
+def list_tag_heads(repo: Path | str, pattern: str = "refs/tags") -> list[TagRef]:
+    """Every tag under ``pattern`` with its target and date but no tagger or message: a
+    fraction of :func:`list_tags`' output where only names, targets and order matter."""
+    out = git(repo, "for-each-ref", "--format=" + "%00".join(_HEAD_FIELDS) + "%00", pattern)
+    fields = out.decode("utf-8", "replace").split("\0")
+    tags = []
+    for i in range(0, len(fields) - 1, len(_HEAD_FIELDS)):
+        ref, kind, oid, peeled, date = fields[i : i + len(_HEAD_FIELDS)]
+        annotated = kind == "tag"
+        tags.append(
+            TagRef(
+                name=ref.lstrip("\n").removeprefix("refs/tags/"),
+                oid=oid,
+                annotated=annotated,
+                target=peeled if annotated else oid,
+                tagger_name="",
+                tagger_email="",
+                date=int(date) if date else 0,
+                message="",
+                signed=False,
             )
         )
     return tags

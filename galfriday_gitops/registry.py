@@ -35,23 +35,37 @@ does not exist (:class:`UnknownRevisionError`), a question with no single answer
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from galfriday_gitops import gitio
 from galfriday_gitops.errors import UserError
 from galfriday_gitops.gitio import GitError
+from galfriday_gitops.load.folders import model_names
 from galfriday_gitops.load.state import RegistryState, load_state
-from galfriday_gitops.paths import model_dir
-from galfriday_gitops.resources import ModelStage, ModelVersion
+from galfriday_gitops.paths import is_name, model_dir
+from galfriday_gitops.query import Manifest, Query, QueryError, Row, run, unknown_model
+from galfriday_gitops.stages import ModelStage
+from galfriday_gitops.uri import InvalidModelURI, ModelURI, parse_uri
+
+if TYPE_CHECKING:  # the schema (pydantic) loads when a version is first returned
+    from galfriday_gitops.load.entry import Entry
+    from galfriday_gitops.resources import ModelVersion
+
+T = TypeVar("T")
 
 __all__ = [
     "ArtifactIntegrityError",
     "ArtifactUnavailableError",
+    "ModelEvent",
     "Registry",
     "RegistryError",
     "RepositoryError",
@@ -148,21 +162,48 @@ def _mirror(url: str, cache_dir: Path, refresh: bool) -> Path:
     return target
 
 
+@dataclass(frozen=True, slots=True)
+class ModelEvent:
+    """One audited change of a model on the registry's branch (``Registry.history``)."""
+
+    when: dt.datetime  # committer date of the first-parent commit (when it reached the branch)
+    event: str  # registered | stage-changed | deleted | renamed
+    version: str
+    from_stage: str | None
+    to_stage: str | None
+    pr: int | None
+    approvers: tuple[str, ...]
+    approved: bool  # tagged, and the tag records the approvals the base policy asked for
+    commit: str
+    tags: tuple[str, ...]  # the audit tags that record it (empty: untagged)
+
+
 class Registry:
-    """A model registry at one commit: a local repository path or a git URL."""
+    """A model registry at one commit: a local repository path or a git URL.
+
+    Every question about one model reads only that model's folder; only :meth:`find`
+    (a question about all of them) reads the whole registry.
+    """
 
     def __init__(
         self,
         source: str | os.PathLike[str],
         rev: str = "main",
         *,
+        as_of: dt.datetime | None = None,
         cache_dir: Path | None = None,
         refresh: bool = True,
     ) -> None:
-        """Resolve ``rev`` to a commit now; clone/fetch first when ``source`` is a URL."""
+        """Resolve ``rev`` to a commit now; clone/fetch first when ``source`` is a URL.
+
+        ``as_of``: the registry as ``rev`` held it at that instant — the newest commit on
+        its first-parent line committed at or before it (on GitHub, the time a pull request
+        was merged; a naive datetime is UTC). See docs/design-notes.md, "As of a date".
+        """
         text = os.fspath(source)
         self.url: str | None = text if is_git_url(text) else None
         self.rev = rev
+        self.as_of = as_of
         self.git_dir = self._open(text, cache_dir or default_cache_dir(), refresh)
         try:
             self.commit = gitio.rev_parse(self.git_dir, rev)
@@ -170,10 +211,19 @@ class Registry:
             raise UnknownRevisionError(
                 f"no revision {rev!r} (or not a commit) in {self._source}"
             ) from None
-        try:
-            self._state: RegistryState = load_state(self.git_dir, self.commit)
-        except UserError as exc:  # git failed while reading objects: a damaged repository
-            raise RepositoryError(f"{self._source} at {self._at}: {exc}") from None
+        if as_of is not None:
+            self.commit = self._commit_at(as_of)
+        self._models: dict[str, RegistryState] = {}
+        self._names: list[str] | None = None
+
+    def _commit_at(self, when: dt.datetime) -> str:
+        stamp = when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
+        found = gitio.first_parent_at(self.git_dir, self.commit, int(stamp.timestamp()))
+        if found is None:
+            raise UnknownRevisionError(
+                f"{self.rev} has no commit at or before {stamp.isoformat()} in {self._source}"
+            )
+        return found
 
     def _open(self, text: str, cache_dir: Path, refresh: bool) -> Path:
         """The git directory to read: the local repository, or the URL's cached clone."""
@@ -199,43 +249,146 @@ class Registry:
     def __repr__(self) -> str:
         return f"Registry({self._source!r}, commit={self.commit[:12]!r})"
 
+    def _read(self, load: Callable[[], T]) -> T:
+        try:
+            return load()
+        except UserError as exc:  # git failed while reading objects: a damaged repository
+            raise RepositoryError(f"{self._source} at {self._at}: {exc}") from None
+
     def models(self) -> list[str]:
-        """Every model name at this commit."""
-        return self._state.models()
+        """Every model name at this commit (its folder's name; nothing is parsed)."""
+        if self._names is None:
+            self._names = self._read(lambda: model_names(self.git_dir, self.commit))
+        return self._names
+
+    def _model(self, name: str) -> RegistryState:
+        """That model's folder alone, loaded once; refused when missing or broken."""
+        if name not in self._models:
+            if not is_name(name):  # never a path: "../x" must not reach ls-tree
+                raise ResolveError(unknown_model(name, self.models(), self._at))
+            folder = model_dir(name)
+            state = self._read(lambda: load_state(self.git_dir, self.commit, paths=[folder]))
+            if not state.entries:
+                raise ResolveError(unknown_model(name, self.models(), self._at))
+            if state.findings:  # a broken manifest could hide the version that holds a stage
+                first = state.findings[0]
+                raise RegistryError(
+                    f"{first.file}:{first.line} is invalid at {self._at}: {first.message}"
+                )
+            self._models[name] = state
+        return self._models[name]
 
     def versions(self, name: str) -> list[ModelVersion]:
         """All versions of ``name``, oldest first (SemVer precedence)."""
-        self._check_model(name)
-        return self._state.versions_of(name)
+        return self._model(name).versions_of(name)
+
+    def stages(self, name: str) -> list[tuple[str, ModelStage]]:
+        """(version, stage) of every version of ``name``, oldest first; builds no objects."""
+        entries = self._model(name).entries_of(name)
+        return [(e.index[2], ModelStage(e.index[3])) for e in entries if e.index is not None]
 
     def get(self, name: str, version: str) -> ModelVersion:
         """One version; ResolveError when it does not exist at this commit."""
-        self._check_model(name)
-        found = self._state.get(name, version)
-        if found is None:
-            known = ", ".join(v.version for v in self._state.versions_of(name))
-            raise ResolveError(f"{name} has no version {version} at {self._at}; versions: {known}")
-        return found
+        return self._resource(self._entry(ModelURI(name, version=version)))
 
-    def resolve(self, name: str, stage: ModelStage | str = ModelStage.PRODUCTION) -> ModelVersion:
-        """The one version of ``name`` in ``stage``; ResolveError for none or several."""
-        wanted = _stage(stage)
-        self._check_model(name)
-        found = self._state.in_stage(name, wanted)
-        if len(found) == 1:
-            return found[0]
-        if not found:
-            table = ", ".join(
-                f"{v.version} ({v.stage.value})" for v in self._state.versions_of(name)
-            )
+    def resolve(self, uri: str, stage: ModelStage | str | None = None) -> ModelVersion:
+        """The version ``uri`` names: ``name@stage``, ``name@1.2.0``, ``models:/name@stage``
+        (:mod:`galfriday_gitops.uri`), or a bare ``name`` with ``stage`` (default
+        production). ResolveError when no single version answers."""
+        return self._resource(self._entry(self._uri(uri, stage)))
+
+    def manifest(self, uri: str, stage: ModelStage | str | None = None) -> tuple[str, Manifest]:
+        """(path, manifest as JSON data) of the version ``uri`` names, as :meth:`resolve`
+        finds it, without building the pydantic object (what ``gfops show`` prints)."""
+        entry = self._entry(self._uri(uri, stage))
+        data = entry.data
+        assert data is not None  # only valid entries are indexed
+        return entry.path, data
+
+    def _uri(self, uri: str, stage: ModelStage | str | None) -> ModelURI:
+        try:
+            parsed = parse_uri(uri)
+        except InvalidModelURI as exc:
+            raise ResolveError(str(exc)) from None
+        if stage is not None and (parsed.stage or parsed.version):
+            raise ResolveError(f"{uri!r} already names a version; pass no stage with it")
+        if parsed.stage or parsed.version:
+            return parsed
+        return ModelURI(parsed.name, stage=_stage(stage or ModelStage.PRODUCTION))
+
+    def _entry(self, uri: ModelURI) -> Entry:
+        state = self._model(uri.name)
+        entries = state.entries_of(uri.name)
+        table = ", ".join(f"{e.index[2]} ({e.index[3]})" for e in entries if e.index)
+        if uri.version is not None:
+            found = state.entry(uri.name, uri.version)
+            if found is None:
+                raise ResolveError(
+                    f"{uri.name} has no version {uri.version} at {self._at}; versions: {table}"
+                )
+            return found
+        assert uri.stage is not None
+        held = [e for e in entries if e.index is not None and e.index[3] == uri.stage.value]
+        if len(held) == 1:
+            return held[0]
+        if not held:
             raise ResolveError(
-                f"{name} has no version in {wanted.value} at {self._at}; versions: {table}"
+                f"{uri.name} has no version in {uri.stage.value} at {self._at}; versions: {table}"
             )
-        shown = ", ".join(v.version for v in found)
+        shown = ", ".join(e.index[2] for e in held if e.index)
         raise ResolveError(
-            f"{name} has {len(found)} versions in {wanted.value} at {self._at} ({shown}); "
+            f"{uri.name} has {len(held)} versions in {uri.stage.value} at {self._at} ({shown}); "
             "expected exactly one"
         )
+
+    @staticmethod
+    def _resource(entry: Entry) -> ModelVersion:
+        found = entry.resource
+        assert found is not None and found.kind == "ModelVersion"
+        return found
+
+    def find(
+        self,
+        *,
+        models: Sequence[str] = (),
+        stages: Sequence[ModelStage | str] = (),
+        labels: Mapping[str, str] | None = None,
+        tags: Sequence[str] = (),
+        where: Sequence[str] = (),
+        sort: str | None = None,
+        descending: bool = False,
+    ) -> list[ModelVersion]:
+        """Versions matching every filter (model name globs, any of ``stages``, every
+        label, any of ``tags``, every metric expression such as ``"test.accuracy>=0.8"``),
+        by name and version or sorted by a metric (``sort="test.accuracy"``)."""
+        query = Query(models, stages, dict(labels or {}), tags, where, sort, descending)
+        rows = self.query(query)
+        state = self._everything()
+        return [self._resource(state.entries[row.path]) for row in rows]
+
+    def query(self, query: Query) -> list[Row]:
+        """:meth:`find` as rows of manifest data (what ``gfops ls`` prints); no objects."""
+        try:
+            return run(self._everything(), query)
+        except QueryError as exc:
+            raise ResolveError(str(exc)) from None
+
+    def _everything(self) -> RegistryState:
+        if "" not in self._models:
+            self._models[""] = self._read(lambda: load_state(self.git_dir, self.commit))
+        return self._models[""]
+
+    def history(self, name: str) -> list[ModelEvent]:
+        """Every audited change of ``name`` on this registry's branch up to its commit,
+        oldest first: registrations and stage changes, with PR, approvers and tags."""
+        from galfriday_gitops.audit.history import timeline
+
+        if not is_name(name):
+            raise ResolveError(unknown_model(name, self.models(), self._at))
+        changes = self._read(lambda: timeline(self.git_dir, self.commit, name))
+        if not changes and name not in self.models():  # deleted models keep their history
+            raise ResolveError(unknown_model(name, self.models(), self._at))
+        return [_event(c.to_dict()) for c in changes]
 
     def load_artifact(self, version: ModelVersion, artifact_index: int = 0) -> bytes:
         """The bytes of one artifact of ``version``, read through DVC at this commit.
@@ -281,16 +434,21 @@ class Registry:
     def _at(self) -> str:
         return f"{self.rev} ({self.commit[:12]})"
 
-    def _check_model(self, name: str) -> None:
-        if name not in self._state.models():
-            known = ", ".join(self._state.models()) or "none"
-            raise ResolveError(f"no model {name!r} at {self._at}; models: {known}")
-        broken = [f for f in self._state.findings if f.file.startswith(model_dir(name) + "/")]
-        if broken:  # a broken manifest could hide the version that really holds a stage
-            first = broken[0]
-            raise RegistryError(
-                f"{first.file}:{first.line} is invalid at {self._at}: {first.message}"
-            )
+
+def _event(row: dict[str, Any]) -> ModelEvent:
+    when = dt.datetime.fromisoformat(str(row["when"]).replace("Z", "+00:00"))
+    return ModelEvent(
+        when=when,
+        event=row["event"],
+        version=row["version"],
+        from_stage=row["from"],
+        to_stage=row["to"],
+        pr=row["pr"],
+        approvers=tuple(row["approvers"]),
+        approved=bool(row["approved"]),
+        commit=row["commit"],
+        tags=tuple(row["tags"]),
+    )
 
 
 def _stage(stage: ModelStage | str) -> ModelStage:

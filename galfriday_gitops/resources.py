@@ -29,29 +29,12 @@ from pydantic_core import PydanticCustomError
 
 from galfriday_gitops import paths
 from galfriday_gitops.semver import SEMVER_PATTERN, is_semver
+from galfriday_gitops.stages import ModelStage as ModelStage  # re-exported: its old home
 
 if TYPE_CHECKING:
     from galfriday_gitops.stats.multitest import Method
 
 API_VERSION = "galfriday/v1"
-
-
-class ModelStage(StrEnum):
-    """Where a model version is in its life. The only place stage names are spelled."""
-
-    DEVELOPMENT = "development"
-    TESTING = "testing"
-    STAGING = "staging"
-    CANARY = "canary"
-    PRODUCTION = "production"
-    DEPRECATED = "deprecated"
-    RETIRED = "retired"
-    ARCHIVED = "archived"
-
-    @property
-    def is_live(self) -> bool:
-        """Serving traffic: deleting or renaming such a version breaks consumers."""
-        return self in (ModelStage.CANARY, ModelStage.PRODUCTION)
 
 
 def _shown(value: str) -> str:

@@ -28,10 +28,9 @@ from galfriday_gitops.apply.tags import TagAction, TagName
 from galfriday_gitops.apply.tags import parse as parse_tag
 from galfriday_gitops.apply.trail import AUDITED_PATHSPECS
 from galfriday_gitops.diff.events import Event
-from galfriday_gitops.errors import UserError
 from galfriday_gitops.load.history import History
 from galfriday_gitops.load.state import RegistryState
-from galfriday_gitops.paths import EXPERIMENTS, MODELS, POLICIES, model_dir
+from galfriday_gitops.paths import EXPERIMENTS, MODELS, POLICIES, REGISTRY_DIRS, model_dir
 
 
 def iso(seconds: int) -> str:
@@ -118,16 +117,22 @@ class CommitChanges:
 
 
 def audited_commits(
-    repo: Path | str, rev: str, *, touching: Sequence[str] = AUDITED_PATHSPECS
+    repo: Path | str,
+    rev: str,
+    *,
+    touching: Sequence[str] = AUDITED_PATHSPECS,
+    paths: Sequence[str] = REGISTRY_DIRS,
+    tags: Sequence[str] = ("refs/tags",),
 ) -> tuple[list[CommitChanges], list[AuditTag]]:
     """Every first-parent commit of ``rev`` touching ``touching``, with its audited changes
-    joined to the audit tags (matched by the fact they record) and its commit record, and
-    all audit tags."""
-    found = read_audit_tags(repo)
+    joined to the audit tags under ``tags`` (matched by the fact they record) and its commit
+    record, and those tags. ``paths``: what each commit's states hold (one model's folder,
+    for its timeline)."""
+    found = read_audit_tags(repo, *tags)
     by_identity = {t.record.identity(): t for t in found if t.record is not None}
     records = {t.commit: t for t in read_commit_records(repo)}
     regs = Registrations(repo)
-    history = History(repo)
+    history = History(repo, paths=paths)
     out = []
     for entry in history.commits(rev, touching=touching):
         change = commit_events(repo, entry, history)
@@ -210,9 +215,14 @@ def foreign_tags(repo: Path | str, models: set[str] | None = None) -> list[Forei
 
 def timeline(repo: Path | str, rev: str, model: str | None = None) -> list[Change | ForeignTag]:
     """The audited changes on ``rev`` and the foreign tags of the same models, oldest first
-    (of one model, when given)."""
-    touching = (model_dir(model),) if model else (MODELS,)
-    commits, _ = audited_commits(repo, rev, touching=touching)
+    (of one model, when given: that model's folder and tags only, as fast for 10 models as
+    for 10,000)."""
+    if model is None:
+        commits, _ = audited_commits(repo, rev, touching=(MODELS,))
+    else:
+        folder = (model_dir(model),)
+        mine = (f"refs/tags/{model}@*", f"refs/tags/{model}#*")
+        commits, _ = audited_commits(repo, rev, touching=folder, paths=folder, tags=mine)
     changes = [c for cc in commits for c in cc.changes]
     if model is not None:
         changes = [c for c in changes if any(p.model == model for p in c.planned)]
@@ -223,22 +233,6 @@ def timeline(repo: Path | str, rev: str, model: str | None = None) -> list[Chang
 
 def _when(row: Change | ForeignTag) -> int:
     return row.ref.date if isinstance(row, ForeignTag) else row.entry.time
-
-
-def model_timeline(repo: Path | str, rev: str, model: str) -> list[Change | ForeignTag]:
-    """:func:`timeline` of one model; UserError (with the models there are) when no model of
-    that name is at ``rev`` or was ever in its history: a typo is not "no changes"."""
-    changes = timeline(repo, rev, model)
-    if changes:
-        return changes
-    from galfriday_gitops.load.state import load_state
-
-    state = load_state(repo, rev)
-    ever = gitio.git(repo, "log", "-1", "--format=%H", rev, "--", model_dir(model) + "/")
-    if model not in state.models() and not ever.strip():
-        known = ", ".join(state.models()) or "none"
-        raise UserError(f"no model named {model!r} at {rev} (models: {known})")
-    return changes
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ COMMANDS = (
     "validate",
     "status",
     "show",
+    "ls",
     "check",
     "schema",
     "rules",
@@ -57,7 +58,20 @@ def _command(name: str) -> Command:
     return cast(Command, module)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def requested_command(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` names, past the global options; None when there is none."""
+    args = iter(argv)
+    for arg in args:
+        if arg in ("-C", "--repo"):
+            next(args, None)
+        elif arg != "--debug" and not arg.startswith(("--repo=", "-C")):
+            return arg if arg in COMMANDS else None
+    return None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line, or with ``only`` just that command's (each command's options
+    cost an import and ~2 ms to declare: a run needs one of them, ``--help`` all)."""
     parser = argparse.ArgumentParser(
         prog="gfops",
         description="galfriday-gitops: a git repository as an ML model registry.",
@@ -67,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMANDS:
+    for name in COMMANDS if only is None else (only,):
         command = _command(name)
         command.add_arguments(sub.add_parser(name, help=command.HELP, description=command.HELP))
     return parser
@@ -81,7 +95,8 @@ def _is_forge_error(exc: BaseException) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(requested_command(argv))
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: --help is 0, a usage error is 2

@@ -87,6 +87,16 @@ class InferenceLog:
         usable = self.ts[self.codes >= 0]
         return _to_datetime(int(np.max(usable))) if usable.size else None
 
+    def evaluate(
+        self,
+        *,
+        window: dt.timedelta,
+        end: dt.datetime | None = None,
+        latest_per_version: bool = False,
+    ) -> dict[Key, VersionStats]:
+        """:func:`evaluate` on this log (the interface a Dask dataset shares)."""
+        return evaluate(self, window=window, end=end, latest_per_version=latest_per_version)
+
 
 def _to_datetime(ns: int) -> dt.datetime:
     return dt.datetime.fromtimestamp(ns // 1_000_000_000, dt.UTC) + dt.timedelta(
@@ -316,6 +326,8 @@ class VersionStats:
     cost_per_request: float | None
     first: dt.datetime
     last: dt.datetime
+    # 0: exact percentiles (numpy); else the sketch's bound (lifecycle/dataset.py)
+    latency_relative_error: float = 0.0
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -325,6 +337,7 @@ class VersionStats:
             "successRate": self.success_rate,
             "errorRate": self.error_rate,
             "latencyMs": {"p50": self.p50_ms, "p95": self.p95_ms, "p99": self.p99_ms},
+            "latencyRelativeError": self.latency_relative_error,
             "meanConfidence": self.mean_confidence,
             "costPerRequest": self.cost_per_request,
             "first": self.first.isoformat(),

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from galfriday_gitops.resources import InferenceAction, InferenceRules, ModelStage
 
 if TYPE_CHECKING:
+    from galfriday_gitops.lifecycle.dataset import LogDataset
     from galfriday_gitops.lifecycle.deprecation import EndOfLife
     from galfriday_gitops.lifecycle.health import Verdict
     from galfriday_gitops.lifecycle.inference import InferenceLog, VersionStats
@@ -74,7 +75,7 @@ class Inference:
     rows: list[HealthRow]
     candidates: dict[str, list[Candidate]] = field(default_factory=dict)  # model -> tried
     dropped: int = 0
-    log: InferenceLog | None = field(default=None, repr=False)
+    log: InferenceLog | LogDataset | None = field(default=None, repr=False)
     rules: InferenceRules | None = field(default=None, repr=False)
     unavailable: str | None = None  # why nothing was evaluated (e.g. no logs yet)
 

@@ -227,12 +227,13 @@ def _inference(
     path: Path,
     now: dt.datetime | None,
 ) -> Inference:
+    from galfriday_gitops.lifecycle.dataset import open_logs
     from galfriday_gitops.lifecycle.health import judge, stats_by_version, unattributed
-    from galfriday_gitops.lifecycle.inference import evaluate, log_files, parse_window, read_logs
+    from galfriday_gitops.lifecycle.inference import parse_window
 
-    log = read_logs(log_files(path, repo=repo), token_prices=rules.cost_per_thousand_tokens)
+    log = open_logs(path, repo=repo, token_prices=rules.cost_per_thousand_tokens)
     end = now or log.newest()
-    stats = evaluate(log, window=parse_window(rules.window), end=end)
+    stats = log.evaluate(window=parse_window(rules.window), end=end)
     models = state.models()
     if unattributed(stats) and len(models) > 1:
         raise UserError(
@@ -285,7 +286,7 @@ def _candidates(
 ) -> list[Candidate]:
     """Earlier production versions, newest first, each judged on its latest window of logs."""
     from galfriday_gitops.lifecycle.health import judge, stats_by_version
-    from galfriday_gitops.lifecycle.inference import evaluate, parse_window
+    from galfriday_gitops.lifecycle.inference import parse_window
     from galfriday_gitops.load.history import production_periods
 
     periods = production_periods(repo, row.model, rev)
@@ -295,7 +296,7 @@ def _candidates(
             if version != row.version and version not in order:
                 order.append(version)
     assert inf.log is not None
-    latest = evaluate(inf.log, window=parse_window(inf.window), end=now, latest_per_version=True)
+    latest = inf.log.evaluate(window=parse_window(inf.window), end=now, latest_per_version=True)
     by_version = stats_by_version(latest, row.model, single_model=len(state.models()) == 1)
     assert inf.rules is not None
     tried: list[Candidate] = []

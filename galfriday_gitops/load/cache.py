@@ -13,10 +13,13 @@ import contextlib
 import hashlib
 import json
 import sqlite3
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from galfriday_gitops import gitio
+from galfriday_gitops.errors import UserError
 from galfriday_gitops.findings import Finding
 
 if TYPE_CHECKING:  # resources (pydantic) load lazily: a warm `status` never needs them
@@ -26,6 +29,12 @@ _SOURCES = (
     "resources.py",
     "load/safe_yaml.py",
     "load/validate.py",
+    "load/identity.py",
+    "load/layout.py",
+    "load/summary.py",
+    "load/entry.py",
+    "load/folders.py",
+    "load/state.py",
     "semver.py",
     "paths.py",
     "catalogue.py",
@@ -50,7 +59,12 @@ def encode(parsed: Parsed) -> str:
     """
     resource, findings = parsed
     if resource is not None:
-        return "\t".join(index_for(resource)) + "\n" + resource.model_dump_json(by_alias=True)
+        # A manifest's JSON without its unset (None) fields is what `gfops show` prints, so
+        # show reads it as data; every optional field of ModelVersion defaults to None
+        # (tests/load/test_cache.py), so decoding gives back the same object.
+        lean = resource.kind == "ModelVersion"
+        body = resource.model_dump_json(by_alias=True, exclude_none=lean)
+        return "\t".join(index_for(resource)) + "\n" + body
     return "!\n" + json.dumps([f.to_dict() for f in findings])
 
 
@@ -84,6 +98,7 @@ class BlobCache:
 
     def __init__(self, path: Path | None) -> None:
         self._memory: dict[str, str] = {}
+        self.decoded: dict[str, object] = {}  # memo of what callers built from payloads
         self._db: sqlite3.Connection | None = None
         if path is None:
             return
@@ -130,3 +145,22 @@ class BlobCache:
 
 def default_path(git_dir: Path) -> Path:
     return git_dir / "galfriday" / "cache.sqlite"
+
+
+_OPEN = threading.local()  # per thread: a SQLite connection serves the thread that made it
+
+
+def open_cache(repo: Path | str, use_disk: bool = True) -> BlobCache:
+    """The blob cache of ``repo`` (``.git/galfriday/cache.sqlite``), one per repository and
+    thread: every load of a command shares what the others fetched and decoded (a promote
+    loads its base three times). Memory only when there is no git directory to write to."""
+    if not use_disk:
+        return BlobCache(None)
+    try:
+        path = default_path(gitio.git_dir(repo)).resolve()
+    except UserError:
+        return BlobCache(None)
+    caches: dict[Path, BlobCache] = _OPEN.__dict__.setdefault("caches", {})
+    if path not in caches:
+        caches[path] = BlobCache(path)
+    return caches[path]

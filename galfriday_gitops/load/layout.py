@@ -31,6 +31,13 @@ class Slot:
     kinds: frozenset[str]
 
 
+SLOTS = {
+    paths.MODELS: Slot(paths.MODELS, frozenset({"ModelVersion"})),
+    paths.POLICIES: Slot(paths.POLICIES, POLICY_KINDS),
+    paths.EXPERIMENTS: Slot(paths.EXPERIMENTS, frozenset({"Experiment"})),
+}
+
+
 def classify(path: str) -> Slot | Finding | None:
     """The slot for a registry file; a finding if it does not belong; None to ignore it."""
     parts = path.split("/")
@@ -50,7 +57,7 @@ def classify(path: str) -> Slot | Finding | None:
             return rule("GF113").finding(
                 path, 1, f"file name {version!r} is not a SemVer version (e.g. 1.2.0.yaml)"
             )
-        return Slot(paths.MODELS, frozenset({"ModelVersion"}))
+        return SLOTS[paths.MODELS]
     if top == paths.POLICIES:
         if len(parts) != 2:
             return rule("GF121").finding(path, 1, "policies/ holds files, not folders")
@@ -58,11 +65,11 @@ def classify(path: str) -> Slot | Finding | None:
             return rule("GF121").finding(path, 1, "use the .yaml extension")
         if not parts[1].endswith(".yaml"):
             return None
-        return Slot(paths.POLICIES, POLICY_KINDS)
+        return SLOTS[paths.POLICIES]
     if top == paths.EXPERIMENTS:
         if paths.split_experiment_path(path) is None:
             return rule("GF121").finding(path, 1, "expected experiments/<name>.yaml")
-        return Slot(paths.EXPERIMENTS, frozenset({"Experiment"}))
+        return SLOTS[paths.EXPERIMENTS]
     return None
 
 

@@ -130,6 +130,12 @@ def _check_flow_depth(text: str) -> None:
 _IMPLICIT: dict[str, list[tuple[str, Any]]] = dict(Resolver.yaml_implicit_resolvers)
 
 
+def plain_is_string(value: str) -> bool:
+    """Whether YAML reads this plain (unquoted) scalar as a string, not a number, date,
+    boolean or null."""
+    return not any(regexp.match(value) for _, regexp in _IMPLICIT.get(value[:1], ()))
+
+
 def _scalar(event: Any) -> Any:
     if not event.implicit[0]:  # quoted: always a string
         return event.value
@@ -137,7 +143,15 @@ def _scalar(event: Any) -> Any:
     for tag, regexp in _IMPLICIT.get(value[:1], ()):
         if regexp.match(value):
             construct = _CONSTRUCT.get(tag)
-            return construct(ScalarNode(tag, value)) if construct else value
+            try:
+                return construct(ScalarNode(tag, value)) if construct else value
+            except ValueError:  # shaped like a date but not one: 2026-02-30, 2026-11-0T12:00
+                raise YamlError(
+                    "GF100",
+                    *_mark(event),
+                    f"{value!r} reads as a date or time but is not a valid one; "
+                    "quote it if it is text",
+                ) from None
     return value
 
 

@@ -17,15 +17,19 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from galfriday_gitops import gitio
 from galfriday_gitops.catalogue import rule
 from galfriday_gitops.errors import UserError
 from galfriday_gitops.findings import Finding
 from galfriday_gitops.load import cache as cache_mod
-from galfriday_gitops.load.conditions import parse_condition
+from galfriday_gitops.load import folders
+from galfriday_gitops.load.cache import open_cache as open_cache  # re-exported
+from galfriday_gitops.load.entry import Entry as Entry  # re-exported: its old home
+from galfriday_gitops.load.entry import parse_blob as parse_blob
 from galfriday_gitops.load.layout import (
+    SLOTS,
     Slot,
     check_placement,
     classify,
@@ -35,73 +39,22 @@ from galfriday_gitops.load.layout import (
 )
 from galfriday_gitops.load.safe_yaml import Document, YamlError, load
 from galfriday_gitops.load.safe_yaml import Path as DocPath
-from galfriday_gitops.load.validate import to_resource
 from galfriday_gitops.paths import REGISTRY_DIRS
-from galfriday_gitops.resources import (
-    DriftPolicy,
-    Experiment,
-    LifecyclePolicy,
-    ModelStage,
-    ModelVersion,
-    Resource,
-    StagePolicy,
-    Teams,
-)
 from galfriday_gitops.semver import Version
+from galfriday_gitops.stages import ModelStage
 
-R = TypeVar("R", bound=Resource)
+if TYPE_CHECKING:  # the schema (pydantic) loads when a resource is first asked for
+    from galfriday_gitops.resources import (
+        DriftPolicy,
+        Experiment,
+        LifecyclePolicy,
+        ModelVersion,
+        Resource,
+        StagePolicy,
+        Teams,
+    )
 
-
-class Entry:
-    """One file of the registry: where, which blob, what it parsed to (or why not).
-
-    A resource from the blob cache is decoded on first use: ``index`` (kind, name,
-    version, stage) answers the common questions without validating it again.
-    """
-
-    __slots__ = ("_payload", "_resource", "blob", "findings", "index", "path")
-
-    def __init__(
-        self,
-        path: str,
-        blob: str,
-        *,
-        resource: Resource | None = None,
-        payload: str | None = None,
-        findings: tuple[Finding, ...] = (),
-    ) -> None:
-        self.path = path
-        self.blob = blob
-        self.findings = findings
-        self._resource = resource
-        self._payload = payload
-        if resource is not None:
-            self.index: tuple[str, str, str, str] | None = cache_mod.index_for(resource)
-        else:
-            self.index = cache_mod.index_of(payload) if payload is not None else None
-
-    @property
-    def kind(self) -> str | None:
-        return self.index[0] if self.index else None
-
-    @property
-    def resource(self) -> Resource | None:
-        if self._resource is None and self._payload is not None and self.index is not None:
-            self._resource = cache_mod.decode(self._payload)[0]
-            self._payload = None
-        return self._resource
-
-
-def parse_blob(raw: bytes, slot: Slot) -> tuple[Resource | None, tuple[Finding, ...]]:
-    """Bytes -> resource, or findings (with an empty file name, filled in by the caller)."""
-    try:
-        doc = load(raw, with_positions=False)
-    except YamlError as exc:
-        return None, (rule(exc.rule_id).finding("", exc.line, exc.message, column=exc.column),)
-    resource, findings = to_resource(doc, "", slot.kinds)
-    if findings:  # the lines are worth a second parse only when there is something to show
-        resource, findings = to_resource(load(raw), "", slot.kinds)
-    return resource, tuple(findings)
+R = TypeVar("R", bound="Resource")
 
 
 @dataclass
@@ -115,6 +68,8 @@ class RegistryState:
     reader: gitio.BlobReader | None = field(default=None, repr=False)
     # blob ids -> bytes in one git call (git objects only): see ``prefetch``.
     read_many: Callable[[list[str]], dict[str, bytes]] | None = field(default=None, repr=False)
+    # entries -> their cached payloads in one cache query: see ``fetch_payloads``.
+    payloads: Callable[[Iterable[Entry]], None] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self._index: dict[str, dict[str, Entry]] = defaultdict(dict)
@@ -126,23 +81,40 @@ class RegistryState:
         self._by_kind: dict[str, list[Resource]] = {}
         self._table: dict[str, dict[str, list[str]]] | None = None
 
+    def fetch_payloads(self, entries: Iterable[Entry]) -> None:
+        """Fetch these entries' payloads in one cache query before they are read one by one."""
+        if self.payloads is not None:
+            self.payloads(entries)
+
     # -- raw access
     def resources(self, kind: type[R]) -> list[R]:
         wanted = kind.__name__
         if wanted not in self._by_kind:  # rules ask per version: index once, not per call
-            found = (e.resource for e in self.entries.values() if e.kind == wanted)
+            of_kind = [e for e in self.entries.values() if e.kind == wanted]
+            self.fetch_payloads(of_kind)
+            found = (e.resource for e in of_kind)
             self._by_kind[wanted] = [r for r in found if r is not None]
         return [r for r in self._by_kind[wanted] if isinstance(r, kind)]
 
     def path_of(self, resource: Resource) -> str:
-        if isinstance(resource, ModelVersion):  # by its index: diffs ask for every version
-            found = self._index.get(resource.name, {}).get(resource.version)
-            if found is not None and found._resource is resource:
+        name = resource.metadata.name
+        if resource.kind == "ModelVersion":  # by its index: diffs ask for every version
+            found = self._index.get(name, {}).get(resource.metadata.version)
+            if found is not None and found.holds(resource):
                 return found.path
         for entry in self.entries.values():
-            if entry._resource is resource:
+            if entry.holds(resource):
                 return entry.path
-        raise KeyError(f"{resource.kind} {resource.metadata.name} is not part of this state")
+        raise KeyError(f"{resource.kind} {name} is not part of this state")
+
+    def entry(self, name: str, version: str) -> Entry | None:
+        """The file of one version (its index, data and resource), without decoding others."""
+        return self._index.get(name, {}).get(version)
+
+    def entries_of(self, name: str) -> list[Entry]:
+        """The files of one model's versions, oldest first (SemVer precedence)."""
+        found = self._index.get(name, {})
+        return [found[v] for v in sorted(found, key=Version)]
 
     def stage_table(self) -> dict[str, dict[str, list[str]]]:
         """model -> stage -> versions (oldest first), straight from the index."""
@@ -152,8 +124,9 @@ class RegistryState:
 
     def _row(self, name: str) -> dict[str, list[str]]:
         row: dict[str, list[str]] = {}
-        for version in sorted(self._index[name], key=Version):
-            row.setdefault(self._index[name][version].index[3], []).append(version)  # type: ignore[index]
+        for entry in self.entries_of(name):
+            assert entry.index is not None
+            row.setdefault(entry.index[3], []).append(entry.index[2])
         return row
 
     def inherit_table(self, base: RegistryState, models: Iterable[str]) -> None:
@@ -213,16 +186,22 @@ class RegistryState:
 
     def versions_of(self, name: str) -> list[ModelVersion]:
         """All versions of a model, oldest first (SemVer precedence)."""
-        found = self._index.get(name, {})
-        out = [found[v].resource for v in sorted(found, key=Version)]
+        from galfriday_gitops.resources import ModelVersion
+
+        entries = self.entries_of(name)
+        self.fetch_payloads(entries)
+        out = [e.resource for e in entries]
         return [v for v in out if isinstance(v, ModelVersion)]
 
     def all_versions(self) -> Iterator[ModelVersion]:
+        self.fetch_payloads(e for e in self.entries.values() if e.kind == "ModelVersion")
         for name in self.models():
             yield from self.versions_of(name)
 
     def get(self, name: str, version: str) -> ModelVersion | None:
-        entry = self._index.get(name, {}).get(version)
+        from galfriday_gitops.resources import ModelVersion
+
+        entry = self.entry(name, version)
         resource = entry.resource if entry is not None else None
         return resource if isinstance(resource, ModelVersion) else None
 
@@ -233,30 +212,10 @@ class RegistryState:
         candidates = self.versions_of(name) if stage is None else self.in_stage(name, stage)
         return candidates[-1] if candidates else None
 
-    def select(
-        self,
-        *,
-        name: str | None = None,
-        stage: ModelStage | None = None,
-        labels: dict[str, str] | None = None,
-        where: Iterable[str] = (),
-    ) -> list[ModelVersion]:
-        """Versions matching every filter: name glob, stage, labels, metric conditions."""
-        predicates = [parse_condition(w) for w in where]
-        out = []
-        for version in self.all_versions():
-            if name is not None and not fnmatchcase(version.name, name):
-                continue
-            if stage is not None and version.stage is not stage:
-                continue
-            if labels and any(version.metadata.labels.get(k) != v for k, v in labels.items()):
-                continue
-            if all(p(version) for p in predicates):
-                out.append(version)
-        return out
-
     # -- policies
     def stage_policies(self) -> list[StagePolicy]:
+        from galfriday_gitops.resources import StagePolicy
+
         return sorted(self.resources(StagePolicy), key=lambda p: p.metadata.name)
 
     def policies_for(self, version: ModelVersion) -> list[StagePolicy]:
@@ -272,19 +231,27 @@ class RegistryState:
         return out
 
     def teams(self) -> Teams | None:
+        from galfriday_gitops.resources import Teams
+
         found = self.resources(Teams)
         return found[0] if found else None
 
     def experiments(self) -> list[Experiment]:
+        from galfriday_gitops.resources import Experiment
+
         return sorted(self.resources(Experiment), key=lambda e: e.metadata.name)
 
     def experiment(self, name: str) -> Experiment | None:
         return next((e for e in self.experiments() if e.metadata.name == name), None)
 
     def drift_policies(self) -> list[DriftPolicy]:
+        from galfriday_gitops.resources import DriftPolicy
+
         return sorted(self.resources(DriftPolicy), key=lambda p: p.spec.model)
 
     def lifecycle_policy(self) -> LifecyclePolicy | None:
+        from galfriday_gitops.resources import LifecyclePolicy
+
         found = self.resources(LifecyclePolicy)
         return found[0] if found else None
 
@@ -297,16 +264,16 @@ def _duplicates(entries: dict[str, Entry]) -> list[Finding]:
     seen: dict[tuple[str, str], str] = {}
     findings = []
     for path in sorted(entries):
-        key: tuple[str, str]
         entry = entries[path]
         if entry.kind in (None, "ModelVersion"):
             continue  # refused, or name@version already unique by its path
         res = entry.resource
         if res is None:
             continue
-        if isinstance(res, Teams | LifecyclePolicy):
+        key: tuple[str, str]
+        if res.kind in ("Teams", "LifecyclePolicy"):
             key = (res.kind, "")
-        elif isinstance(res, DriftPolicy):
+        elif res.kind == "DriftPolicy":
             key = (res.kind, res.spec.model)
         else:
             key = (res.kind, res.metadata.name)
@@ -338,27 +305,19 @@ def _parse_all(jobs: list[tuple[bytes, Slot]]) -> list[str]:
         return list(pool.map(_parse_job, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
 
 
-def _assemble(
-    rev: str | None,
-    files: list[tuple[str, str, Slot]],
-    early: list[Finding],
-    read: Callable[[list[str]], dict[str, bytes]],
-    blob_cache: cache_mod.BlobCache,
-    source: Callable[[str], bytes | None],
-) -> RegistryState:
-    """Parse (or fetch from cache) each file, then add placement and uniqueness findings."""
-    entries = _entries(files, read, blob_cache, source)
-    return _combine(rev, entries, early, source)
+def _payload_key(slot: Slot, blob: str) -> str:
+    return f"{slot.folder}:{blob}"
 
 
-def _entries(
+def _parse_files(
     files: list[tuple[str, str, Slot]],
     read: Callable[[list[str]], dict[str, bytes]],
     blob_cache: cache_mod.BlobCache,
     source: Callable[[str], bytes | None],
-) -> dict[str, Entry]:
-    """One entry per file: its resource (parsed, or from the cache) and its own findings."""
-    keys = {path: f"{slot.folder}:{blob}" for path, blob, slot in files}
+) -> list[Entry]:
+    """Entries for these files: parsed (or fetched from the blob cache), with their load
+    findings (refusals, and a path that disagrees with the file's name or version)."""
+    keys = {path: _payload_key(slot, blob) for path, blob, slot in files}
     cached = blob_cache.get_many(keys.values())
     missing = [(path, blob, slot) for path, blob, slot in files if keys[path] not in cached]
     if missing:
@@ -367,7 +326,6 @@ def _entries(
         fresh = dict(zip((keys[path] for path, _, _ in missing), _parse_all(jobs), strict=True))
         blob_cache.put_many(fresh)
         cached.update(fresh)
-    entries: dict[str, Entry] = {}
     docs: dict[str, Document] = {}
 
     def name_line(path: str) -> int:
@@ -376,9 +334,10 @@ def _entries(
             docs[path] = load(raw) if raw is not None else Document({}, {})
         return docs[path].line_of(("metadata", "name"))[0]
 
+    entries = []
     for path, blob, _slot in files:
         payload = cached[keys[path]]
-        entry = Entry(path, blob, payload=payload)
+        entry = Entry(path, blob, payload=payload, key=keys[path])
         file_findings = () if entry.index else cache_mod.decode(payload)[1]
         file_findings = tuple(f.at(path) for f in file_findings)
         if entry.index is not None:
@@ -387,31 +346,23 @@ def _entries(
                 check_placement(path, kind, name, version, partial(name_line, path))
             )
         entry.findings = file_findings
-        entries[path] = entry
+        entries.append(entry)
     return entries
 
 
-def _combine(
+def _assemble(
     rev: str | None,
-    entries: dict[str, Entry],
+    entries: Iterable[Entry],
     early: list[Finding],
     source: Callable[[str], bytes | None],
 ) -> RegistryState:
-    """The state: findings of what may not be there, of each file, then duplicates."""
+    """The state: every entry, the early findings, each file's findings, duplicates."""
+    by_path = {e.path: e for e in sorted(entries, key=lambda e: e.path)}
     findings = sorted(early, key=lambda f: f.file)  # in path order, however they were found
-    for entry in entries.values():
+    for entry in by_path.values():
         findings.extend(entry.findings)
-    findings.extend(_duplicates(entries))
-    return RegistryState(rev, entries, findings, source)
-
-
-def open_cache(repo: Path, use_disk: bool = True) -> cache_mod.BlobCache:
-    if not use_disk:
-        return cache_mod.BlobCache(None)
-    try:
-        return cache_mod.BlobCache(cache_mod.default_path(gitio.git_dir(repo)))
-    except UserError:
-        return cache_mod.BlobCache(None)
+    findings.extend(_duplicates(by_path))
+    return RegistryState(rev, by_path, findings, source)
 
 
 def load_state(
@@ -424,11 +375,28 @@ def load_state(
     """The registry as committed at ``rev``, read from git objects (never the work tree).
 
     ``paths`` narrows the load to some folders (e.g. one model's), for incremental work.
+    Folders unchanged since any earlier load come from the folder cache
+    (:mod:`galfriday_gitops.load.folders`); their files' payloads are fetched when read.
     """
     repo = Path(repo)
     commit = gitio.rev_parse(repo, rev)
-    files, early = tree_files(gitio.ls_tree(repo, commit, paths))
-    return build_state(repo, commit, files, early, blob_cache or open_cache(repo))
+    blobs = blob_cache or open_cache(repo, use_disk=True)
+    reader = gitio.BlobReader(repo)
+
+    def fetch(key: str) -> str:
+        found = blobs.get_many([key]).get(key)
+        if found is None:  # the payload is gone from the cache: parse that blob again
+            slot_folder, _, blob = key.partition(":")
+            found = cache_mod.encode(parse_blob(reader.read(blob), SLOTS[slot_folder]))
+            blobs.put_many({key: found})
+        return found
+
+    listing = folders.list_units(repo, commit, paths, blobs, fetch)
+    files, early = tree_files(listing.files)
+    kept = {e.path: e for e in listing.cached}
+    state, fresh = _build(repo, commit, files, early + listing.cached_findings, blobs, reader, kept)
+    folders.store_units(blobs, listing.fresh_units, fresh, early)
+    return state
 
 
 def build_state(
@@ -443,25 +411,40 @@ def build_state(
 ) -> RegistryState:
     """The state of ``commit`` from its registry files (parsed, or from the cache) and the
     ``kept`` entries of another state that are the same at ``commit`` (reused as they are)."""
-    kept = kept or {}
     blob_reader = reader or gitio.BlobReader(repo)
-    blobs = {path: entry.blob for path, entry in kept.items()}
-    blobs.update((path, blob) for path, blob, _ in files)
+    return _build(repo, commit, files, early, blob_cache, blob_reader, kept or {})[0]
+
+
+def _build(
+    repo: Path,
+    commit: str,
+    files: list[tuple[str, str, Slot]],
+    early: list[Finding],
+    blobs: cache_mod.BlobCache,
+    reader: gitio.BlobReader,
+    kept: dict[str, Entry],
+) -> tuple[RegistryState, list[Entry]]:
+    """The state, and the entries parsed (or fetched) for ``files``."""
+    blobs_by_path = {path: entry.blob for path, entry in kept.items()}
+    blobs_by_path.update((path, blob) for path, blob, _ in files)
 
     def read(oids: list[str]) -> dict[str, bytes]:
         return gitio.read_blobs(repo, oids)
 
     def source(path: str) -> bytes | None:
-        oid = blobs.get(path)
-        return blob_reader.read(oid) if oid else None
+        oid = blobs_by_path.get(path)
+        return reader.read(oid) if oid else None
 
-    entries = _entries(files, read, blob_cache, source)
-    if kept:  # in path order, as a full load lists them
-        entries = {p: kept.get(p) or entries[p] for p in sorted(kept.keys() | entries.keys())}
-    state = _combine(commit, entries, early, source)
-    state.reader = blob_reader
+    fresh = _parse_files(files, read, blobs, source)
+    state = _assemble(commit, [*kept.values(), *fresh], early, source)
+    state.reader = reader
     state.read_many = read
-    return state
+    state.payloads = partial(_prefetch, blobs)
+    return state, fresh
+
+
+def _prefetch(blobs: cache_mod.BlobCache, entries: Iterable[Entry]) -> None:
+    blobs.get_many([e.key for e in entries if not e.fetched and e.key])
 
 
 def load_worktree(
@@ -471,7 +454,7 @@ def load_worktree(
     root = Path(repo).resolve()
     try:
         blob_cache = open_cache(gitio.toplevel(root), use_disk_cache)
-    except UserError:
+    except UserError:  # not in a git repository: nowhere to keep a cache
         blob_cache = cache_mod.BlobCache(None)
     paths, early = walk_worktree(root, only)
     raw_by_path: dict[str, bytes] = {}
@@ -495,4 +478,5 @@ def load_worktree(
     def read(oids: list[str]) -> dict[str, bytes]:
         return {o: by_blob[o] for o in oids}
 
-    return _assemble(None, files, early, read, blob_cache, raw_by_path.get)
+    entries = _parse_files(files, read, blob_cache, raw_by_path.get)
+    return _assemble(None, entries, early, raw_by_path.get)

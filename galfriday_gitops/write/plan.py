@@ -109,8 +109,9 @@ def base_state(repo: Path, name: str, base: str) -> RegistryState:
     """The registry at ``base``; refuses when this model's files are broken there."""
     state = load_state(repo, base)
     if name not in state.models():
-        known = ", ".join(state.models()) or "none"
-        raise UserError(f"no model {name!r} at {base}; models: {known}")
+        from galfriday_gitops.query import unknown_model
+
+        raise UserError(unknown_model(name, state.models(), base))
     broken = [f for f in state.findings if f.file.startswith(model_dir(name) + "/")]
     if broken:
         first = broken[0]

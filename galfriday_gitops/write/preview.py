@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
 
-from galfriday_gitops import gitio
+from galfriday_gitops import gitcommit
 from galfriday_gitops.findings import Severity
 from galfriday_gitops.rules.engine import Verdict, reconcile
 from galfriday_gitops.rules.reviews import PullRequestFacts
@@ -32,7 +32,9 @@ def preview(
     now: dt.datetime | None = None,
 ) -> Verdict:
     """The reconciler's verdict on ``files`` committed on ``base_commit``, with no reviews."""
-    head = gitio.commit_files(repo, base_commit, dict(files), "galfriday preview (unreferenced)")
+    head = gitcommit.commit_files(
+        repo, base_commit, dict(files), "galfriday preview (unreferenced)"
+    )
     unreviewed = PullRequestFacts(number=None, author=author, head_sha=head)
     return reconcile(repo, base_commit, head, unreviewed, now)
 

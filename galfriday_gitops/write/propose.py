@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from galfriday_gitops import gitio
+from galfriday_gitops import gitcommit, gitio
 from galfriday_gitops.errors import UserError
 from galfriday_gitops.forge.base import Forge, PullRequest
 
@@ -82,7 +82,7 @@ def propose(
     parent = gitio.rev_parse(repo, base)
     if base_commit is not None and parent != base_commit:
         raise UserError(f"{base} moved while the change was prepared; run again")
-    commit = gitio.commit_files(repo, parent, files, message)  # unreferenced until chosen
+    commit = gitcommit.commit_files(repo, parent, files, message)  # unreferenced until chosen
     existing = _branch_tip(repo, branch, remote)
     unchanged = existing is not None and _tree_and_parents(repo, existing) == _tree_and_parents(
         repo, commit

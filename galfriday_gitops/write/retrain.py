@@ -219,7 +219,9 @@ def retrain(
     state = load_state(root, base_commit)
     versions = state.versions_of(req.name)
     if not versions:
-        raise UserError(f"{req.name}: no registered version at {req.base} to retrain")
+        from galfriday_gitops.query import unknown_model
+
+        raise UserError(unknown_model(req.name, state.models(), req.base))
     production = state.latest(req.name, ModelStage.PRODUCTION)
     template = production or versions[-1]
     end = req.end or dt.datetime.now(dt.UTC).date()

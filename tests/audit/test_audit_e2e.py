@@ -5,10 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from galfriday_gitops import Registry
+from tests.support.blobs import count_blob_reads
 from tests.support.cli import gfops
 from tests.support.loopback import LoopbackGitHub
 from tests.support.repo import Repo
@@ -312,3 +317,44 @@ def test_a_policy_change_that_drops_a_stage_in_use_is_red(
     assert sha[:12] in stray[0]["message"] and "testing" in stray[0]["message"]
     code, findings = verify(repo)
     assert code == 1 and ("GF312", "models/spread-model/0.1.0.yaml") in found(findings)
+
+
+def test_history_of_an_unknown_model_is_an_error(applied: Path, tmp_path: Path) -> None:
+    repo = copy_of(applied, tmp_path)
+    result = gfops("history", "price-directoin", cwd=repo.path)
+    assert result.code == 2 and "no model 'price-directoin'" in result.err
+    assert "did you mean 'price-direction'" in result.err
+    assert gfops("history", "spread-model", cwd=repo.path).code == 0  # control
+
+
+def _blobs_under(repo: Repo, folder: str) -> set[str]:
+    """Every blob id a file under ``folder`` had in main's history."""
+    listed = repo.git("rev-list", "--objects", "main", "--", folder).splitlines()
+    return {line.split()[0] for line in listed if line.partition(" ")[2].startswith(folder)}
+
+
+def test_history_reads_only_that_models_folder_and_tags(
+    applied: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from galfriday_gitops.audit.history import Change, timeline
+
+    repo = copy_of(applied, tmp_path)
+    shutil.rmtree(repo.path / ".git" / "galfriday")  # cold: apply's cache was copied too
+    read = count_blob_reads(monkeypatch)
+    mine = timeline(repo.path, "main", "spread-model")
+    assert [c.kind if isinstance(c, Change) else "foreign" for c in mine] == [
+        "registered",
+        "stage-changed",
+    ]
+    assert read and not set(read) & _blobs_under(repo, "models/price-direction/")
+    own = len(read)
+    read.clear()
+    everything = timeline(repo.path, "main")  # the control: every model's changes
+    assert len(everything) == 7 and len(read) > own
+    assert set(read) & _blobs_under(repo, "models/price-direction/")
+    via_api = Registry(repo.path, rev="main").history("spread-model")
+    assert [(e.event, e.version, e.to_stage, e.pr) for e in via_api] == [
+        ("registered", "0.1.0", "development", 1),
+        ("stage-changed", "0.1.0", "testing", 2),
+    ]
+    assert via_api[0].tags == ("spread-model@v0.1.0", "spread-model#development#1")

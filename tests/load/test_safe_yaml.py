@@ -101,3 +101,13 @@ def test_yaml_11_scalars_are_resolved_not_stringified() -> None:
     assert data["a"] is False and data["b"] == 1.1 and data["c"] == 31
     assert str(data["d"]) == "2026-01-02" and data["e"] == "1.10" and data["g"] is None
     assert data["f"] != data["f"]  # NaN reaches the schema, which refuses it there
+
+
+@pytest.mark.parametrize("value", ["2026-02-30", "2026-11-0T12:00:00Z", "2026-13-01"])
+def test_an_impossible_date_is_a_finding_not_a_crash(value: str) -> None:
+    # Found by the identity reader's property test: PyYAML's constructor raises ValueError.
+    with pytest.raises(YamlError) as caught:
+        load(f"a: 1\nwhen: {value}\n".encode())
+    assert caught.value.rule_id == "GF100" and caught.value.line == 2
+    assert "not a valid one" in caught.value.message
+    assert str(load(b"when: 2026-02-28\n").data["when"]) == "2026-02-28"  # control

@@ -55,13 +55,6 @@ def test_queries(reg: Repo) -> None:
     assert [v.version for v in state.in_stage("price-direction", ModelStage.PRODUCTION)] == [
         "1.0.0"
     ]
-    assert [v.ref for v in state.select(where=["test.accuracy >= 0.87"])] == [
-        "price-direction@1.1.0"
-    ]
-    assert [v.ref for v in state.select(labels={"team": "fx"})] == ["fx-carry@0.1.0"]
-    assert state.select(where=["test.missing > 0"]) == []
-    with pytest.raises(UserError, match="bad metric filter"):
-        state.select(where=["accuracy >> 1"])
 
 
 def test_reads_git_objects_not_the_work_tree(reg: Repo) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from galfriday_gitops import gitio
+from galfriday_gitops import gitcommit
 from galfriday_gitops.errors import UserError
 from galfriday_gitops.write.retrain import update_window
 from tests.monitor.conftest import MODEL, DriftRegistry
@@ -109,7 +109,7 @@ def test_act_issue_opens_one_issue_and_reuses_it(
     policy = (reg.path / "policies" / "drift.yaml").read_text(encoding="utf-8")
     assert "onDrift: retraining-pr" in policy
     issue_policy = policy.replace("onDrift: retraining-pr", "onDrift: issue")
-    rev = gitio.commit_files(
+    rev = gitcommit.commit_files(
         reg.path, "main", {"policies/drift.yaml": issue_policy.encode()}, "drift policy: issue"
     )
     for _ in range(2):
@@ -134,7 +134,7 @@ def test_act_without_forge_credentials_is_exit_2(
 
 def test_retrain_cli_errors_are_exit_2(drift_registry: DriftRegistry) -> None:
     res = gfops("retrain", "nope", "--reason", "x", cwd=drift_registry.path)
-    assert res.code == 2 and "no registered version" in res.err
+    assert res.code == 2 and "no model 'nope'" in res.err
     res = gfops("retrain", MODEL, "--reason", "x", "--base", "nope", cwd=drift_registry.path)
     assert res.code == 2 and "nope" in res.err
     res = gfops("retrain", MODEL, "--reason", "x", "--open-pr", cwd=drift_registry.path,
@@ -178,7 +178,7 @@ def test_act_checks_the_forge_before_reading_any_data(
     current = "current: data/live/price-direction/last-7d.parquet"
     assert current in policy
     unreadable = policy.replace(current, "current: data/live/nowhere.parquet")
-    rev = gitio.commit_files(
+    rev = gitcommit.commit_files(
         reg.path, "main", {"policies/drift.yaml": unreadable.encode()}, "data that is not there"
     )
     monkeypatch.delenv("GITHUB_TOKEN", raising=False)
@@ -211,7 +211,7 @@ def test_act_local_commits_the_retraining_branch_without_a_forge(
         _clean(reg)
         # an issue policy acts locally by saying it skipped the issue
         policy = (reg.path / "policies" / "drift.yaml").read_text(encoding="utf-8")
-        rev = gitio.commit_files(
+        rev = gitcommit.commit_files(
             reg.path,
             "main",
             {"policies/drift.yaml": policy.replace("retraining-pr", "issue").encode()},

@@ -112,3 +112,24 @@ def repo(tmp_path: Path) -> Repo:
 @pytest.fixture
 def empty_repo(tmp_path: Path) -> Repo:
     return make_repo(tmp_path / "registry", with_examples=False)
+
+
+def fill_registry(repo: Repo, models: int) -> Repo:
+    """``models`` models ``m00``, ``m01``, ... with three versions each: 1.0.0 deprecated,
+    1.1.0 production, 1.2.0 canary; test.accuracy 0.70 + model/100 (+0.01 per version),
+    label team=a for even models and b for odd ones; committed."""
+    from tests.support.factories import manifest
+
+    for m in range(models):
+        name = f"m{m:02d}"
+        for v, stage in enumerate(("deprecated", "production", "canary")):
+            text = manifest(
+                name,
+                f"1.{v}.0",
+                stage,
+                accuracy=round(0.70 + m / 100 + v / 100, 4),
+                labels=f"{{team: {'ab'[m % 2]}}}",
+            )
+            repo.write(f"models/{name}/1.{v}.0.yaml", text)
+    repo.commit(f"{models} models")
+    return repo

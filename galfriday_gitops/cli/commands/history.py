@@ -23,13 +23,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from galfriday_gitops.audit.history import model_timeline
+    from galfriday_gitops.audit.history import timeline
+    from galfriday_gitops.load.folders import model_names
     from galfriday_gitops.paths import is_name
+    from galfriday_gitops.query import unknown_model
     from galfriday_gitops.report.audit import history
 
     if not is_name(args.name):
         raise UserError(f"{args.name!r} is not a model name ([a-z0-9][a-z0-9._-]*)")
-    changes = model_timeline(gitio.toplevel(args.repo), args.rev, args.name)
+    root = gitio.toplevel(args.repo)
+    changes = timeline(root, args.rev, args.name)
+    known = model_names(root, gitio.rev_parse(root, args.rev))
+    if not changes and args.name not in known:  # a typo is an error, not an empty history
+        raise UserError(unknown_model(args.name, known, args.rev))
     if args.format == "json":
         rows = [c.to_dict() for c in changes]
         print_json({"model": args.name, "rev": args.rev, "history": rows})

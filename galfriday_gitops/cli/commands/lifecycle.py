@@ -34,7 +34,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--remote", default="origin", help="git remote to push to (--act)")
     parser.add_argument(
-        "--logs", type=Path, help="inference logs, file or folder (default: the policy's logs)"
+        "--logs",
+        type=Path,
+        help="inference logs: a file, a folder, or a Parquet glob read through Dask "
+        "(default: the policy's logs)",
     )
     parser.add_argument(
         "--now",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from galfriday_gitops import gitio
 from galfriday_gitops.cli.output import add_format, print_json
@@ -18,21 +19,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from galfriday_gitops.report.registry import status_table
+    from galfriday_gitops.load.summary import stage_summary, worktree_summary
 
     root = gitio.toplevel(args.repo)
     if args.worktree:
-        from galfriday_gitops.load.state import load_worktree
-
-        state = load_worktree(root)
-        rev, table, errors = None, state.stage_table(), len(state.findings)
+        rev, (table, errors) = None, worktree_summary(root)
     else:
-        from galfriday_gitops.load.summary import stage_summary
-
         rev, table, errors = stage_summary(root, args.rev)
     from galfriday_gitops.apply import readers
 
-    view = readers.read_tags(root)
+    view = readers.read_tags_cached(root)
     if args.format == "gto":
         print_json(readers.gto_show(view, table, readers.gto_stages(root, table)))
         return 0
@@ -40,5 +36,7 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         print_json({"rev": rev, "models": table, "errors": errors, "warnings": warnings})
     else:
-        status_table(rev, table, errors, show_all=args.all, warnings=warnings)
+        from galfriday_gitops.report.registry import status_text
+
+        sys.stdout.write(status_text(rev, table, errors, show_all=args.all, warnings=warnings))
     return 0
