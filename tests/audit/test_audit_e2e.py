@@ -77,7 +77,7 @@ def test_history_of_a_misspelt_model_is_an_error_not_an_empty_timeline(
     repo = copy_of(applied, tmp_path)
     typo = gfops("history", "price-directoin", cwd=repo.path)
     assert typo.code == 2 and "Traceback" not in typo.err
-    assert "no model named 'price-directoin'" in typo.err and "price-direction" in typo.err
+    assert "no model 'price-directoin'" in typo.err and "did you mean 'price-direction'" in typo.err
     # the control: a model removed from main still has its history
     repo.git("rm", "-rq", "models/price-direction")
     repo.commit("remove price-direction")
