@@ -203,8 +203,12 @@ _DOCS: dict[str, str] = {
         "labels). Fix the policy file's errors, or make the appliesTo selectors not overlap."
     ),
     "GF215": (
-        "A canary version's spec.rollout.trafficPercent must not exceed the stage's "
-        "rollout.maxTrafficPercent. Lower the traffic share."
+        "spec.rollout.trafficPercent is the share of traffic a canary serves beside production"
+        " (the Router splits by it). A canary the change touches must have one, within the "
+        "canary stage's rollout.maxTrafficPercent; a version in any other stage must have none"
+        " (promotion to production serves the whole production share). gfops promote NAME "
+        "VERSION canary --traffic PERCENT sets it and removes it when the version leaves "
+        "canary."
     ),
     "GF216": (
         "A deprecated version must name a replacement that is live (canary or production) when "
@@ -243,6 +247,13 @@ _DOCS: dict[str, str] = {
         "registration and stage change. Manifests from before sha256 was recorded keep loading "
         "and are verified by md5 only. Restore the object from a trusted copy; never re-register "
         "a version."
+    ),
+    "GF218": (
+        "After the change no version of the model is in production, so a service resolving "
+        "NAME@production (Registry.resolve, dvc artifacts get --stage production) finds nothing "
+        "from the merge on. A warning, not a block: retiring a model is a legitimate change. "
+        "If it is not meant, promote a replacement in the same pull request (gfops deprecate "
+        "--replacement names one; gfops promote moves the holder with previousHolder)."
     ),
     "GF290": (
         "The reconciler hit an unexpected error, so it blocks the change rather than allowing it "
@@ -391,13 +402,19 @@ RULES: dict[str, Rule] = {
             ),
             ("GF213", "policy-guard", _E, "Changes to policies/ or .github/ need the owners' OK."),
             ("GF214", "policy-applies", _E, "Exactly one valid stage policy governs each change."),
-            ("GF215", "rollout", _E, "Canary traffic within the stage's maxTrafficPercent."),
+            ("GF215", "rollout", _E, "A canary has a traffic share within the limit; no other."),
             ("GF216", "replacement", _E, "A deprecated version names a live replacement."),
             ("GF217", "review-data", _E, "Review data is available and complete (fail closed)."),
             ("GF230", "reregistration", _E, "A version number never returns with other bytes."),
             ("GF231", "dvc-artifact-entry", _E, "dvc.yaml's artifact entry names the new file."),
             ("GF232", "artifact-in-remote", _E, "Where the stage asks, the artifact is in remote."),
             ("GF233", "artifact-sha256", _E, "sha256 recorded; reachable bytes match md5+sha256."),
+            (
+                "GF218",
+                "production-emptied",
+                Severity.WARNING,
+                "Warns when a change leaves a model with no production version.",
+            ),
             (
                 "GF290",
                 "internal-error",

@@ -19,6 +19,7 @@ from typing import Protocol, cast
 from galfriday_gitops.errors import UserError, missing_extra
 
 COMMANDS = (
+    "init",
     "validate",
     "status",
     "show",

@@ -132,6 +132,8 @@ def _window(result: LifecycleRun) -> str:
     inf = result.inference
     if inf is None:
         return "no inference policy (LifecyclePolicy spec.inference)"
+    if inf.unavailable is not None:
+        return inf.unavailable
     end = inf.window_end.isoformat() if inf.window_end else "no records"
     return (
         f"logs {inf.logs}, window {inf.window} ending {end}, minSamples {inf.min_samples}, "

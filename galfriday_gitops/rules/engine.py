@@ -52,6 +52,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("GF231", artifacts.check_dvc_entry),
     ("GF232", artifacts.check_in_remote),
     ("GF233", artifacts.check_sha256),
+    ("GF218", capacity.check_production_emptied),
 )
 
 
@@ -69,15 +70,17 @@ class Verdict:
         return not any(f.severity is Severity.ERROR for f in self.findings)
 
     def rule_status(self) -> dict[str, str]:
-        """Each gate rule: failed (with findings) or passed; load rules folded into 'schema'.
+        """Each gate rule: failed (an error), warned (warnings only) or passed; load rules
+        folded into 'schema'.
 
         Audit rules are not the reconciler's: they judge the trail on main, not a change.
         """
-        failed = {f.rule for f in self.findings}
+        failed = {f.rule for f in self.findings if f.severity is Severity.ERROR}
+        warned = {f.rule for f in self.findings} - failed
         load_failed = any(phase_of(r) is Phase.LOAD for r in failed)
         status = {"schema": "failed" if load_failed else "passed"}
         for r in in_phase(Phase.GATE):
-            status[r.id] = "failed" if r.id in failed else "passed"
+            status[r.id] = "failed" if r.id in failed else "warned" if r.id in warned else "passed"
         return status
 
     def to_dict(self) -> dict[str, Any]:

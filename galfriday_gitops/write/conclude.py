@@ -1,8 +1,9 @@
 """``conclude``: record an experiment's outcome in its YAML, on a branch, as a pull request.
 
 The experiment is analysed as committed at the base revision (``--rev``), from the data
-file it names; ``spec.status`` becomes ``concluded`` and ``spec.result`` records the
-outcome. The edit goes through :mod:`galfriday_gitops.write.edit` (the status value in
+file it names as it is at that revision (git's blob, or DVC's copy of it; untracked data is
+read from the work tree); ``spec.status`` becomes ``concluded`` and ``spec.result`` records
+the outcome. The edit goes through :mod:`galfriday_gitops.write.edit` (the status value in
 place, the result as a block of its own lines), so every other byte of the file stays as
 the author wrote it; the edited file is read back with the registry's own loader before
 it is committed on ``galfriday/conclude/<name>`` without touching the work tree.
@@ -179,14 +180,12 @@ def _pr_body(committed: _Committed, outcome: ExperimentOutcome, report: str, pre
 
 
 def _outcome(
-    root: Path, committed: _Committed, result: ExperimentResult, branch: str
+    root: Path, committed: _Committed, result: ExperimentResult, branch: str, data_md5: str
 ) -> ExperimentOutcome:
     """The outcome to record; an earlier identical one keeps its timestamp (idempotence)."""
-    from galfriday_gitops import dvcio
     from galfriday_gitops.experiments.spec import outcome_of
 
     experiment = committed.experiment
-    data_md5 = dvcio.md5_of(root / experiment.spec.data)
     outcome = outcome_of(
         experiment, result, data_md5=data_md5, concluded_at=dt.datetime.now(dt.UTC)
     )
@@ -212,7 +211,7 @@ def conclude(
     to ``request.remote`` and the pull request opened, or updated on a re-run (the forge
     given, else the Actions environment's).
     """
-    from galfriday_gitops import gitio
+    from galfriday_gitops import dvcio, gitio
     from galfriday_gitops.data import read_table
     from galfriday_gitops.experiments.analysis import experiment_plan, run_plan
     from galfriday_gitops.paths import is_name
@@ -220,6 +219,7 @@ def conclude(
     from galfriday_gitops.report.preview import preview_markdown
     from galfriday_gitops.write.preview import preview
     from galfriday_gitops.write.propose import forge_for, propose
+    from galfriday_gitops.write.worktree import data_at
 
     name = request.name
     if not is_name(name):
@@ -229,7 +229,10 @@ def conclude(
     committed = _committed_experiment(root, request.rev, name)
     experiment = committed.experiment
     plan = experiment_plan(experiment)
-    frame = read_table(root / experiment.spec.data, repo=root, columns=plan.columns())
+    base = gitio.rev_parse(root, request.rev)
+    with data_at(root, base, experiment.spec.data) as data:  # the data as at --rev
+        frame = read_table(data, repo=root, columns=plan.columns())
+        data_md5 = dvcio.md5_of(data)
     result = run_plan(frame, plan)
     if result.srm.flagged:
         reason = (
@@ -239,11 +242,11 @@ def conclude(
         )
         return Conclusion(name, result, None, None, refused=reason)
     branch = BRANCH_PREFIX + name
-    outcome = _outcome(root, committed, result, branch)
+    outcome = _outcome(root, committed, result, branch, data_md5)
     new_raw = record_outcome(committed.raw, outcome)
     _check_recorded(committed.path, new_raw, outcome)
     files: dict[str, bytes | None] = {committed.path: new_raw}
-    verdict = preview(root, gitio.rev_parse(root, request.rev), files)
+    verdict = preview(root, base, files)
     title = f"Conclude experiment {name}: {result.decision} (winner: {outcome.winner or 'none'})"
     body = _pr_body(
         committed, outcome, render_markdown(result), preview_markdown(verdict, request.rev)

@@ -29,9 +29,10 @@ from pydantic import ValidationError
 from galfriday_gitops import dvcio, dvcyaml, gitio
 from galfriday_gitops.apply import tags
 from galfriday_gitops.errors import UserError
-from galfriday_gitops.fsutil import atomic_write
+from galfriday_gitops.fsutil import atomic_write, not_a_regular_file
 from galfriday_gitops.load.state import load_worktree
 from galfriday_gitops.paths import artifact_dir, manifest_path
+from galfriday_gitops.progress import Progress, size
 from galfriday_gitops.resources import API_VERSION, ModelStage, ModelVersion
 from galfriday_gitops.semver import Bump, Version, is_semver
 from galfriday_gitops.write import training_facts as facts
@@ -60,6 +61,7 @@ class Registration:
     data_start: dt.date | None = None  # both or neither; None: params.yaml's data window
     data_end: dt.date | None = None
     push: bool = True
+    progress: bool | None = None  # lines on stderr: None = only when stderr is a terminal
 
 
 def next_version(existing: list[str], *, version: str | None, bump: Bump | None) -> str:
@@ -224,10 +226,9 @@ def register(repo: Path, reg: Registration, *, stage: ModelStage | None = None) 
     ``dvc.yaml``'s artifact entry at it. Returns the manifest path."""
     root = gitio.toplevel(repo)
     source = reg.artifact if reg.artifact.is_absolute() else Path.cwd() / reg.artifact
-    if not source.exists() and not source.is_symlink():
-        raise UserError(f"{reg.artifact}: no such file")
-    if source.is_symlink() or not source.is_file():
-        raise UserError(f"{reg.artifact}: expected a regular file (symlinks are refused)")
+    problem = not_a_regular_file(source)
+    if problem is not None:
+        raise UserError(f"{reg.artifact}: {problem}")
     state = load_worktree(root)
     existing = [v.version for v in state.versions_of(reg.name)]
     version = next_version(existing, version=reg.version, bump=reg.bump)
@@ -255,14 +256,19 @@ def register(repo: Path, reg: Registration, *, stage: ModelStage | None = None) 
     dvc_yaml = root / dvcyaml.DVC_YAML
     previous = dvc_yaml.read_bytes() if dvc_yaml.is_file() else None
     entry = _dvc_yaml_entry(root, reg.name, rel, source if made_by else None)
+    progress = Progress("register", reg.progress)
     with _all_or_nothing(target.parent, {dvc_yaml: previous, manifest_file: None}):
         target.parent.mkdir(parents=True, exist_ok=True)
         if source.resolve() != target.resolve():
+            progress.step(f"copying {reg.artifact} to {rel} ({size(source.stat().st_size)})")
             shutil.copyfile(source, target)
+        progress.step(f"dvc add {rel}: hashing {size(target.stat().st_size)}")
         tracked = dvcio.add(root, target)
         if reg.push:
             dvc_file = target.with_name(target.name + ".dvc").relative_to(root).as_posix()
+            progress.step(f"dvc push {rel}: uploading {size(tracked.size or 0)} and its lineage")
             _push_and_verify(root, [dvc_file, *_lineage_targets(root)])
+            progress.step("dvc push: done")
         digest = dvcio.sha256_of(target)
         if dvcio.md5_of(target) != tracked.md5:  # the file changed while DVC read it
             raise UserError(f"{rel} changed while it was being registered; try again")
@@ -271,4 +277,5 @@ def register(repo: Path, reg: Registration, *, stage: ModelStage | None = None) 
         if entry is not None:
             atomic_write(dvc_yaml, entry)
         atomic_write(manifest_file, render(manifest))
+    progress.step(f"wrote {manifest_file.relative_to(root).as_posix()}")
     return manifest_file

@@ -40,10 +40,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import shutil
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -61,6 +58,7 @@ from galfriday_gitops.rules.engine import Verdict
 from galfriday_gitops.write.preview import preview
 from galfriday_gitops.write.propose import propose
 from galfriday_gitops.write.register import Registration, register
+from galfriday_gitops.write.worktree import share_dvc_config, temporary_worktree
 
 if TYPE_CHECKING:
     from galfriday_gitops.forge.actions import ActionsEnv
@@ -118,30 +116,6 @@ class RetrainResult:
 def branch_for(name: str) -> str:
     """The automation-owned branch of ``name``'s retraining PR."""
     return BRANCH_PREFIX + name
-
-
-@contextmanager
-def temporary_worktree(root: Path, commit: str) -> Iterator[Path]:
-    """A detached ``git worktree`` of ``commit`` in a temp dir, removed on exit."""
-    tmp = Path(tempfile.mkdtemp(prefix="gfops-retrain-"))
-    wt = tmp / "worktree"
-    try:
-        gitio.git(root, "worktree", "add", "--detach", "--quiet", str(wt), commit)
-        yield wt
-    finally:
-        gitio.git(root, "worktree", "remove", "--force", str(wt), check=False)
-        shutil.rmtree(tmp, ignore_errors=True)
-        gitio.git(root, "worktree", "prune", check=False)
-
-
-def _share_dvc_config(root: Path, wt: Path) -> None:
-    """Give the worktree the main checkout's local DVC config and cache directory."""
-    local = root / ".dvc" / "config.local"
-    if local.is_file():  # remotes or credentials kept out of git live here
-        shutil.copyfile(local, wt / ".dvc" / "config.local")
-    cache = dvcio.dvc(root, "cache", "dir").strip()
-    if cache:
-        dvcio.dvc(wt, "config", "--local", "cache.dir", cache)
 
 
 def _as_date(value: Any, what: str) -> dt.date:
@@ -267,7 +241,7 @@ def retrain(
         say(f"worktree of {req.base} ({base_commit[:12]}) at {wt}")
         start, end = update_window(wt / "params.yaml", end=end, window_days=req.window_days)
         model_file, metrics_file = _pipeline_paths(wt, req.name)
-        _share_dvc_config(root, wt)
+        share_dvc_config(root, wt)
         say(f"dvc repro on {start}..{end}")
         dvcio.dvc(wt, "repro", "--quiet")
         if not model_file.is_file():

@@ -82,6 +82,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--no-push", action="store_true",
         help="do not dvc push (the default remote is then not required)",
     )  # fmt: skip
+    progress = parser.add_mutually_exclusive_group()
+    progress.add_argument(
+        "--progress", action="store_true", default=None,
+        help="progress lines on stderr (copy, hash, upload); default: only on a terminal",
+    )  # fmt: skip
+    progress.add_argument("--no-progress", dest="progress", action="store_false")
 
 
 def run(args: argparse.Namespace) -> int:
