@@ -266,7 +266,7 @@ def register(repo: Path, reg: Registration, *, stage: ModelStage | None = None) 
         tracked = dvcio.add(root, target)
         if reg.push:
             dvc_file = target.with_name(target.name + ".dvc").relative_to(root).as_posix()
-            progress.step(f"dvc push {rel}: uploading {size(tracked.size or 0)} and its lineage")
+            progress.step(f"dvc push {rel}: uploading {size(tracked.size or 0)} to the DVC remote")
             _push_and_verify(root, [dvc_file, *_lineage_targets(root)])
             progress.step("dvc push: done")
         digest = dvcio.sha256_of(target)
