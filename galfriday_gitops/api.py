@@ -15,12 +15,12 @@ and prints the result::
 
 The verbs — ``check``, ``apply``, ``register``, ``promote``, ``rollback``, ``deprecate``,
 ``retrain``, ``conclude``, ``drift``, ``analyze_experiment`` / ``analyze_data``,
-``lifecycle``, ``verify``, ``export``, ``alert``, ``build_site`` — and their request and
-result types
-are loaded on first use, so a prediction service that only resolves versions never
-imports them. The consumer side — ``Registry(..., as_of=...)``, ``resolve(uri)``,
-``find``, ``history``, ``load_artifact`` — is :mod:`galfriday_gitops.registry`; model URIs
-(``parse_uri``) are :mod:`galfriday_gitops.uri`, queries (``Query``) :mod:`galfriday_gitops.query`.
+``lifecycle``, ``verify``, ``export``, ``alert``, ``build_site``, ``init_registry`` — and
+their request and result types are loaded on first use, so a prediction service that only
+resolves versions never imports them. The consumer side — ``Registry(..., as_of=...)``,
+``resolve(uri)``, ``find``, ``history``, ``load_artifact`` — is
+:mod:`galfriday_gitops.registry`; model URIs (``parse_uri``) are :mod:`galfriday_gitops.uri`,
+queries (``Query``) :mod:`galfriday_gitops.query`.
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from galfriday_gitops.lifecycle.results import LifecycleRun
     from galfriday_gitops.lifecycle.run import LifecycleRequest, lifecycle
     from galfriday_gitops.monitor.job import DriftOutcome, DriftRequest, drift
+    from galfriday_gitops.scaffold.create import Initialised, InitRequest, init_registry
     from galfriday_gitops.site import SiteRequest, SiteResult, build_site
     from galfriday_gitops.write.conclude import ConcludeRequest, Conclusion, conclude
     from galfriday_gitops.write.deprecate import DeprecateRequest, deprecate
@@ -80,6 +81,8 @@ __all__ = [
     "DeprecateRequest",
     "DriftOutcome",
     "DriftRequest",
+    "InitRequest",
+    "Initialised",
     "InvalidModelURI",
     "LifecycleRequest",
     "LifecycleRun",
@@ -113,6 +116,7 @@ __all__ = [
     "deprecate",
     "drift",
     "export",
+    "init_registry",
     "lifecycle",
     "parse_uri",
     "promote",
@@ -157,6 +161,9 @@ _VERBS: dict[str, tuple[str, str]] = {
     "build_site": ("galfriday_gitops.site", "build_site"),
     "SiteRequest": ("galfriday_gitops.site", "SiteRequest"),
     "SiteResult": ("galfriday_gitops.site", "SiteResult"),
+    "init_registry": ("galfriday_gitops.scaffold.create", "init_registry"),
+    "InitRequest": ("galfriday_gitops.scaffold.create", "InitRequest"),
+    "Initialised": ("galfriday_gitops.scaffold.create", "Initialised"),
     "conclude": ("galfriday_gitops.write.conclude", "conclude"),
     "ConcludeRequest": ("galfriday_gitops.write.conclude", "ConcludeRequest"),
     "Conclusion": ("galfriday_gitops.write.conclude", "Conclusion"),

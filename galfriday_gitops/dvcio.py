@@ -8,6 +8,8 @@ and DVC's own errors come back as one readable line.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
+import json
 import os
 import re
 import subprocess
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from galfriday_gitops.errors import UserError
+from galfriday_gitops.errors import MissingExtra, UserError
 from galfriday_gitops.load.safe_yaml import YamlError, load
 
 
@@ -41,10 +43,18 @@ def env() -> dict[str, str]:
     return out
 
 
+def require_dvc() -> None:
+    """MissingExtra naming the extra to install when DVC is not importable here (the
+    subprocess would only say ``No module named dvc``)."""
+    if importlib.util.find_spec("dvc") is None:
+        raise MissingExtra("dvc")
+
+
 def dvc(cwd: Path, *args: str) -> str:
     """Run ``dvc ARGS`` in ``cwd``; its stdout, or DvcError with why it failed (one line).
 
     Not ``--quiet`` where a failure matters: DVC then leaves out its ERROR line."""
+    require_dvc()
     proc = subprocess.run(
         [sys.executable, "-m", "dvc", *args],
         cwd=cwd,
@@ -293,10 +303,154 @@ def push(repo: Path, targets: list[Path]) -> None:
 
 
 def has_remote(repo: Path) -> bool:
+    """Whether ``repo`` has a default DVC remote (what ``dvc push`` without ``-r`` uses)."""
+    return default_remote(repo) is not None
+
+
+# ---------------------------------------------------------------- remotes
+
+
+def default_remote(repo: Path) -> tuple[str, str] | None:
+    """(name, url) of the default DVC remote, or None when the project has none."""
+    if not (repo / ".dvc").is_dir():
+        return None
+    # `dvc config` prints one raw value; `dvc remote list` wraps long paths at terminal width.
     try:
-        return bool(dvc(repo, "remote", "list").strip())
+        name = dvc(repo, "config", "core.remote").strip()
+        url = dvc(repo, "config", f"remote.{name}.url").strip() if name else ""
     except DvcError:
-        return False
+        return None
+    return (name, url) if name and url else None
+
+
+def require_remote(repo: Path) -> str:
+    """The default remote's name; DvcError saying how to add one when there is none."""
+    found = default_remote(repo)
+    if found is None:
+        raise DvcError(
+            f"{repo}: no default DVC remote, so the artifact would be in nobody's storage; "
+            "add one with `dvc remote add -d NAME URL` (or pass --no-push to keep it local)"
+        )
+    return found[0]
+
+
+def not_in_remote(repo: Path, targets: list[str]) -> dict[str, str]:
+    """What of ``targets`` (``.dvc`` files, ``dvc.yaml``) the default remote lacks: path ->
+    ``new`` (only in the local cache) or ``missing`` (in neither), per ``dvc status -c``."""
+    out = dvc(repo, "status", "--cloud", "--json", *targets)
+    try:
+        data = json.loads(out or "{}")
+    except json.JSONDecodeError:
+        raise DvcError(f"dvc status --cloud printed no JSON: {out[:200]!r}") from None
+    if not isinstance(data, dict):
+        raise DvcError(f"dvc status --cloud printed {type(data).__name__}, not an object")
+    return {str(k): str(v) for k, v in data.items() if v in ("new", "missing")}
+
+
+_MD5 = re.compile(r"[0-9a-f]{32}")
+
+
+# Runs in a DVC process of its own: for each md5, whether the default remote holds the
+# object, and the md5 and SHA-256 of its bytes, read from the remote (what a consumer gets),
+# else from the local cache. A remote that cannot be asked is a "problem", not a crash.
+_STORED = """
+import hashlib, json, sys
+from dvc.repo import Repo
+root, md5s = sys.argv[1], sys.argv[2:]
+out = {m: {"in_remote": False} for m in md5s}
+def digest(fs, path):
+    h5, h256 = hashlib.md5(), hashlib.sha256()
+    with fs.open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h5.update(chunk)
+            h256.update(chunk)
+    return h5.hexdigest(), h256.hexdigest()
+with Repo(root) as repo:
+    try:
+        remotes = [repo.cloud.get_remote_odb(None, "fetch", hash_name=h)
+                   for h in ("md5", "md5-dos2unix")]
+        problem = None
+    except Exception as exc:
+        remotes, problem = [], f"{type(exc).__name__}: {exc}"
+    for md5 in md5s:
+        info = out[md5]
+        for odb in remotes:
+            try:
+                path = odb.oid_to_path(md5)
+                if odb.fs.exists(path):
+                    info["in_remote"] = True
+                    info["md5"], info["sha256"] = digest(odb.fs, path)
+                    break
+            except Exception as exc:
+                problem = f"{type(exc).__name__}: {exc}"
+                break
+        if problem:
+            info["problem"] = problem
+        for odb in (repo.cache.local, repo.cache.legacy):
+            path = odb.oid_to_path(md5)
+            if "md5" not in info and odb.fs.exists(path):
+                info["md5"], info["sha256"] = digest(odb.fs, path)
+print(json.dumps(out))
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredObject:
+    """Where DVC finds one object, and what its bytes hash to (read from the remote when
+    it holds them, else from the local cache; None when neither does)."""
+
+    in_remote: bool
+    md5: str | None = None
+    sha256: str | None = None
+    problem: str | None = None  # why the remote could not be asked
+
+
+def stored_objects(repo: Path, md5s: list[str]) -> dict[str, StoredObject]:
+    """md5 -> :class:`StoredObject`, for every object in one DVC process. Never raises for
+    an unreachable remote or a missing DVC: each object then says why (``problem``)."""
+    bad = [m for m in md5s if not _MD5.fullmatch(m)]
+    if bad:
+        raise DvcError(f"{bad[0]!r} is not an md5")
+
+    def everywhere(problem: str) -> dict[str, StoredObject]:
+        return {m: StoredObject(False, problem=problem) for m in md5s}
+
+    if not md5s:
+        return {}
+    if not (repo / ".dvc").is_dir():
+        return everywhere(f"{repo} is not a DVC project (no .dvc/)")
+    try:
+        proc = _python(repo, _STORED, *md5s)
+    except MissingExtra as exc:
+        return everywhere(str(exc))
+    if proc.returncode != 0:
+        return everywhere(f"DVC failed: {failure(proc.stderr) or proc.returncode}")
+    try:
+        data = json.loads(proc.stdout.strip().splitlines()[-1])
+    except (IndexError, json.JSONDecodeError):
+        return everywhere("DVC gave no answer")
+    return {
+        m: StoredObject(
+            bool(data[m]["in_remote"]),
+            data[m].get("md5"),
+            data[m].get("sha256"),
+            failure(data[m]["problem"]) if data[m].get("problem") else None,
+        )
+        for m in md5s
+    }
+
+
+def _python(cwd: Path, script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``python -c script args`` with DVC's environment (this interpreter, no analytics)."""
+    require_dvc()
+    return subprocess.run(
+        [sys.executable, "-c", script, str(cwd), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env(),
+        check=False,
+    )
 
 
 # Runs in a DVC process of its own (``import dvc`` stays out of the caller): copy the object
@@ -354,8 +508,16 @@ def fetch_object(root: Path, md5: str, dest: Path) -> str:
 
 
 def md5_of(path: Path) -> str:
-    digest = hashlib.md5(usedforsecurity=False)
+    return _digest(path, hashlib.md5(usedforsecurity=False))
+
+
+def sha256_of(path: Path) -> str:
+    """The SHA-256 a manifest records beside DVC's md5 (md5 collisions can be made)."""
+    return _digest(path, hashlib.sha256())
+
+
+def _digest(path: Path, digest: Any) -> str:
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
-    return digest.hexdigest()
+    return str(digest.hexdigest())

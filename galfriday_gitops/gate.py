@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from galfriday_gitops import gitio
 from galfriday_gitops.errors import UserError
 from galfriday_gitops.findings import Finding
-from galfriday_gitops.fsutil import read_json
+from galfriday_gitops.fsutil import read_json, read_json_listing
 from galfriday_gitops.rules.engine import Verdict, reconcile
 from galfriday_gitops.rules.reviews import PullRequestFacts
 
@@ -63,6 +63,12 @@ class CheckResult:
     @property
     def allowed(self) -> bool:
         return self.verdict.allowed
+
+    @property
+    def commit(self) -> str:
+        """The commit the findings' lines are read at, as GitHub knows it: the pull
+        request's head (a judged merge result exists only here), else the judged head."""
+        return self.pull.head_sha if self.pull is not None else self.verdict.head
 
 
 class ReconcilerFailed(Exception):
@@ -119,8 +125,8 @@ def _offline_facts(
         _pr_number(event),
         author,
         gitio.rev_parse(repo, request.pr_head or own_head or head),
-        tuple(parse_reviews(read_json(request.reviews, "reviews"))),
-        tuple(parse_pull_commits(read_json(request.commits, "commits"))),
+        tuple(parse_reviews(read_json_listing(request.reviews, "reviews"))),
+        tuple(parse_pull_commits(read_json_listing(request.commits, "commits"))),
     )
 
 
@@ -203,8 +209,9 @@ def _publish(
     from galfriday_gitops.report import markdown
 
     verdict, event, pull = result.verdict, result.event, result.pull
+    blob = env.blob_url(result.commit)
     if request.summary:
-        env.append_summary(markdown.render(verdict))
+        env.append_summary(markdown.render(verdict, blob=blob))
     target = None
     if request.status:
         # The PR's own head for pull requests (that is what branch protection looks at);
@@ -224,7 +231,7 @@ def _publish(
         if number is None:
             raise UserError("--comment needs a pull request (--event of a pull request)")
         try:
-            forge().upsert_comment(number, markdown.MARKER, markdown.render(verdict))
+            forge().upsert_comment(number, markdown.MARKER, markdown.render(verdict, blob=blob))
         except ForgeError as exc:
             raise ForgeError(f"could not update the PR comment: {exc}") from exc
     return CheckResult(verdict, event, pull, target, request.comment)

@@ -205,6 +205,10 @@ def diff_tree(repo: Path | str, base: str, head: str, paths: Sequence[str]) -> l
     return entries
 
 
+# The id of git's empty tree: what a root commit's first parent would hold.
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+
+
 def changed_paths(repo: Path | str, base: str, head: str) -> list[str]:
     """Paths that differ between two commits (what a pull request touches)."""
     out = git(repo, "diff", "--name-only", "-z", "--no-renames", base, head, "--")

@@ -61,6 +61,14 @@ def split_manifest_path(path: str) -> tuple[str, str] | None:
     return parts[1], parts[2].removesuffix(_YAML)
 
 
+def split_artifact_path(path: str) -> tuple[str, str] | None:
+    """``artifacts/<name>/<version>/<file...>`` -> (name, version); None for any other shape."""
+    parts = path.split("/")
+    if len(parts) < 4 or parts[0] != ARTIFACTS or "" in parts:
+        return None
+    return parts[1], parts[2]
+
+
 def split_experiment_path(path: str) -> str | None:
     """``experiments/<name>.yaml`` -> name; None for any other shape."""
     parts = path.split("/")
@@ -79,11 +87,3 @@ GOVERNED_DIRS = (POLICIES + "/", EXPERIMENTS + "/", ".github/")
 def governed(path: str) -> bool:
     """A path of the governed kind that needs no registry state to recognise."""
     return path.startswith(GOVERNED_DIRS) or path.rsplit("/", 1)[-1] == ".gitattributes"
-
-
-def split_artifact_path(path: str) -> tuple[str, str] | None:
-    """``artifacts/<name>/<version>/<anything>`` -> (name, version); None otherwise."""
-    parts = path.split("/")
-    if len(parts) < 4 or parts[0] != ARTIFACTS:
-        return None
-    return parts[1], parts[2]

@@ -2,14 +2,15 @@
 
 A prediction service pins a revision, asks which version is in a stage, and loads the
 artifact the registry approved — verified against the manifest's md5 before a single
-byte is handed back, so nothing unverified is ever deserialised::
+byte is handed back (and its SHA-256, which ``gfops register`` records: MD5 collisions can
+be made on purpose), so nothing unverified is ever deserialised::
 
     import json
     from galfriday_gitops import ArtifactIntegrityError, ModelStage, Registry
 
     registry = Registry("git@github.com:acme/model-registry.git", rev="main")
     version = registry.resolve("price-direction", stage=ModelStage.PRODUCTION)
-    raw = registry.load_artifact(version)         # bytes, md5-checked (or an exception)
+    raw = registry.load_artifact(version)         # bytes, md5+sha256-checked (or an exception)
     model = json.loads(raw)                       # deserialise only after the check
     log.info("serving %s at %s", version.ref, registry.commit)
 
@@ -23,9 +24,9 @@ is small because artifacts live in DVC, and a ``--filter=blob:none`` partial clo
 would fetch manifests one object at a time when they are read.
 
 ``load_artifact`` reads through ``dvc.api`` at the same commit (the DVC cache, else the
-remote configured at that commit) and compares the md5 with the manifest: a mismatch
-raises ``ArtifactIntegrityError`` naming the file and both digests. ``dvc`` is imported
-only there, so resolving stays light.
+remote configured at that commit) and compares the md5 and SHA-256 with the manifest: a
+mismatch raises ``ArtifactIntegrityError`` naming the file, the algorithm and both
+digests. ``dvc`` is imported only there, so resolving stays light.
 
 Every error is a :class:`RegistryError`: a missing path, a folder that is not a git
 repository or a URL that cannot be cloned (:class:`RepositoryError`), a revision that
@@ -100,16 +101,20 @@ class ArtifactUnavailableError(RegistryError):
 
 
 class ArtifactIntegrityError(RegistryError):
-    """The bytes read do not match the manifest's md5: nothing was returned."""
+    """The bytes read do not match the manifest's md5 or SHA-256: nothing was returned."""
 
-    def __init__(self, path: str, expected: str, actual: str, size: int) -> None:
+    def __init__(
+        self, path: str, expected: str, actual: str, size: int, algorithm: str = "md5"
+    ) -> None:
+        why = " (an md5 collision: the bytes were swapped)" if algorithm == "sha256" else ""
         super().__init__(
-            f"{path}: md5 mismatch: the manifest says {expected}, the bytes read "
+            f"{path}: {algorithm} mismatch{why}: the manifest says {expected}, the bytes read "
             f"({size} bytes) hash to {actual}; refusing to return them"
         )
         self.path = path
         self.expected = expected
         self.actual = actual
+        self.algorithm = algorithm
 
 
 def is_git_url(source: str) -> bool:
@@ -393,8 +398,11 @@ class Registry:
     def load_artifact(self, version: ModelVersion, artifact_index: int = 0) -> bytes:
         """The bytes of one artifact of ``version``, read through DVC at this commit.
 
-        The md5 is checked against the manifest *at this commit* before anything is
-        returned; a mismatch raises ArtifactIntegrityError.
+        The md5 and, where the manifest records one, the SHA-256 are checked against the
+        manifest *at this commit* before anything is returned; a mismatch raises
+        ArtifactIntegrityError. (MD5 alone is not enough: colliding files can be made on
+        purpose. A manifest written before ``gfops register`` recorded SHA-256 is checked by
+        md5 only.)
         """
         pinned = self.get(version.name, version.version)
         if pinned != version:
@@ -410,24 +418,28 @@ class Registry:
         artifact = artifacts[artifact_index]
         import dvc.api  # heavy (~0.5 s): only when an artifact is actually loaded
 
-        digest = hashlib.md5(usedforsecurity=False)
+        md5, sha256 = hashlib.md5(usedforsecurity=False), hashlib.sha256()
         buffer = bytearray()
         try:
             with dvc.api.open(
                 artifact.path, repo=str(self.git_dir), rev=self.commit, mode="rb"
             ) as fh:
                 for chunk in iter(lambda: fh.read(_CHUNK), b""):
-                    digest.update(chunk)
+                    md5.update(chunk)
+                    sha256.update(chunk)
                     buffer += chunk
         except Exception as exc:  # DVC's error types vary by backend; one clear error instead
             raise ArtifactUnavailableError(
                 f"{artifact.path} at {self._at}: DVC could not read it: {type(exc).__name__}: {exc}"
             ) from exc
-        actual = digest.hexdigest()
-        if actual != artifact.md5:
-            size = len(buffer)
-            buffer.clear()  # drop the unverified bytes right away
-            raise ArtifactIntegrityError(artifact.path, artifact.md5, actual, size)
+        checks = [("md5", artifact.md5, md5.hexdigest())]
+        if artifact.sha256 is not None:  # manifests from before sha256 was recorded: md5 only
+            checks.append(("sha256", artifact.sha256, sha256.hexdigest()))
+        for algorithm, expected, actual in checks:
+            if actual != expected:
+                size = len(buffer)
+                buffer.clear()  # drop the unverified bytes right away
+                raise ArtifactIntegrityError(artifact.path, expected, actual, size, algorithm)
         return bytes(buffer)
 
     @property

@@ -21,6 +21,7 @@ from pydantic import (
     ConfigDict,
     Field,
     Strict,
+    field_validator,
     model_validator,
 )
 from pydantic.alias_generators import to_camel
@@ -37,13 +38,19 @@ if TYPE_CHECKING:
 API_VERSION = "galfriday/v1"
 
 
+def _shown(value: str) -> str:
+    """A value quoted for an error message. The message is formatted here, never by
+    pydantic: its templates take no ``!r`` (it printed ``{value!r}`` literally) and would
+    substitute ``{...}`` inside the value itself."""
+    return repr(value if len(value) <= 80 else value[:77] + "...")
+
+
 def _check_name(value: str) -> str:
     if not paths.is_name(value):
         raise PydanticCustomError(
             "gf_name",
-            "{value!r} is not a valid name: use 1-64 characters from [a-z0-9._-], "
+            f"{_shown(value)} is not a valid name: use 1-64 characters from [a-z0-9._-], "
             "starting with a letter or digit",
-            {"value": value},
         )
     return value
 
@@ -52,8 +59,7 @@ def _check_semver(value: str) -> str:
     if not is_semver(value):
         raise PydanticCustomError(
             "gf_semver",
-            "{value!r} is not a SemVer version: expected MAJOR.MINOR.PATCH such as 1.2.0",
-            {"value": value},
+            f"{_shown(value)} is not a SemVer version: expected MAJOR.MINOR.PATCH such as 1.2.0",
         )
     return value
 
@@ -74,8 +80,7 @@ def _parse_rfc3339(value: object) -> object:
         pass
     raise PydanticCustomError(
         "gf_datetime",
-        '{value!r} is not an RFC 3339 timestamp: expected e.g. "2026-11-24T06:01:38Z"',
-        {"value": value},
+        f'{_shown(value)} is not an RFC 3339 timestamp: expected e.g. "2026-11-24T06:01:38Z"',
     )
 
 
@@ -87,7 +92,7 @@ def rfc3339(value: dt.datetime) -> str:
 def _check_repo_path(value: str) -> str:
     if any(part in ("", ".", "..") for part in value.split("/")):
         raise PydanticCustomError(
-            "gf_path", "{value!r} must be a relative path inside the repository", {"value": value}
+            "gf_path", f"{_shown(value)} must be a relative path inside the repository"
         )
     return value
 
@@ -111,6 +116,7 @@ SemVer = Annotated[
     Field(json_schema_extra={"pattern": SEMVER_PATTERN}),
 ]
 Md5 = Annotated[str, Strict(), Field(pattern=r"^[0-9a-f]{32}$")]
+Sha256 = Annotated[str, Strict(), Field(pattern=r"^[0-9a-f]{64}$")]
 GitSha = Annotated[str, Strict(), Field(pattern=r"^[0-9a-f]{7,64}$")]
 Login = Annotated[str, Strict(), Field(pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$")]
 MetricName = Annotated[str, Strict(), Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
@@ -279,6 +285,14 @@ class Artifact(Base):
     size: NonNegInt = Field(
         description="Size of the artifact in bytes, as its .dvc file records it."
     )
+    sha256: Sha256 | None = Field(
+        default=None,
+        description=(
+            "SHA-256 of the artifact (64 lowercase hex digits), recorded by gfops register: "
+            "MD5 collisions can be made on purpose, so consumers verify this too. Required for "
+            "new registrations (GF233); manifests from before it was recorded have none."
+        ),
+    )
 
 
 class Deprecation(Base):
@@ -370,8 +384,7 @@ class ModelVersion(Base):
             if not artifact.path.startswith(prefix) or "*" in artifact.path:
                 raise PydanticCustomError(
                     "gf_artifact_path",
-                    "artifact {path!r} must live under {prefix}",
-                    {"path": artifact.path, "prefix": prefix},
+                    f"artifact {_shown(artifact.path)} must live under {prefix}",
                 )
         return self
 
@@ -530,6 +543,13 @@ class StageRules(Base):
         default=False,
         description="Whether entering this stage needs a concluded experiment this version won.",
     )
+    require_artifact_in_remote: Bool = Field(
+        default=False,
+        description=(
+            "Whether gfops check verifies that the artifacts of a version entering this stage "
+            "are in the DVC remote, as CI reaches it (blocked when the remote cannot be asked)."
+        ),
+    )
 
     @model_validator(mode="after")
     def _waived_or_required(self) -> StageRules:
@@ -638,11 +658,31 @@ class Automation(Base):
     )
 
 
+#: The logins ``gfops init`` writes when no ``--team`` was given; refused until replaced.
+PLACEHOLDER_LOGIN = re.compile(r"^edit-me-reviewer-[0-9]+$")
+
+
 class TeamsSpec(Base):
     teams: dict[Name, list[Login]] = Field(description="Team name -> member GitHub logins.")
     automation: Automation | None = Field(
         default=None, description="The automation identity: bot login, tagger, allowed signers."
     )
+
+    @field_validator("teams", mode="after")
+    @classmethod
+    def _no_placeholder(cls, teams: dict[str, list[str]]) -> dict[str, list[str]]:
+        # A registry started without --team must not look governed: until a person edits
+        # the file, it does not load, so every check says so (GF110) and nothing is promoted.
+        for team, logins in teams.items():
+            found = next((login for login in logins if PLACEHOLDER_LOGIN.match(login)), None)
+            if found is not None:
+                raise PydanticCustomError(
+                    "gf_placeholder",
+                    f"team {_shown(team)} still lists {_shown(found)}, a placeholder written "
+                    "by gfops init: replace it with the GitHub logins of the people who "
+                    "approve (at least two: an author never approves their own change)",
+                )
+        return teams
 
 
 class Teams(Base):

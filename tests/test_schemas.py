@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 from galfriday_gitops.cli.commands.rules import markdown
-from galfriday_gitops.cli.commands.schema import rendered
 from galfriday_gitops.resources import SCHEMA_FILES
+from galfriday_gitops.schema_files import schema_texts as rendered
 from tests.support.cli import gfops
 from tests.support.repo import ROOT
 

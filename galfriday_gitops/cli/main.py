@@ -16,9 +16,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol, cast
 
-from galfriday_gitops.errors import UserError
+from galfriday_gitops.errors import UserError, missing_extra
 
 COMMANDS = (
+    "init",
     "validate",
     "status",
     "show",
@@ -112,6 +113,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("gfops: interrupted", file=sys.stderr)
         return 2
     except Exception as exc:
+        missing = missing_extra(exc) if isinstance(exc, ImportError) else None
+        if missing is not None:  # an optional extra that is not installed: say which
+            print(f"gfops: error: {missing}", file=sys.stderr)
+            return 2
         if _is_forge_error(exc):
             print(f"gfops: error: {exc}", file=sys.stderr)
             return 2

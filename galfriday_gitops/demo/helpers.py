@@ -3,8 +3,11 @@ step titles, params.yaml edits, what the loopback GitHub received."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 
 class DemoFailure(Exception):
@@ -56,3 +59,21 @@ def forge_summary(github: Any) -> None:
     print(f"{len(github.requests)} API requests; OpenAPI violations: {len(github.violations)}")
     for violation in github.violations:
         print(f"  VIOLATION {violation}")
+
+
+def retrained_differs(git: Callable[..., str], model: str) -> None:
+    """The retraining PR's model was trained on the new window's data: its bytes differ from
+    every version registered on main. ``git`` runs git in the demo registry (its stdout)."""
+    branch = f"galfriday/retrain/{model}"
+    listed = git("ls-tree", "--name-only", f"{branch}:models/{model}").split()
+    known = git("ls-tree", "--name-only", f"main:models/{model}").split()
+    (added,) = sorted(set(listed) - set(known))
+
+    def md5(rev: str, name: str) -> str:
+        manifest = yaml.safe_load(git("show", f"{rev}:models/{model}/{name}"))
+        return str(manifest["spec"]["artifacts"][0]["md5"])
+
+    new = md5(branch, added)
+    if new in {md5("main", name) for name in known}:
+        raise DemoFailure(f"the retrained {added} has the bytes of an earlier version ({new})")
+    print(f"  retrained {added.removesuffix('.yaml')}: md5 {new}, new bytes", flush=True)

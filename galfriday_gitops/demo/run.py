@@ -43,7 +43,14 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
-from galfriday_gitops.demo.helpers import DemoFailure, expect, forge_summary, set_params, step
+from galfriday_gitops.demo.helpers import (
+    DemoFailure,
+    expect,
+    forge_summary,
+    retrained_differs,
+    set_params,
+    step,
+)
 from galfriday_gitops.forge.actions import ActionsEnv
 from galfriday_gitops.report.preview import outlook
 from galfriday_gitops.write.promote import PromoteRequest, promote
@@ -266,7 +273,8 @@ def build_registry(demo: Demo) -> None:
     repo, remote, origin = demo.repo, demo.root / "dvc-remote", demo.root / "origin.git"
     for folder in (repo, remote, demo.root / "home"):
         folder.mkdir()
-    demo.sh("git", "init", "-q", "--bare", str(origin), show=False, cwd=demo.root)
+    # HEAD on main, as GitHub's is: `git clone` and `dvc artifacts get <origin>` check it out.
+    demo.sh("git", "init", "-q", "--bare", "-b", "main", str(origin), show=False, cwd=demo.root)
     demo.sh("git", "init", "-q", "-b", "main")
     demo.sh("git", "remote", "add", "origin", str(origin))
     key = demo.root / "home" / "demo_signing_key"  # ssh-keygen wants it private (mode 0600)
@@ -387,6 +395,7 @@ def story(demo: Demo) -> None:
     demo.gfops("drift", "--all", "--act", ok=(1,), env=bot, quiet=True)
     first = retraining_pulls(demo)
     print(f"  loopback: retraining PRs {first}", flush=True)
+    retrained_differs(demo.git, MODEL)
     note("the next scheduled run finds the same drift: it must update that PR, not add one")
     second = demo.gfops("drift", "--all", "--act", ok=(1,), env=bot, quiet=True)
     expect(second.out, "updated PR")

@@ -271,8 +271,9 @@ def diff(
             events += _changed_version(path, old_res, new_res)
         elif isinstance(new_res, ModelVersion):
             added.append(new_res)
-        elif isinstance(old_res, ModelVersion):
+        elif isinstance(old_res, ModelVersion) and new is None:
             deleted.append(old_res)
-        # else: invalid on both sides, and the load findings already speak for it
+        # else: invalid on one side or both, and the load findings speak for it (a stage
+        # typo at head is GF114 on that line, not also a deletion of the version)
     events += _appeared_and_gone(base, head, deleted, added)
     return events + _other_files(base, head, extra_paths)

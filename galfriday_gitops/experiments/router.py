@@ -22,6 +22,14 @@ tried first. Epsilon-greedy explores uniformly with probability ``epsilon`` and
 otherwise exploits the arm with the highest mean reward (ties go to the arm
 declared first).
 
+Canary rollout
+--------------
+:func:`rollout_router` routes a model's production/canary pair as the manifests say at
+the registry's pinned commit: each canary gets its ``spec.rollout.trafficPercent`` of the
+units, production the rest, by the same stable hash (experiment id ``<model>/rollout``).
+The canary is the last bucket, so ramping its share up keeps every unit that was on the
+canary there. Without a canary, production takes every unit.
+
 Shadow mode
 -----------
 :meth:`Router.predict` calls control and treatment, returns control's answer and
@@ -48,7 +56,9 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-__all__ = ["ArmStats", "Router", "ShadowRecord", "Strategy", "hash_unit"]
+    from galfriday_gitops.registry import Registry
+
+__all__ = ["ArmStats", "Router", "ShadowRecord", "Strategy", "hash_unit", "rollout_router"]
 
 Strategy = Literal["weighted", "epsilon-greedy", "thompson", "shadow"]
 RewardKind = Literal["proportion", "mean"]
@@ -276,3 +286,33 @@ class Router:
         except Exception:
             logger.exception("shadow log sink failed for experiment %s", self.experiment_id)
         return answer
+
+
+def rollout_router(registry: Registry, name: str) -> Router:
+    """A weighted :class:`Router` over ``name``'s production version and its canaries.
+
+    Variants are version strings, production first (the control); each canary's weight is
+    its ``spec.rollout.trafficPercent``, production's what is left of 100. Raises
+    ``ResolveError`` when the model has no production version (a canary is a share *beside*
+    production) and ``ValueError`` when the canaries' shares exceed 100.
+    """
+    from galfriday_gitops.registry import ResolveError
+    from galfriday_gitops.resources import ModelStage
+
+    versions = registry.versions(name)
+    production = [v for v in versions if v.stage is ModelStage.PRODUCTION]
+    if len(production) != 1:
+        raise ResolveError(
+            f"{name} has {len(production) or 'no'} production versions; a rollout routes "
+            "between one production version and its canaries"
+        )
+    canaries = {
+        v.version: v.spec.rollout.traffic_percent if v.spec.rollout else 0.0
+        for v in versions
+        if v.stage is ModelStage.CANARY
+    }
+    rest = 100.0 - sum(canaries.values())
+    if rest < 0:
+        raise ValueError(f"{name}: the canaries' traffic shares add up to {100 - rest:g}%")
+    weights = {production[0].version: rest, **canaries}
+    return Router(f"{name}/rollout", weights, control=production[0].version)

@@ -59,6 +59,14 @@ class ActionsEnv:
             environ=env,
         )
 
+    def blob_url(self, commit: str) -> str | None:
+        """Where the repository's files at ``commit`` are shown on GitHub
+        (``https://github.com/O/R/blob/<sha>``); None outside Actions, so reports fall back
+        to plain ``file:line``."""
+        if self.repository_url is None or not commit:
+            return None
+        return f"{self.repository_url}/blob/{commit}"
+
     def forge(self, purpose: str = "") -> GitHubForge:
         """The GitHub client; a missing variable is a ForgeError naming ``purpose``."""
         try:

@@ -4,9 +4,10 @@
 tags written by ``gfops apply``, every other ref) and ``manifest.json`` (format, time,
 source HEAD, every ref with its object id, the bundle's sha256, and the artifact check).
 The git bundle holds the registry's history, never the model bytes: those live in the
-DVC remote, so the backup also checks that every artifact of a live (canary/production)
-version is there. A local remote is checked by path (``files/md5/<2>/<30>``, DVC 3; the
-DVC 2 layout ``<2>/<30>`` also counts); any other remote through ``dvc status --cloud``.
+DVC remote, so the backup also reads every artifact of a live (canary/production)
+version out of the remote (DVC 3's layout or DVC 2's, any remote type DVC speaks) and
+checks its md5 and, where the manifest records one, its SHA-256: a missing or swapped
+object fails the backup.
 
 ``restore`` checks the bundle's sha256 against the manifest, fetches every ref into a fresh
 repository (same names, same object ids: audit tags and their hash chain stay verifiable),
@@ -22,8 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from galfriday_gitops import gitio
+from galfriday_gitops import dvcio, gitio
 from galfriday_gitops.errors import UserError
+from galfriday_gitops.resources import Artifact, ModelVersion
 
 FORMAT = "galfriday-backup/v1"
 BUNDLE = "registry.bundle"
@@ -37,7 +39,7 @@ class ArtifactCheck:
     stage: str
     path: str
     md5: str
-    status: str  # present | missing | unchecked
+    status: str  # present (bytes verified) | missing | corrupt
     detail: str
 
     def as_json(self) -> dict[str, str]:
@@ -86,79 +88,55 @@ def _empty_target(path: Path, what: str) -> None:
         raise UserError(f"{what} {path} exists and is not an empty folder")
 
 
-def dvc_remote(repo: Path) -> tuple[str, str] | None:
-    """(name, url) of the default DVC remote, or None when the repo has none."""
-    from galfriday_gitops import dvcio
-
-    if not (repo / ".dvc").is_dir():
-        return None
-    # `dvc config` prints one raw value; `dvc remote list` wraps long paths at terminal width.
-    try:
-        name = dvcio.dvc(repo, "config", "core.remote").strip()
-        url = dvcio.dvc(repo, "config", f"remote.{name}.url").strip() if name else ""
-    except UserError:
-        return None
-    return (name, url) if name and url else None
-
-
-def _local_path(url: str, repo: Path) -> Path | None:
-    if url.startswith("file://"):
-        return Path(url.removeprefix("file://"))
-    if "://" in url:
-        return None
-    path = Path(url)
-    # `dvc remote list` prints local remotes resolved; a raw relative one is relative to .dvc/.
-    return path if path.is_absolute() else (repo / ".dvc" / path).resolve()
-
-
 def check_artifacts(repo: Path, rev: str) -> tuple[list[ArtifactCheck], dict[str, str] | None]:
-    """Every artifact of a live version at ``rev``, and whether the DVC remote has it."""
+    """Every artifact of a live version at ``rev``: whether the DVC remote holds it, and
+    whether the bytes it holds are the ones the manifest pins (md5, and SHA-256 where the
+    manifest records it). The objects are read from the remote, never the local cache."""
     from galfriday_gitops.load.state import load_state
 
     state = load_state(repo, rev)
-    live = [v for v in state.all_versions() if v.stage.is_live]
-    remote = dvc_remote(repo)
-    checks: list[ArtifactCheck] = []
-    root = _local_path(remote[1], repo) if remote else None
-    remote_status = _cloud_status(repo, remote[0]) if remote and root is None else {}
-    for version in live:
-        for artifact in version.spec.artifacts:
-            md5 = artifact.md5
-
-            def found(status: str, detail: str, v: Any = version, a: Any = artifact) -> None:
-                checks.append(
-                    ArtifactCheck(v.name, v.version, v.stage.value, a.path, a.md5, status, detail)
-                )
-
-            if remote is None:
-                found("missing", "no DVC remote configured: nothing holds the model bytes")
-            elif root is not None:
-                candidates = [root / "files" / "md5" / md5[:2] / md5[2:], root / md5[:2] / md5[2:]]
-                hit = next((c for c in candidates if c.is_file()), None)
-                if hit is not None:
-                    found("present", f"{hit}")
-                else:
-                    found("missing", f"not in {root} (files/md5/{md5[:2]}/{md5[2:]})")
-            else:
-                said = remote_status.get(artifact.path)
-                if said in ("new", "missing"):
-                    found("missing", f"dvc status --cloud: {said}")
-                elif said is None and not (repo / f"{artifact.path}.dvc").is_file():
-                    found("unchecked", "no .dvc file in the work tree to ask dvc status about")
-                else:
-                    found("present", f"dvc status --cloud: {said or 'in sync'}")
-    return checks, ({"name": remote[0], "url": remote[1]} if remote else None)
+    live = [(v, a) for v in state.all_versions() if v.stage.is_live for a in v.spec.artifacts]
+    remote = dvcio.default_remote(repo)
+    if remote is None:
+        detail = "no DVC remote configured: nothing holds the model bytes"
+        return [_check(v, a, "missing", detail) for v, a in live], None
+    stored = dvcio.stored_objects(repo, sorted({a.md5 for _, a in live}))
+    problem = next((o.problem for o in stored.values() if o.problem), None)
+    if problem is not None:
+        raise UserError(f"checking the DVC remote {remote[0]!r} failed: {problem}")
+    checks = [
+        _verified(v, a, stored[a.md5]) if stored[a.md5].in_remote else _check(v, a, "missing", "")
+        for v, a in live
+    ]
+    return checks, {"name": remote[0], "url": remote[1]}
 
 
-def _cloud_status(repo: Path, name: str) -> dict[str, str]:
-    from galfriday_gitops import dvcio
+def _check(version: ModelVersion, artifact: Artifact, status: str, detail: str) -> ArtifactCheck:
+    if status == "missing" and not detail:
+        detail = f"not in the DVC remote (md5 {artifact.md5})"
+    return ArtifactCheck(
+        version.name, version.version, version.stage.value, artifact.path, artifact.md5,
+        status, detail,
+    )  # fmt: skip
 
-    try:
-        out = dvcio.dvc(repo, "status", "--cloud", "--json", "-r", name)
-    except UserError as exc:
-        raise UserError(f"checking the DVC remote {name!r} failed: {exc}") from None
-    data = json.loads(out or "{}")
-    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+def _verified(
+    version: ModelVersion, artifact: Artifact, stored: dvcio.StoredObject
+) -> ArtifactCheck:
+    """``present`` when the remote's bytes hash to the manifest's md5 and SHA-256,
+    ``corrupt`` (naming what differs) when not."""
+    if stored.md5 != artifact.md5:
+        detail = f"the remote's object hashes to md5 {stored.md5}"
+        return _check(version, artifact, "corrupt", detail)
+    if artifact.sha256 is None:
+        return _check(version, artifact, "present", "md5 verified (the manifest has no sha256)")
+    if stored.sha256 != artifact.sha256:
+        detail = (
+            f"the remote's object has the right md5 but sha256 {stored.sha256}, not "
+            f"{artifact.sha256}: a colliding file was swapped in"
+        )
+        return _check(version, artifact, "corrupt", detail)
+    return _check(version, artifact, "present", "md5 and sha256 verified")
 
 
 def backup(repo: Path, target: Path, *, rev: str = "HEAD") -> dict[str, Any]:

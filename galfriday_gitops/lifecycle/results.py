@@ -77,6 +77,7 @@ class Inference:
     dropped: int = 0
     log: InferenceLog | LogDataset | None = field(default=None, repr=False)
     rules: InferenceRules | None = field(default=None, repr=False)
+    unavailable: str | None = None  # why nothing was evaluated (e.g. no logs yet)
 
 
 @dataclass
@@ -109,6 +110,7 @@ class LifecycleRun:
                 "minSamples": inf.min_samples,
                 "onCriticalViolation": inf.action.value,
                 "droppedRecords": inf.dropped,
+                "unavailable": inf.unavailable,
                 "versions": [
                     {
                         "model": r.model,

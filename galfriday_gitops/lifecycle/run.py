@@ -149,6 +149,11 @@ def run_lifecycle(
     if policy is not None and policy.spec.inference is not None:
         inference_rules = policy.spec.inference
         path = logs if logs is not None else repo / inference_rules.logs
+        if logs is None and _never_collected(repo, path):
+            # No logs yet (a new registry, a service not deployed): say so, and still
+            # report end of life; an explicit --logs that is missing stays an error.
+            run.inference = _unavailable(inference_rules, path)
+            return run
         run.inference = _inference(repo, state, inference_rules, path, now)
         for row in run.inference.rows:
             if row.stage is ModelStage.PRODUCTION and row.verdict.status == "violation":
@@ -188,6 +193,31 @@ def _retire(
         now=now,
     )
     return _proposed("retire", version.name, version.version, result)
+
+
+def _never_collected(repo: Path, path: Path) -> bool:
+    """The policy's log path is neither in the work tree nor tracked by DVC."""
+    from galfriday_gitops.dvcio import dvc_target, find_dvc_root
+
+    if path.exists():
+        return False
+    root = repo if (repo / ".dvc").is_dir() else find_dvc_root(path.parent)
+    return root is None or dvc_target(path, root) is None
+
+
+def _unavailable(rules: InferenceRules, path: Path) -> Inference:
+    return Inference(
+        logs=str(path),
+        window=rules.window,
+        window_end=None,
+        min_samples=rules.min_samples,
+        action=rules.on_critical_violation,
+        rows=[],
+        unavailable=(
+            f"no inference logs at {rules.logs} (not in the work tree, not tracked by DVC); "
+            "nothing evaluated"
+        ),
+    )
 
 
 def _inference(

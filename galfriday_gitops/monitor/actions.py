@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -54,7 +53,7 @@ def act(
     root: Path,
     run: DriftRun,
     *,
-    forge: Callable[[], Forge],
+    forge: Forge | None,
     base: str = "main",
     remote: str | None = "origin",
     window_days: int | None = None,
@@ -65,15 +64,18 @@ def act(
     summary as the PR body (a second run updates the open PR). ``issue``: one open issue
     per model labelled :data:`ISSUE_LABEL`; a later run updates our comment on it instead
     of opening another. ``report``: nothing beyond the report itself.
-    ``forge`` is called only when the action needs one.
+    Without a ``forge`` (``--act --local``) the retraining branch is committed locally
+    and not pushed (``remote`` None), and an issue is skipped, saying so.
     """
     action = run.action
     if action is DriftAction.REPORT:
         return ActionResult(action, "report only (onDrift: report)")
     summary = markdown_summary(run)
     if action is DriftAction.ISSUE:
+        if forge is None:
+            return ActionResult(action, "issue skipped: no forge (--local)")
         number, created = upsert_issue(
-            forge(), label=ISSUE_LABEL, key=run.name, title=issue_title(run.name), body=summary
+            forge, label=ISSUE_LABEL, key=run.name, title=issue_title(run.name), body=summary
         )
         verb = "opened" if created else "updated"
         return ActionResult(action, f"{verb} issue #{number}", number=number, created=created)
@@ -92,11 +94,11 @@ def act(
             reason=f"drift detected by the scheduled drift job ({drifted})",
             base=base,
             remote=remote,
-            open_pr=True,
+            open_pr=forge is not None,
             window_days=window_days,
             body=summary,
         ),
-        forge=forge(),
+        forge=forge,
     )
     pull = result.pull
     verb = "opened" if result.created else "updated"

@@ -32,6 +32,11 @@ class Distribution:
     labels: list[str]  # bin edges (len + 1 of the proportions) or category names
     reference: list[float]
     current: list[float]
+    # numeric: the plotted range, and how many values a side lie outside it (drawn in the
+    # edge bins): one outlier must not squeeze the histogram into a single bar
+    low: float | None = None
+    high: float | None = None
+    outside: tuple[int, int] = (0, 0)
 
 
 def _numeric_distribution(ref: pd.Series[Any], cur: pd.Series[Any]) -> Distribution:
@@ -51,7 +56,18 @@ def _numeric_distribution(ref: pd.Series[Any], cur: pd.Series[Any]) -> Distribut
         counts, _ = np.histogram(np.clip(v, lo, hi), bins=PLOT_BINS, range=(lo, hi))
         return [float(c) / max(v.size, 1) for c in counts]
 
-    return Distribution("numeric", [f"{e:.6g}" for e in edges], props(x), props(y))
+    def beyond(v: np.ndarray[Any, np.dtype[np.float64]]) -> int:
+        return int(np.count_nonzero((v < lo) | (v > hi)))
+
+    return Distribution(
+        "numeric",
+        [f"{e:.6g}" for e in edges],
+        props(x),
+        props(y),
+        low=lo,
+        high=hi,
+        outside=(beyond(x), beyond(y)),
+    )
 
 
 def _categorical_distribution(ref: pd.Series[Any], cur: pd.Series[Any]) -> Distribution:

@@ -20,7 +20,7 @@ line naming the file or the column: the CLI turns it into exit 2.
 
 from __future__ import annotations
 
-import sys
+import datetime as dt
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -34,6 +34,7 @@ from galfriday_gitops.errors import UserError
 from galfriday_gitops.monitor.distributions import Distribution, distributions
 from galfriday_gitops.monitor.error_stream import ErrorStreamResult, check_error_stream
 from galfriday_gitops.monitor.performance import performance
+from galfriday_gitops.progress import Progress as BaseProgress
 from galfriday_gitops.resources import (
     DriftAction,
     DriftPolicy,
@@ -63,7 +64,7 @@ SCORE_COLUMN = "score"
 PERFORMANCE_METRICS = ("accuracy", "f1", "auc")
 
 
-class Progress:
+class Progress(BaseProgress):
     """Progress lines on stderr (``[drift 3.2s] analysing 20 features``) when enabled.
 
     ``enabled=None`` means "decide from the data": lines start once an input has more
@@ -71,19 +72,16 @@ class Progress:
     """
 
     def __init__(self, enabled: bool | None = None, stream: TextIO | None = None) -> None:
-        self.enabled = enabled
-        self._stream = stream or sys.stderr
-        self._t0 = time.perf_counter()
+        super().__init__("drift", enabled, stream)
+
+    @property
+    def on(self) -> bool:
+        return bool(self.enabled)
 
     def rows(self, n: int) -> None:
         """Turn progress on for a large input unless the caller decided already."""
         if self.enabled is None and n > LARGE_ROWS:
             self.enabled = True
-
-    def step(self, message: str) -> None:
-        if self.enabled:
-            elapsed = time.perf_counter() - self._t0
-            print(f"[drift {elapsed:6.1f}s] {message}", file=self._stream, flush=True)
 
 
 @dataclass
@@ -100,6 +98,10 @@ class DriftRun:
     error_stream: ErrorStreamResult | None = None
     notes: list[str] = field(default_factory=list)
     elapsed_s: float = 0.0
+    reference_rows: int | None = None  # rows read, before missing values are dropped
+    current_rows: int | None = None
+    version: str | None = None  # the monitored (production) version, for a policy run
+    generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     @property
     def drifted(self) -> bool:
@@ -119,7 +121,14 @@ class DriftRun:
         out.update(self.report.to_dict())
         out["performance"] = self.performance.to_dict() if self.performance else None
         out["error_stream"] = self.error_stream.to_dict() if self.error_stream else None
-        out["inputs"] = {"reference": self.reference, "current": self.current}
+        out["inputs"] = {
+            "reference": self.reference,
+            "current": self.current,
+            "reference_rows": self.reference_rows,
+            "current_rows": self.current_rows,
+        }
+        out["version"] = self.version
+        out["generated_at"] = self.generated_at.isoformat(timespec="seconds")
         out["notes"] = [*self.report.notes, *self.notes]
         if self.policy is not None:
             out["on_drift"] = self.policy.spec.on_drift.value
@@ -232,6 +241,8 @@ def run_adhoc(
         distributions=dists,
         notes=notes,
         elapsed_s=time.perf_counter() - t0,
+        reference_rows=len(ref),
+        current_rows=len(cur),
     )
 
 
@@ -275,11 +286,11 @@ def run_policy(
     if spec.performance is not None:
         progress.step(f"{spec.model}: performance against the production baseline")
         perf = performance(root, state, spec, cur, notes)
+    production = state.latest(spec.model, ModelStage.PRODUCTION)
+    version = production.metadata.version if production is not None else None
     stream = None
     if spec.error_stream is not None:
         progress.step(f"{spec.model}: streaming detectors on the error stream")
-        production = state.latest(spec.model, ModelStage.PRODUCTION)
-        version = production.metadata.version if production is not None else None
         stream = check_error_stream(root, spec.error_stream, spec.model, version)
     progress.step("histograms for the report")
     dists = distributions(ref, cur, report)
@@ -295,4 +306,7 @@ def run_policy(
         error_stream=stream,
         notes=notes,
         elapsed_s=time.perf_counter() - t0,
+        reference_rows=len(ref),
+        current_rows=len(cur),
+        version=version,
     )

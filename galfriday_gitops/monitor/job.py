@@ -9,7 +9,7 @@ runs: its one-line error is collected and the outcome's exit code is 2.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,8 +19,10 @@ from galfriday_gitops.errors import UserError
 if TYPE_CHECKING:
     from galfriday_gitops.forge.actions import ActionsEnv
     from galfriday_gitops.forge.base import Forge
+    from galfriday_gitops.load.state import RegistryState
     from galfriday_gitops.monitor.actions import ActionResult
     from galfriday_gitops.monitor.drift_run import DriftRun, Progress
+    from galfriday_gitops.resources import DriftPolicy
 
 __all__ = ["DriftOutcome", "DriftRequest", "drift"]
 
@@ -32,8 +34,10 @@ class DriftRequest:
 
     ``rev`` is where policies and manifests are read (the data comes from the work tree).
     ``act`` performs each drifted policy's ``onDrift`` (``base``, ``remote`` and
-    ``window_days`` shape a retraining PR). ``report`` is a folder that receives
-    ``drift.md`` and ``drift.html`` (one sub-folder per model when every policy runs).
+    ``window_days`` shape a retraining PR); with ``local`` too, a retraining PR is only a
+    local branch and an issue is skipped: no forge is needed (as ``lifecycle --act --local``).
+    ``report`` is a folder that receives ``drift.md`` and ``drift.html`` (one sub-folder
+    per model when every policy runs).
     """
 
     model: str | None = None
@@ -44,6 +48,7 @@ class DriftRequest:
     categorical: Sequence[str] = ()
     rev: str = "HEAD"
     act: bool = False
+    local: bool = False
     base: str = "main"
     remote: str = "origin"
     window_days: int | None = None
@@ -52,6 +57,8 @@ class DriftRequest:
 
     def check(self) -> None:
         """Refuse a request that mixes the modes (one line, as a :class:`UserError`)."""
+        if self.local and not self.act:
+            raise UserError("--local only makes sense with --act")
         modes = [self.model is not None, self.all, self.reference is not None]
         if sum(modes) != 1:
             raise UserError("give exactly one of a model, every policy, or a reference file")
@@ -113,12 +120,10 @@ def _write_report(run: DriftRun, directory: Path) -> list[Path]:
     return [md, page]
 
 
-def _policy_runs(
-    repo: Path, request: DriftRequest, progress: Progress
-) -> tuple[Path, list[DriftRun], list[str]]:
+def _selected(repo: Path, request: DriftRequest) -> tuple[Path, RegistryState, list[DriftPolicy]]:
+    """The registry at ``request.rev`` and the policies the request runs."""
     from galfriday_gitops import gitio
     from galfriday_gitops.load.state import load_state
-    from galfriday_gitops.monitor.drift_run import run_policy
 
     root = gitio.toplevel(repo)
     state = load_state(root, request.rev)
@@ -129,6 +134,18 @@ def _policy_runs(
             raise UserError(f"no DriftPolicy for model {request.model!r} at {request.rev}")
     elif not policies:
         raise UserError(f"no DriftPolicy in policies/ at {request.rev}")
+    return root, state, policies
+
+
+def _policy_runs(
+    root: Path,
+    state: RegistryState,
+    policies: Sequence[DriftPolicy],
+    request: DriftRequest,
+    progress: Progress,
+) -> tuple[list[DriftRun], list[str]]:
+    from galfriday_gitops.monitor.drift_run import run_policy
+
     runs: list[DriftRun] = []
     errors: list[str] = []
     for policy in policies:
@@ -139,25 +156,34 @@ def _policy_runs(
                 raise
             # One model's bad data must not hide the others' drift.
             errors.append(f"{policy.spec.model}: {exc}")
-    return root, runs, errors
+    return runs, errors
 
 
-def _forge_factory(forge: Forge | None, actions: ActionsEnv | None) -> Callable[[], Forge]:
-    """The forge, built on first use (a policy whose action is a report needs none)."""
+def _needs_forge(policies: Sequence[DriftPolicy]) -> bool:
+    from galfriday_gitops.resources import DriftAction
 
-    def build() -> Forge:
-        if forge is not None:
-            return forge
-        from galfriday_gitops.forge.actions import ActionsEnv
-
-        return (actions or ActionsEnv.read()).forge("--act")
-
-    return build
+    return any(p.spec.on_drift is not DriftAction.REPORT for p in policies)
 
 
-def _act(
-    root: Path, request: DriftRequest, outcome: DriftOutcome, forge: Callable[[], Forge]
-) -> None:
+def _forge_first(
+    request: DriftRequest,
+    policies: Sequence[DriftPolicy],
+    forge: Forge | None,
+    actions: ActionsEnv | None,
+) -> Forge | None:
+    """The forge ``--act`` will need, built before any data is read: a missing token must
+    not surface after minutes of analysis. None when acting locally or when every policy
+    only reports."""
+    if not request.act or request.local or not _needs_forge(policies):
+        return None
+    if forge is not None:
+        return forge
+    from galfriday_gitops.forge.actions import ActionsEnv
+
+    return (actions or ActionsEnv.read()).forge("--act (or --act --local: no forge)")
+
+
+def _act(root: Path, request: DriftRequest, outcome: DriftOutcome, forge: Forge | None) -> None:
     from galfriday_gitops.forge import ForgeError
     from galfriday_gitops.monitor.actions import act
 
@@ -170,7 +196,7 @@ def _act(
                 r,
                 forge=forge,
                 base=request.base,
-                remote=request.remote,
+                remote=None if request.local else request.remote,
                 window_days=request.window_days,
             )
         except (UserError, ForgeError) as exc:
@@ -186,9 +212,9 @@ def drift(
 ) -> DriftOutcome:
     """Run ``request`` against the registry at ``repo`` (see :class:`DriftRequest`).
 
-    The forge (``forge``, else the Actions environment's) is built only when a drifted
-    policy's action needs one. Bad input raises :class:`UserError`; see
-    :class:`DriftOutcome` for what comes back.
+    With ``act`` (and not ``local``) the forge (``forge``, else the Actions environment's)
+    is built before any data is read, when a selected policy's action needs one. Bad input
+    raises :class:`UserError`; see :class:`DriftOutcome` for what comes back.
     """
     from galfriday_gitops.monitor.drift_run import Progress, run_adhoc
 
@@ -204,10 +230,12 @@ def drift(
         )
         outcome = DriftOutcome([run], every_policy=False)
     else:
-        root, runs, errors = _policy_runs(repo, request, progress)
+        root, state, policies = _selected(repo, request)
+        client = _forge_first(request, policies, forge, actions)
+        runs, errors = _policy_runs(root, state, policies, request, progress)
         outcome = DriftOutcome(runs, every_policy=request.all, errors=errors)
         if request.act:
-            _act(root, request, outcome, _forge_factory(forge, actions))
+            _act(root, request, outcome, client)
     if request.report is not None:
         for r in outcome.runs:
             single = len(outcome.runs) == 1 and not request.all

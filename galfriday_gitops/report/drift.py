@@ -176,6 +176,10 @@ def _md_table(features: Iterable[FeatureResult]) -> list[str]:
     return lines
 
 
+def _rows(n: int | None) -> str:
+    return "" if n is None else f", {n:,} rows"
+
+
 def markdown_summary(run: DriftRun) -> str:
     """The short Markdown a PR body or an issue carries: verdict, drifted features, table."""
     rep = run.report
@@ -190,8 +194,9 @@ def markdown_summary(run: DriftRun) -> str:
         lines += [f"Drifted features: {names}", ""]
     lines += [f"- {escape.md_text(p)}" for p in detail_lines(run)]
     lines += [
-        f"- reference: {escape.md_code(run.reference)}",
-        f"- current: {escape.md_code(run.current)}",
+        f"- reference: {escape.md_code(run.reference)}{_rows(run.reference_rows)}",
+        f"- current: {escape.md_code(run.current)}{_rows(run.current_rows)}",
+        *([f"- production version: {escape.md_code(run.version)}"] if run.version else []),
         "",
     ]
     lines += _md_table(rep.ordered_features())
@@ -235,7 +240,9 @@ def _md_feature(feat: FeatureResult) -> list[str]:
 
 def markdown_report(run: DriftRun) -> str:
     """``drift.md``: the summary plus per-feature detail (counts, missing, categories)."""
-    lines = [markdown_summary(run).rstrip("\n"), "", "## Features (drifted first)", ""]
+    generated = run.generated_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+    lines = [markdown_summary(run).rstrip("\n"), "", f"Generated {generated}.", ""]
+    lines += ["## Features (drifted first)", ""]
     for feat in run.report.ordered_features():
         lines += _md_feature(feat)
     return "\n".join(lines)

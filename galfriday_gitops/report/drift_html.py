@@ -8,6 +8,7 @@ offline. Every text from the data goes through :func:`galfriday_gitops.report.es
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from galfriday_gitops.report.drift import detail_lines, fmt, verdict_line
@@ -37,6 +38,41 @@ margin:0 4px 0 12px} svg text{font:10px sans-serif;fill:#444}
 """
 
 
+def nice_ticks(low: float, high: float, count: int = 5) -> list[tuple[float, str]]:
+    """About ``count`` round values (steps of 1, 2 or 5 x 10^k) inside ``[low, high]``,
+    each with its label: ``0.25``, not ``0.247318``."""
+    if not (math.isfinite(low) and math.isfinite(high)) or high <= low:
+        return []
+    raw = (high - low) / max(count - 1, 1)
+    power = 10.0 ** math.floor(math.log10(raw))
+    step = min((m * power for m in (1, 2, 5, 10)), key=lambda c: abs(math.log(c / raw)))
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
+    first = math.ceil(low / step - 1e-9)
+    out: list[tuple[float, str]] = []
+    k = first
+    while k * step <= high * (1 + 1e-12) + 1e-12 * step:
+        value = k * step
+        text = f"{value:.{decimals}f}" if abs(value) < 1e6 else f"{value:.3g}"
+        out.append((value, "0" if float(text) == 0 else text))
+        k += 1
+    return out
+
+
+def _numeric_axis(dist: Distribution, plot_w: float, label_y: float) -> list[str]:
+    """Round ticks along the plotted (quantile-clipped) range of a numeric feature."""
+    assert dist.low is not None and dist.high is not None
+    low, high = dist.low, dist.high
+    parts = []
+    for value, text in nice_ticks(low, high):
+        x = _PAD_L + plot_w * (value - low) / (high - low)
+        parts.append(
+            f'<line x1="{x:.1f}" y1="{label_y - 14}" x2="{x:.1f}" y2="{label_y - 10}" '
+            'stroke="#888"/>'
+            f'<text x="{x:.1f}" y="{label_y}" text-anchor="middle">{esc(text)}</text>'
+        )
+    return parts
+
+
 def _svg(name: str, dist: Distribution) -> str:
     """One inline SVG plot: reference and current proportions, side by side per bin."""
     plot_w, plot_h = _W - _PAD_L - _PAD_R, _H - _PAD_T - _PAD_B
@@ -50,7 +86,7 @@ def _svg(name: str, dist: Distribution) -> str:
         f"<title>{esc(name)}: reference vs current</title>",
         f'<line x1="{_PAD_L}" y1="{_PAD_T + plot_h}" x2="{_W - _PAD_R}" y2="{_PAD_T + plot_h}" '
         'stroke="#888"/>',
-        f'<text x="{_PAD_L - 4}" y="{_PAD_T + 8}" text-anchor="end">{top:.2f}</text>',
+        f'<text x="{_PAD_L - 4}" y="{_PAD_T + 8}" text-anchor="end">{top:.0%}</text>',
         f'<text x="{_PAD_L - 4}" y="{_PAD_T + plot_h}" text-anchor="end">0</text>',
     ]
     for i in range(k):
@@ -65,14 +101,9 @@ def _svg(name: str, dist: Distribution) -> str:
                 f'fill-opacity="0.85"/>'
             )
     label_y = _PAD_T + plot_h + 14
-    if dist.kind == "numeric":
-        for idx, anchor in ((0, "start"), (k // 2, "middle"), (k, "end")):
-            x = _PAD_L + idx * slot
-            parts.append(
-                f'<text x="{x:.1f}" y="{label_y}" text-anchor="{anchor}">'
-                f"{esc(dist.labels[idx])}</text>"
-            )
-    else:
+    if dist.kind == "numeric" and dist.low is not None:
+        parts += _numeric_axis(dist, plot_w, label_y)
+    elif dist.kind == "categorical":
         for i, label in enumerate(dist.labels):
             short = label if len(label) <= 12 else label[:11] + "…"
             x = _PAD_L + i * slot + slot / 2
@@ -102,6 +133,37 @@ def _html_tests(feat: FeatureResult) -> str:
     return "<table>" + "".join(rows) + "</table>"
 
 
+def _rows(n: int | None) -> str:
+    return "-" if n is None else f"{n:,}"
+
+
+def _facts(run: DriftRun) -> str:
+    """What was compared, when, for which version: the first thing a reader needs."""
+    rows = [
+        ("model", esc(run.name)),
+        ("version", esc(run.version) if run.version else "-"),
+        ("reference", f"<code>{esc(run.reference)}</code>, {_rows(run.reference_rows)} rows"),
+        ("current", f"<code>{esc(run.current)}</code>, {_rows(run.current_rows)} rows"),
+        ("generated", esc(run.generated_at.strftime("%Y-%m-%d %H:%M:%S UTC"))),
+    ]
+    cells = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
+    return f'<table class="facts">{cells}</table>'
+
+
+def _counts(feat: FeatureResult, dist: Distribution | None) -> str:
+    text = (
+        f"n = {feat.n_reference:,} reference, {feat.n_current:,} current values"
+        f" ({feat.missing_reference:,} / {feat.missing_current:,} missing)"
+    )
+    if dist is not None and dist.kind == "numeric" and any(dist.outside):
+        ref_out, cur_out = dist.outside
+        text += (
+            f"; plotted over the 0.5-99.5 % quantile range, {ref_out:,} reference and "
+            f"{cur_out:,} current values beyond it are drawn in the edge bins"
+        )
+    return f'<p class="counts">{esc(text)}</p>'
+
+
 def html_report(run: DriftRun) -> str:
     """``drift.html``: self-contained (inline CSS + inline SVG), drifted features first."""
     rep = run.report
@@ -109,8 +171,7 @@ def html_report(run: DriftRun) -> str:
     body = [
         f"<h1>Drift report: {esc(run.name)}</h1>",
         f'<p class="{verdict_cls}">{esc(verdict_line(run))}</p>',
-        f"<p>reference <code>{esc(run.reference)}</code> &rarr; current "
-        f"<code>{esc(run.current)}</code></p>",
+        _facts(run),
     ]
     body += [f"<p>{esc(line)}</p>" for line in detail_lines(run)]
     body += [f"<p><em>note: {esc(n)}</em></p>" for n in [*rep.notes, *run.notes]]
@@ -124,6 +185,7 @@ def html_report(run: DriftRun) -> str:
         cls = "feature drifted" if feat.drifted else "feature"
         flag = ' <span class="drift">drifted</span>' if feat.drifted else ""
         extra = f"<p>{esc(feat.status)}: {esc(feat.reason)}</p>" if feat.reason else ""
+        extra += _counts(feat, dist)
         if feat.unseen_categories:
             extra += f"<p>unseen in reference: {esc(', '.join(feat.unseen_categories))}</p>"
         body.append(

@@ -32,14 +32,46 @@ def _effect(m: MetricResult) -> str:
     return f"{m.effect_size_name[-1]}={_fmt(m.effect_size, '.3g')}"
 
 
+def _design(result: ExperimentResult) -> str:
+    mde = "none" if result.mde is None else f"{result.mde:.2%} relative"
+    return (
+        f"alpha {result.alpha:g}, power target {result.power:.0%}, minimum detectable effect "
+        f"{mde}, at least {result.min_samples:,} per variant, {result.correction} correction"
+        + (", sequential (always valid)" if result.sequential else "")
+    )
+
+
+def _sample_size(m: MetricResult, result: ExperimentResult) -> str:
+    """``n 3,000 control / 3,000 treatment; the MDE needs 404 per variant at 80% power;
+    power reached 100%``."""
+    out = f"n {m.control.n:,} control / {m.treatment.n:,} treatment"
+    if m.required_n is not None:
+        need_c, need_t = m.required_n
+        need = f"{need_c:,}" if need_c == need_t else f"{need_c:,} control / {need_t:,} treatment"
+        out += (
+            f"; the MDE needs {need} per variant at {result.power:.0%} power"
+            f"; power reached {_fmt(m.achieved_power, '.0%')}"
+        )
+    return out
+
+
+def _cuped(m: MetricResult) -> str:
+    if m.cuped_theta is None:
+        return "no covariate"
+    reduced = m.variance_reduction
+    return f"theta {_fmt(m.cuped_theta, '.3g')}, variance reduced by {_fmt(reduced, '.1%')}"
+
+
 def render_text(result: ExperimentResult) -> str:
-    """Plain-text report."""
+    """Plain-text report: the decision, the design, per metric its estimate and the sample
+    size and power behind it, and CUPED where a covariate was used."""
     observed = ", ".join(f"{escape.text(k)}={v}" for k, v in result.srm.observed.items())
     lines = [
         f"Experiment: {escape.text(result.treatment)} vs {escape.text(result.control)}",
         f"Decision: {escape.inline(result.decision)}"
         + (f" (winner: {result.winner})" if result.winner else ""),
         f"SRM: p={_fmt(result.srm.p_value)} flagged={result.srm.flagged} observed: {observed}",
+        f"Design: {_design(result)}",
     ]
     for name, m in result.metrics.items():
         lo, hi = m.relative.ci
@@ -51,6 +83,9 @@ def render_text(result: ExperimentResult) -> str:
             f"p={_fmt(m.absolute.p_value)} adj_p={_fmt(m.adjusted_p_value)} "
             f"chance_to_win={_fmt(m.chance_to_win, '.3f')}"
         )
+        lines.append(f"    sample size: {_sample_size(m, result)}")
+        if m.cuped_theta is not None:
+            lines.append(f"    CUPED: {_cuped(m)}")
     for g in result.guardrails:
         status = "pass" if g.passed else "FAIL"
         lines.append(
@@ -84,6 +119,17 @@ def render_markdown(result: ExperimentResult) -> str:
             f"{_pct(m.relative.estimate)} | [{_pct(lo)}, {_pct(hi)}] | {_effect(m)} | "
             f"{_fmt(shown_p)} | {_fmt(m.chance_to_win, '.3f')} |"
         )
+    out += [
+        "",
+        f"**Design:** {_design(result)}",  # our own words and numbers: nothing to escape
+        "",
+        "| metric | sample size and power | CUPED |",
+        "|---|---|---|",
+    ]
+    out.extend(
+        f"| {escape.md_code(name)} | {_sample_size(m, result)} | {_cuped(m)} |"
+        for name, m in result.metrics.items()
+    )
     if result.guardrails:
         out += [
             "",

@@ -132,6 +132,8 @@ def _window(result: LifecycleRun) -> str:
     inf = result.inference
     if inf is None:
         return "no inference policy (LifecyclePolicy spec.inference)"
+    if inf.unavailable is not None:
+        return inf.unavailable
     end = inf.window_end.isoformat() if inf.window_end else "no records"
     return (
         f"logs {inf.logs}, window {inf.window} ending {end}, minSamples {inf.min_samples}, "
@@ -209,7 +211,10 @@ def backed_up(target: str, manifest: dict[str, Any]) -> str:
     ]
     missing = sum(1 for a in manifest["artifacts"] if a["status"] != "present")
     if missing:
-        lines.append(f"{missing} live artifact(s) not confirmed in the DVC remote")
+        lines.append(
+            f"{missing} live artifact(s) not confirmed in the DVC remote (missing, or bytes "
+            "that do not match the manifest)"
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -7,6 +7,8 @@ reason it counted or not.
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from galfriday_gitops.catalogue import RULES
 from galfriday_gitops.findings import printable
 from galfriday_gitops.rules.engine import Verdict
@@ -18,7 +20,17 @@ def cell(text: str) -> str:
     return printable(text).replace("|", "\\|")
 
 
-def render(verdict: Verdict) -> str:
+def where(file: str, line: int, blob: str | None) -> str:
+    """``file:line`` as code; with ``blob`` (``https://github.com/O/R/blob/<sha>``) a link
+    to that line at that commit."""
+    shown = f"`{cell(file)}:{line}`"
+    if blob is None or file in ("", "."):
+        return shown
+    return f"[{shown}]({blob}/{quote(file, safe='/')}#L{line})"
+
+
+def render(verdict: Verdict, *, blob: str | None = None) -> str:
+    """The comment; ``blob`` (see :func:`where`) turns each finding's place into a link."""
     icon = ":white_check_mark: **Allowed**" if verdict.allowed else ":no_entry: **Blocked**"
     out = [MARKER, f"## galfriday-gitops: {icon}", ""]
     out.append(
@@ -45,12 +57,13 @@ def render(verdict: Verdict) -> str:
             name = RULES[f.rule].name if f.rule in RULES else ""
             hint = f" — {f.hint}" if f.hint else ""
             out.append(
-                f"| {f.rule} {name} | `{cell(f.file)}:{f.line}` | {cell(f.message + hint)} |"
+                f"| {f.rule} {name} | {where(f.file, f.line, blob)} | {cell(f.message + hint)} |"
             )
     out += ["", "<details><summary>Rules</summary>", "", "| rule | result |", "| --- | --- |"]
     for rule_id, status in verdict.rule_status().items():
         label = f"{rule_id} {RULES[rule_id].name}" if rule_id in RULES else rule_id
-        out.append(f"| {label} | {'pass' if status == 'passed' else '**fail**'} |")
+        shown = {"passed": "pass", "warned": "warning"}.get(status, "**fail**")
+        out.append(f"| {label} | {shown} |")
     out += ["", "</details>"]
     if verdict.reviews is not None:
         out += ["", "### Reviews", ""]

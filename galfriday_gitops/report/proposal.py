@@ -50,7 +50,10 @@ def _footer(command: str, plan: Plan, verdict: Verdict, then: str = "") -> list[
 
 def promotion_title(plan: Plan) -> str:
     m = plan.primary
-    return f"Promote {m.version.ref} to {m.to_stage.value}"
+    share = f" ({plan.traffic:g}% of traffic)" if plan.traffic is not None else ""
+    if m.from_stage is m.to_stage:
+        return f"Ramp canary {m.version.ref} to {plan.traffic:g}% of traffic"
+    return f"Promote {m.version.ref} to {m.to_stage.value}{share}"
 
 
 def promotion_body(plan: Plan, verdict: Verdict) -> str:

@@ -14,16 +14,21 @@ if TYPE_CHECKING:
 FORMATS = ("text", "markdown", "json", "sarif", "github")
 
 
-def render(verdict: Verdict, fmt: str, *, repository: str | None = None) -> str:
+def render(
+    verdict: Verdict, fmt: str, *, repository: str | None = None, blob: str | None = None
+) -> str:
     """The verdict as ``fmt`` (one of :data:`FORMATS`), ending with a newline;
-    ``repository`` (its URL) is SARIF's version-control provenance."""
+    ``repository`` (its URL) is SARIF's version-control provenance, ``blob`` where the
+    Markdown links each finding (``https://github.com/O/R/blob/<sha>``)."""
     from galfriday_gitops.report import github, markdown, sarif, text
 
     if fmt == "json":
         return json.dumps(verdict.to_dict(), indent=2) + "\n"
     if fmt == "sarif":
         return json.dumps(sarif.render(verdict, repository=repository), indent=2) + "\n"
-    renderer = {"text": text.render, "markdown": markdown.render, "github": github.render}
+    if fmt == "markdown":
+        return markdown.render(verdict, blob=blob)
+    renderer = {"text": text.render, "github": github.render}
     return renderer[fmt](verdict)
 
 

@@ -1,6 +1,7 @@
-"""Whole-state rules, checked on the head (the merge result): capacity per stage, and
-where the replaced holder of a stage goes. Checking the merged state is what stops two
-pull requests that are each fine alone from both landing through a merge queue."""
+"""Whole-state rules, checked on the head (the merge result): capacity per stage, where
+the replaced holder of a stage goes, and a model whose production is left empty.
+Checking the merged state is what stops two pull requests that are each fine alone from
+both landing through a merge queue."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from galfriday_gitops.catalogue import rule
 from galfriday_gitops.diff.events import EventKind
 from galfriday_gitops.findings import Finding
 from galfriday_gitops.load.state import RegistryState
-from galfriday_gitops.paths import manifest_path
+from galfriday_gitops.paths import manifest_path, model_dir
 from galfriday_gitops.resources import ModelStage
 from galfriday_gitops.rules.context import Context
 
@@ -85,4 +86,33 @@ def check_previous_holder(ctx: Context) -> list[Finding]:
                     f"{target.value}",
                 )
             )
+    return findings
+
+
+def check_production_emptied(ctx: Context) -> list[Finding]:
+    """A warning, not a block: emptying production can be meant (retiring a model), but a
+    consumer resolving ``NAME@production`` fails from the merge on, and deprecating the
+    only production version used to pass without a word."""
+    findings = []
+    for name in sorted({e.name for e in ctx.events if e.name}):
+        before = ctx.base.in_stage(name, ModelStage.PRODUCTION)
+        if not before or ctx.head.in_stage(name, ModelStage.PRODUCTION):
+            continue
+        if any(f.file.startswith(model_dir(name) + "/") for f in ctx.head.findings):
+            continue  # an invalid manifest at head: its load finding says what is wrong
+        leaving = [
+            e for e in ctx.events if e.name == name and e.from_stage is ModelStage.PRODUCTION
+        ]
+        event = (leaving or [e for e in ctx.events if e.name == name])[0]
+        shown = ", ".join(v.version for v in before)
+        findings.append(
+            rule("GF218").finding(
+                event.path,
+                ctx.line(event, "spec", "stage"),
+                f"{name} has no production version after this change ({shown} leaves "
+                f"production): {name}@production resolves to nothing from the merge on",
+                hint="promote a replacement in the same pull request, unless the model is "
+                "meant to stop serving",
+            )
+        )
     return findings

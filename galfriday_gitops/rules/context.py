@@ -14,15 +14,16 @@ module imports a loader, not even for a type.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol, cast
 
 from galfriday_gitops.diff.events import Event
 from galfriday_gitops.findings import Finding
 from galfriday_gitops.forge.codeowners import CodeOwners
 from galfriday_gitops.load.state import RegistryState
 from galfriday_gitops.resources import (
+    Artifact,
     Experiment,
     ExperimentOutcome,
     ModelStage,
@@ -84,6 +85,49 @@ def _no_evidence(_experiment: Experiment) -> Evidence:
     raise NotImplementedError("no experiment evidence source was wired")
 
 
+class ArtifactEntry(Protocol):
+    """An entry of ``dvc.yaml``'s ``artifacts:`` (``dvcyaml.ArtifactEntry``)."""
+
+    @property
+    def path(self) -> str | None: ...
+
+
+class StoredObject(Protocol):
+    """Where DVC finds one object, and what its bytes hash to (``dvcio.StoredObject``)."""
+
+    @property
+    def in_remote(self) -> bool: ...
+
+    @property
+    def md5(self) -> str | None: ...  # of the bytes read (remote first, else the cache)
+
+    @property
+    def sha256(self) -> str | None: ...
+
+    @property
+    def problem(self) -> str | None: ...  # why the remote could not be asked
+
+
+def _unwired(what: str) -> NotImplementedError:
+    return NotImplementedError(f"no {what} source was wired: the engine provides it")
+
+
+def _no_changed_paths() -> Sequence[str]:
+    raise _unwired("changed-paths")
+
+
+def _no_registrations(_name: str, _version: str) -> Sequence[tuple[Artifact, ...] | None]:
+    raise _unwired("past-registrations")
+
+
+def _no_dvc_artifacts() -> Mapping[str, ArtifactEntry]:
+    raise _unwired("dvc.yaml")
+
+
+def _no_objects(_md5s: Sequence[str]) -> Mapping[str, StoredObject]:
+    raise _unwired("DVC object")
+
+
 @dataclass(frozen=True, slots=True)
 class Sources:
     """Loaders for facts beyond the two states (the engine provides the real ones)."""
@@ -102,6 +146,17 @@ class Sources:
     tracked_md5: Callable[[str], str | None] = lambda _path: None
     # "base" | "head" -> the load findings of its stage policies against its teams (GF115/116)
     policy_findings: Callable[[Side], list[Finding]] = lambda _side: []
+    # every path that differs between base and head
+    changed_paths: Callable[[], Sequence[str]] = _no_changed_paths
+    # (name, version) -> the artifacts that version had wherever it existed on the base's
+    # first parents or under an audit tag, oldest first; None where they cannot be told
+    registered_before: Callable[[str, str], Sequence[tuple[Artifact, ...] | None]] = (
+        _no_registrations
+    )
+    # the root dvc.yaml's artifacts entries at head ({} without one); UserError if unreadable
+    dvc_artifacts: Callable[[], Mapping[str, ArtifactEntry]] = _no_dvc_artifacts
+    # md5s -> where DVC finds each object and what it hashes to (the remote, else the cache)
+    stored_objects: Callable[[Sequence[str]], Mapping[str, StoredObject]] = _no_objects
 
 
 @dataclass
@@ -121,6 +176,7 @@ class Context:
     _policy_findings: dict[Side, list[Finding]] = field(
         default_factory=dict, init=False, repr=False
     )
+    _facts: dict[object, object] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.teams: Teams | None = self.base.teams()
@@ -191,3 +247,35 @@ class Context:
         if path not in self._tracked:
             self._tracked[path] = self.sources.tracked_md5(path)
         return self._tracked[path]
+
+    def _once(self, key: object, load: Callable[[], object]) -> Any:
+        if key not in self._facts:
+            self._facts[key] = load()
+        return self._facts[key]
+
+    def changed_paths(self) -> Sequence[str]:
+        """Every path the change touches, registry or not (``.dvc`` files, ``dvc.yaml``)."""
+        return cast(Sequence[str], self._once("changed", self.sources.changed_paths))
+
+    def registered_before(self, name: str, version: str) -> Sequence[tuple[Artifact, ...] | None]:
+        """The artifacts ``name@version`` had wherever it existed on the base's first parents
+        or under an audit tag (empty: it never existed there); None where they cannot be
+        told. Read only when a registration asks."""
+        key = ("registered", name, version)
+        return cast(
+            Sequence[tuple[Artifact, ...] | None],
+            self._once(key, lambda: self.sources.registered_before(name, version)),
+        )
+
+    def dvc_artifacts(self) -> Mapping[str, ArtifactEntry]:
+        """The root ``dvc.yaml``'s ``artifacts:`` at head; UserError when unreadable."""
+        return cast(Mapping[str, ArtifactEntry], self._once("dvc.yaml", self.sources.dvc_artifacts))
+
+    def stored_objects(self, md5s: Sequence[str]) -> Mapping[str, StoredObject]:
+        """Where DVC finds each object and what its bytes hash to; every md5 not asked before
+        is asked in one DVC process."""
+        missing = sorted({m for m in md5s if ("object", m) not in self._facts})
+        if missing:
+            for md5, found in self.sources.stored_objects(missing).items():
+                self._facts[("object", md5)] = found
+        return {m: cast(StoredObject, self._facts[("object", m)]) for m in md5s}

@@ -8,22 +8,32 @@ wires the context's :class:`~galfriday_gitops.rules.context.Sources` to the load
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from galfriday_gitops import dvcio, gitio
+from galfriday_gitops import dvcio, dvcyaml, gitio
+from galfriday_gitops.apply import tags
 from galfriday_gitops.catalogue import RULES, Phase, in_phase, phase_of
 from galfriday_gitops.diff.events import Event, diff
+from galfriday_gitops.errors import UserError
 from galfriday_gitops.findings import Finding, Severity
 from galfriday_gitops.forge.codeowners import LOCATIONS, CodeOwners
 from galfriday_gitops.forge.codeowners import parse as parse_code_owners
 from galfriday_gitops.load.gates import gate_findings
-from galfriday_gitops.load.history import ProductionPeriod, production_periods
+from galfriday_gitops.load.history import History, ProductionPeriod, production_periods
 from galfriday_gitops.load.state import RegistryState, load_state, open_cache
-from galfriday_gitops.resources import Experiment
-from galfriday_gitops.rules import approvals, capacity, experiments, stages, versions
+from galfriday_gitops.paths import manifest_path
+from galfriday_gitops.resources import Artifact, Experiment
+from galfriday_gitops.rules import (
+    approvals,
+    artifacts,
+    capacity,
+    experiments,
+    stages,
+    versions,
+)
 from galfriday_gitops.rules.context import (
     IN_TRACKED_FOLDER,
     Context,
@@ -50,14 +60,20 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("GF206", capacity.check_capacity),
     ("GF207", capacity.check_previous_holder),
     ("GF208", versions.check_immutable),
+    ("GF208", artifacts.check_tracked_files),
     ("GF209", versions.check_deletion),
-    ("GF210", versions.check_artifact),
+    ("GF210", artifacts.check_artifact),
     ("GF211", stages.check_freeze),
     ("GF212", stages.check_experiment_win),
     ("GF215", stages.check_rollout),
     ("GF216", stages.check_replacement),
     ("GF220", experiments.check_experiment_evidence),
     ("GF221", experiments.check_experiment_versions),
+    ("GF230", artifacts.check_reregistration),
+    ("GF231", artifacts.check_dvc_entry),
+    ("GF232", artifacts.check_in_remote),
+    ("GF233", artifacts.check_sha256),
+    ("GF218", capacity.check_production_emptied),
 )
 
 
@@ -75,15 +91,17 @@ class Verdict:
         return not any(f.severity is Severity.ERROR for f in self.findings)
 
     def rule_status(self) -> dict[str, str]:
-        """Each gate rule: failed (with findings) or passed; load rules folded into 'schema'.
+        """Each gate rule: failed (an error), warned (warnings only) or passed; load rules
+        folded into 'schema'.
 
         Audit rules are not the reconciler's: they judge the trail on main, not a change.
         """
-        failed = {f.rule for f in self.findings if f.severity is not Severity.NOTE}
+        failed = {f.rule for f in self.findings if f.severity is Severity.ERROR}
+        warned = {f.rule for f in self.findings if f.severity is Severity.WARNING}
         load_failed = any(phase_of(r) is Phase.LOAD for r in failed)
         status = {"schema": "failed" if load_failed else "passed"}
         for r in in_phase(Phase.GATE):
-            status[r.id] = "failed" if r.id in failed else "passed"
+            status[r.id] = "failed" if r.id in failed else "warned" if r.id in warned else "passed"
         return status
 
     def to_dict(self) -> dict[str, Any]:
@@ -133,15 +151,19 @@ def _tracked_md5(
 
 
 def sources_for(repo: Path | str, base: RegistryState, head: RegistryState) -> Sources:
-    """The real loaders: history along the base's first parents, files at head."""
+    """The real loaders: history along the base's first parents, files at head, DVC."""
     reader = head.reader or gitio.BlobReader(repo)
+    at_head = head.rev or "HEAD"
 
-    def dvc_file(path: str) -> TrackedFile | None:
+    def read(path: str) -> bytes | None:
         try:
-            raw = reader.read(f"{head.rev or 'HEAD'}:{path}")
+            return reader.read(f"{at_head}:{path}")
         except gitio.MissingObject:
             return None
-        return dvcio.parse_dvc_file(raw, path)
+
+    def dvc_file(path: str) -> TrackedFile | None:
+        raw = read(path)
+        return None if raw is None else dvcio.parse_dvc_file(raw, path)
 
     def periods(name: str) -> list[ProductionPeriod]:
         return production_periods(repo, name, base.rev) if base.rev is not None else []
@@ -173,6 +195,16 @@ def sources_for(repo: Path | str, base: RegistryState, head: RegistryState) -> S
     def policy_findings(side: Side) -> list[Finding]:
         return gate_findings(base if side == "base" else head)
 
+    def changed() -> list[str]:
+        return gitio.changed_paths(repo, base.rev or gitio.EMPTY_TREE, at_head)
+
+    def dvc_artifacts() -> dict[str, dvcyaml.ArtifactEntry]:
+        raw = read(dvcyaml.DVC_YAML)
+        return {} if raw is None else dvcyaml.parse_artifacts(raw)
+
+    def objects(md5s: Sequence[str]) -> dict[str, dvcio.StoredObject]:
+        return dvcio.stored_objects(Path(repo), list(md5s))
+
     return Sources(
         production_periods=periods,
         dvc_file=dvc_file,
@@ -180,7 +212,38 @@ def sources_for(repo: Path | str, base: RegistryState, head: RegistryState) -> S
         experiment_evidence=evidence,
         policy_findings=policy_findings,
         tracked_md5=tracked_md5,
+        changed_paths=changed,
+        registered_before=lambda name, version: registered_before(repo, base, name, version),
+        dvc_artifacts=dvc_artifacts,
+        stored_objects=objects,
     )
+
+
+def registered_before(
+    repo: Path | str, base: RegistryState, name: str, version: str
+) -> list[tuple[Artifact, ...] | None]:
+    """The artifacts of ``name@version`` at every first-parent commit of the base that
+    touched its manifest, then at every audit tag that names the version (None where the
+    tag's commit holds no readable manifest: a version that cannot be told apart)."""
+    if base.rev is None:
+        return []
+    path = manifest_path(name, version)
+    history = History(repo, paths=[path])
+    seen: list[tuple[Artifact, ...] | None] = []
+    for entry in history.commits(base.rev, touching=[path]):
+        found = history.state(entry.sha).get(name, version)
+        if found is not None:
+            seen.append(tuple(found.spec.artifacts))
+    for ref in gitio.list_tags(repo, f"refs/tags/{name}@v{version}*"):
+        parsed = tags.parse(ref.name)
+        if parsed is None or (parsed.model, parsed.version) != (name, version):
+            continue
+        try:
+            found = history.state(ref.target).get(name, version)
+        except UserError:
+            found = None
+        seen.append(tuple(found.spec.artifacts) if found is not None else None)
+    return seen
 
 
 def context_for(

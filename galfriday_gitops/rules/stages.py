@@ -174,24 +174,48 @@ def check_required_fields(ctx: Context) -> list[Finding]:
 
 
 def check_rollout(ctx: Context) -> list[Finding]:
+    """The canary share: only a canary has one, every canary the change touches has one,
+    and it stays within the stage's limit. ``gfops promote`` writes it this way (--traffic
+    on entry, removed on leaving); a hand-written change is held to the same."""
     findings = []
     touched = {v.ref: v for e in ctx.events if (v := ctx.head_version(e)) is not None}
     for version in touched.values():
-        rules = ctx.stage_rules(version, version.stage)
-        rollout = version.spec.rollout
-        if rules is None or rules.rollout is None or rollout is None:
-            continue
-        if rollout.traffic_percent > rules.rollout.max_traffic_percent:
-            path = ctx.head.path_of(version)
+        path = ctx.head.path_of(version)
+        problem = _rollout_problem(ctx, version)
+        if problem is not None:
+            where = ("spec", "rollout") if version.spec.rollout is not None else ("spec", "stage")
+            message, hint = problem
             findings.append(
                 rule("GF215").finding(
-                    path,
-                    ctx.head.line_of(path, ("spec", "rollout")),
-                    f"{version.ref}: {rollout.traffic_percent:g}% of traffic exceeds the "
-                    f"{version.stage.value} limit of {rules.rollout.max_traffic_percent:g}%",
+                    path, ctx.head.line_of(path, where), f"{version.ref}: {message}", hint=hint
                 )
             )
     return findings
+
+
+def _rollout_problem(ctx: Context, version: ModelVersion) -> tuple[str, str] | None:
+    rollout = version.spec.rollout
+    if version.stage is not ModelStage.CANARY:
+        if rollout is None:
+            return None
+        return (
+            f"spec.rollout is a canary's traffic share, and {version.stage.value} takes none",
+            "remove spec.rollout (gfops promote removes it when a version leaves canary)",
+        )
+    if rollout is None:
+        return (
+            "a canary needs the share of traffic it serves (spec.rollout.trafficPercent)",
+            "gfops promote NAME VERSION canary --traffic PERCENT",
+        )
+    rules = ctx.stage_rules(version, version.stage)
+    limit = rules.rollout.max_traffic_percent if rules and rules.rollout else None
+    if limit is not None and rollout.traffic_percent > limit:
+        return (
+            f"{rollout.traffic_percent:g}% of traffic exceeds the {version.stage.value} limit "
+            f"of {limit:g}%",
+            "lower spec.rollout.trafficPercent",
+        )
+    return None
 
 
 def check_freeze(ctx: Context) -> list[Finding]:

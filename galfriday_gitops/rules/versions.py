@@ -1,4 +1,5 @@
-"""Rules on the manifests themselves: immutability, deletion, the artifact behind them."""
+"""Rules on the manifests themselves: immutability and deletion (the bytes behind a version:
+``rules/artifacts.py``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from typing import Any
 
 from galfriday_gitops.catalogue import rule
 from galfriday_gitops.diff.events import EventKind
-from galfriday_gitops.errors import UserError
 from galfriday_gitops.findings import Finding
 from galfriday_gitops.resources import MUTABLE_VERSION_FIELDS, ModelStage, ModelVersion
 from galfriday_gitops.rules.context import Context
@@ -98,41 +98,4 @@ def check_deletion(ctx: Context) -> list[Finding]:
                 hint="move it to archived in its own pull request first",
             )
         )
-    return findings
-
-
-def _artifact_problem(ctx: Context, path: str, md5: str, size: int) -> tuple[str, str] | None:
-    """(message, hint) when the ``.dvc`` file of one artifact disagrees at head, else None."""
-    try:
-        tracked = ctx.dvc_file(path + ".dvc")
-    except UserError as exc:
-        return f"{path}.dvc is not a readable .dvc file: {exc}", ""
-    if tracked is None:
-        return f"{path}.dvc does not exist at head", f"dvc add {path} and commit the .dvc file"
-    if not tracked.outs:
-        return f"{path}.dvc tracks no output", f"dvc add {path} and commit the .dvc file"
-    out = tracked.outs[0]
-    if (out.md5, out.size) == (md5, size):
-        return None
-    return (
-        f"{path}: manifest says md5 {md5} size {size}, "
-        f"the .dvc file says md5 {out.md5} size {out.size}",
-        "",
-    )
-
-
-def check_artifact(ctx: Context) -> list[Finding]:
-    findings = []
-    for event in ctx.events:
-        if event.kind not in (EventKind.REGISTERED, EventKind.RENAMED, EventKind.MODIFIED):
-            continue
-        version = ctx.head_version(event)
-        if version is None:
-            continue
-        for i, artifact in enumerate(version.spec.artifacts):
-            problem = _artifact_problem(ctx, artifact.path, artifact.md5, artifact.size)
-            if problem is not None:
-                line = ctx.line(event, "spec", "artifacts", i)  # only now: it re-parses the file
-                message, hint = problem
-                findings.append(rule("GF210").finding(event.path, line, message, hint=hint))
     return findings

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from galfriday_gitops.errors import UserError
+from galfriday_gitops.fsutil import not_a_regular_file
 
 DRIFT_FILE = "drift.json"
 LIFECYCLE_FILE = "lifecycle.json"
@@ -192,8 +193,9 @@ def _reject_constant(name: str) -> float:
 
 
 def _load(path: Path) -> _Doc:
-    if path.is_symlink() or not path.is_file():
-        raise ReportError(f"{path}: not a regular file (symlinks are refused)")
+    problem = not_a_regular_file(path)
+    if problem is not None:
+        raise ReportError(f"{path}: {problem}")
     if path.stat().st_size > MAX_REPORT_BYTES:
         raise ReportError(f"{path}: larger than {MAX_REPORT_BYTES >> 20} MiB")
     try:

@@ -1,8 +1,9 @@
 """``conclude``: record an experiment's outcome in its YAML, on a branch, as a pull request.
 
 The experiment is analysed as committed at the base revision (``--rev``), from the data
-file it names; ``spec.status`` becomes ``concluded`` and ``spec.result`` records the
-outcome. The edit goes through :mod:`galfriday_gitops.write.edit` (the status value in
+file it names as it is at that revision (git's blob, or DVC's copy of it; untracked data is
+read from the work tree); ``spec.status`` becomes ``concluded`` and ``spec.result`` records
+the outcome. The edit goes through :mod:`galfriday_gitops.write.edit` (the status value in
 place, the result as a block of its own lines), so every other byte of the file stays as
 the author wrote it; the edited file is read back with the registry's own loader before
 it is committed on ``galfriday/conclude/<name>`` without touching the work tree.
@@ -211,6 +212,7 @@ def conclude(
     from galfriday_gitops.report.preview import preview_markdown
     from galfriday_gitops.write.preview import preview
     from galfriday_gitops.write.propose import forge_for, propose
+    from galfriday_gitops.write.worktree import data_at
 
     name = request.name
     if not is_name(name):
@@ -219,12 +221,12 @@ def conclude(
     root = gitio.toplevel(repo).resolve()
     committed = _committed_experiment(root, request.rev, name)
     experiment = committed.experiment
-    data = root / experiment.spec.data
-    dvcio.pull_if_missing(data, root)
-    # The very computation the reconciler repeats on the DVC object of this md5 (GF220).
-    result, outcome = analyse(
-        experiment, data, data_md5=dvcio.md5_of(data), concluded_at=dt.datetime.now(dt.UTC)
-    )
+    base = gitio.rev_parse(root, request.rev)
+    with data_at(root, base, experiment.spec.data) as data:  # the data as at --rev
+        # The very computation the reconciler repeats on the DVC object of this md5 (GF220).
+        result, outcome = analyse(
+            experiment, data, data_md5=dvcio.md5_of(data), concluded_at=dt.datetime.now(dt.UTC)
+        )
     refused = srm_refusal(result)
     if refused is not None:
         return Conclusion(name, result, None, None, refused=refused)
@@ -233,7 +235,7 @@ def conclude(
     new_raw = record_outcome(committed.raw, outcome)
     _check_recorded(committed.path, new_raw, outcome)
     files: dict[str, bytes | None] = {committed.path: new_raw}
-    verdict = preview(root, gitio.rev_parse(root, request.rev), files)
+    verdict = preview(root, base, files)
     title = f"Conclude experiment {name}: {result.decision} (winner: {outcome.winner or 'none'})"
     body = _pr_body(
         committed, outcome, render_markdown(result), preview_markdown(verdict, request.rev)

@@ -9,6 +9,12 @@ The edits keep everything but the stage line (and the deprecation bookkeeping): 
 moved to ``deprecated`` gets a ``spec.deprecation`` (replacement, end of life from the
 LifecyclePolicy's grace period); a version leaving ``deprecated`` for a live stage loses
 it, so lifecycle automation cannot retire it.
+
+The canary share lives in ``spec.rollout.trafficPercent`` and only on a canary: entering
+canary sets it (``traffic``, one line when the block is there, else a block after the
+stage line), a move to any other stage removes it. A version promoted from canary to
+production then serves the whole production share, and the manifest says nothing stale;
+the reconciler agrees (GF215 refuses a rollout outside canary and a canary without one).
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from galfriday_gitops.load.safe_yaml import YamlError, load
 from galfriday_gitops.load.state import RegistryState, load_state
 from galfriday_gitops.paths import model_dir
 from galfriday_gitops.resources import ModelStage, ModelVersion, StagePolicy
-from galfriday_gitops.write.edit import set_mapping, set_scalar
+from galfriday_gitops.write.edit import set_block, set_mapping, set_scalar
 
 _OFF_DUTY = (ModelStage.DEPRECATED, ModelStage.RETIRED, ModelStage.ARCHIVED)
 DEFAULT_GRACE_DAYS = 90
@@ -58,6 +64,7 @@ class Plan:
     base_commit: str
     moves: list[Move]
     files: dict[str, bytes]
+    traffic: float | None = None  # the canary share the primary move sets (percent)
 
     @property
     def primary(self) -> Move:
@@ -165,6 +172,35 @@ def checked(path: str, new: bytes) -> bytes:
     return new
 
 
+def percent(value: float) -> int | float:
+    """A traffic share as written: ``10``, not ``10.0``."""
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def check_traffic(value: float) -> float:
+    """A canary share in (0, 100]; a clear error otherwise."""
+    if not 0 < value <= 100:
+        raise UserError(f"--traffic {value:g}: expected a percentage above 0 and at most 100")
+    return value
+
+
+def _rollout(raw: bytes, move: Move, traffic: float | None) -> bytes:
+    """``spec.rollout`` for one move: set on entering (or staying in) canary, gone elsewhere."""
+    rollout = move.version.spec.rollout
+    if move.to_stage is not ModelStage.CANARY:
+        return set_mapping(raw, ("spec", "rollout"), None) if rollout is not None else raw
+    if traffic is None:
+        if rollout is None:
+            raise UserError(
+                f"{move.version.ref}: entering canary needs its traffic share: "
+                "gfops promote NAME VERSION canary --traffic PERCENT"
+            )
+        return raw
+    if rollout is not None:
+        return set_scalar(raw, ("spec", "rollout", "trafficPercent"), percent(traffic))
+    return set_block(raw, ("spec", "rollout"), {"trafficPercent": percent(traffic)}, after="stage")
+
+
 def edit_for(
     raw: bytes,
     move: Move,
@@ -173,8 +209,9 @@ def edit_for(
     reason: str,
     today: dt.date,
     grace: int,
+    traffic: float | None = None,
 ) -> bytes:
-    """The new file for one move: the stage line, plus deprecation bookkeeping if needed."""
+    """The new file for one move: the stage line, plus deprecation and rollout bookkeeping."""
     new = set_scalar(raw, ("spec", "stage"), move.to_stage.value)
     spec = move.version.spec
     if move.to_stage is ModelStage.DEPRECATED and spec.deprecation is None:
@@ -183,7 +220,7 @@ def edit_for(
         new = set_mapping(new, ("spec", "deprecation"), block)
     elif move.to_stage not in _OFF_DUTY and spec.deprecation is not None:
         new = set_mapping(new, ("spec", "deprecation"), None)
-    return new
+    return _rollout(new, move, traffic)
 
 
 def build_plan(
@@ -193,8 +230,10 @@ def build_plan(
     *,
     today: dt.date,
     reasons: Mapping[str, str] | None = None,
+    traffic: float | None = None,
 ) -> Plan:
-    """The edited files for ``moves`` (the first is the requested one) at ``state``."""
+    """The edited files for ``moves`` (the first is the requested one) at ``state``;
+    ``traffic`` is the canary share the first move sets."""
     primary = moves[0]
     assert state.rev is not None
     grace = grace_days(state)
@@ -207,6 +246,14 @@ def build_plan(
         reason = (reasons or {}).get(move.version.version) or (
             f"replaced by {replacement}" if replacement else f"moved to {move.to_stage.value}"
         )
-        new = edit_for(raw, move, replacement=replacement, reason=reason, today=today, grace=grace)
+        new = edit_for(
+            raw,
+            move,
+            replacement=replacement,
+            reason=reason,
+            today=today,
+            grace=grace,
+            traffic=traffic if move is primary else None,
+        )
         files[move.path] = checked(move.path, new)
-    return Plan(primary.version.name, base, state.rev, moves, files)
+    return Plan(primary.version.name, base, state.rev, moves, files, traffic)

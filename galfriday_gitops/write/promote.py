@@ -9,6 +9,10 @@ or current branch).
 When the target stage has ``capacity: 1`` and a ``previousHolder`` in the one policy that
 governs the model, the version that holds it now moves to the previous-holder stage in the
 same commit, so the head state passes the capacity rule.
+
+Canary: ``--traffic PERCENT`` sets the share the canary serves (``spec.rollout``); it is
+required to enter canary, and with a version already in canary it ramps the share (the
+same stage, a new percentage). Leaving canary removes the share (:mod:`.plan`).
 """
 
 from __future__ import annotations
@@ -20,12 +24,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from galfriday_gitops.errors import UserError
-from galfriday_gitops.resources import ModelStage
+from galfriday_gitops.resources import ModelStage, ModelVersion
 from galfriday_gitops.write.plan import (
     Move,
     Plan,
     base_state,
     build_plan,
+    check_traffic,
     get_version,
     governing_policy,
     parse_stage,
@@ -48,6 +53,7 @@ class PromoteRequest:
     base: str = "main"
     also_move: Mapping[str, ModelStage | str] = field(default_factory=dict)
     keep_holder: bool = False  # do not move the stage's current holder (previousHolder)
+    traffic: float | None = None  # canary share in percent (spec.rollout.trafficPercent)
     open_pr: bool = False  # push the branch and open or update the pull request
     remote: str = "origin"
 
@@ -62,19 +68,24 @@ def plan_promotion(
     also_move: Mapping[str, ModelStage | str] | None = None,
     move_previous_holder: bool = True,
     today: dt.date | None = None,
+    traffic: float | None = None,
 ) -> Plan:
     """Everything ``gfops promote`` will change, computed from ``base``; refuses bad requests."""
     today = today or dt.datetime.now(dt.UTC).date()
+    if traffic is not None:
+        check_traffic(traffic)
+        if stage is not ModelStage.CANARY:
+            raise UserError(f"--traffic is the canary's share; {stage.value} takes none")
     state = base_state(repo, name, base)
     target = get_version(state, name, version, base)
-    if target.stage is stage:
-        raise UserError(f"{target.ref} is already in {stage.value} at {base}")
-    moves = [Move(target, state.path_of(target), target.stage, stage, "requested")]
+    why = _why(target, stage, traffic, base)
+    moves = [Move(target, state.path_of(target), target.stage, stage, why)]
     explicit = {v: parse_stage(s) for v, s in (also_move or {}).items()}
     if version in explicit:
         raise UserError(f"--also-move names {version}, the version being promoted")
     holder_stage = previous_holder_stage(governing_policy(state, target), stage)
-    if move_previous_holder and holder_stage is not None:
+    ramp = target.stage is stage  # a canary's new share: the stage's holder is itself
+    if move_previous_holder and holder_stage is not None and not ramp:
         for holder in state.in_stage(name, stage):
             explicit.setdefault(holder.version, holder_stage)
     for other, other_stage in sorted(explicit.items()):
@@ -87,7 +98,20 @@ def plan_promotion(
             else "requested with --also-move"
         )
         moves.append(Move(found, state.path_of(found), found.stage, other_stage, why))
-    return build_plan(state, base, moves, today=today)
+    return build_plan(state, base, moves, today=today, traffic=traffic)
+
+
+def _why(target: ModelVersion, stage: ModelStage, traffic: float | None, base: str) -> str:
+    """Why the requested move is made; refuses one that changes nothing."""
+    if target.stage is not stage:
+        return "requested" if traffic is None else f"requested, {traffic:g}% of traffic"
+    rollout = target.spec.rollout
+    if stage is not ModelStage.CANARY or traffic is None:
+        raise UserError(f"{target.ref} is already in {stage.value} at {base}")
+    if rollout is not None and rollout.traffic_percent == traffic:
+        raise UserError(f"{target.ref} already serves {traffic:g}% as canary at {base}")
+    before = f"{rollout.traffic_percent:g}%" if rollout is not None else "no share"
+    return f"canary traffic {before} -> {traffic:g}%"
 
 
 def branch_for_promotion(plan: Plan) -> str:
@@ -116,6 +140,7 @@ def promote(
         also_move=request.also_move,
         move_previous_holder=not request.keep_holder,
         today=now.date() if now else None,
+        traffic=request.traffic,
     )
     return propose_plan(
         repo,

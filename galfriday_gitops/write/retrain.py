@@ -14,8 +14,9 @@
    stages come from the run cache;
 4. :func:`~galfriday_gitops.write.register.register` of the next *minor* version in
    ``development`` with lineage (parent = the production version at ``--base``,
-   retraining = the reason), which ``dvc push``-es the artifact; the pipeline outputs
-   recorded in ``dvc.lock`` are pushed too, so a reviewer can ``dvc pull`` them;
+   retraining = the reason), which ``dvc push``-es the artifact and every pipeline output
+   ``dvc.lock`` records (so a reviewer can ``dvc pull`` them) and points ``dvc.yaml``'s
+   artifact entry at the new version's file;
 5. every file git sees as changed (manifest, ``.dvc``, ``.gitignore``, ``params.yaml``,
    ``dvc.lock``, non-cached metrics) is previewed by the reconciler (its verdict on that
    commit goes into the PR body) and committed on ``galfriday/retrain/<name>`` through
@@ -39,10 +40,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import shutil
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,6 +48,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from galfriday_gitops import dvcio, gitio
+from galfriday_gitops.dvcyaml import PIPELINE_OUTPUT
 from galfriday_gitops.errors import UserError
 from galfriday_gitops.forge.base import Forge, PullRequest
 from galfriday_gitops.fsutil import atomic_write
@@ -61,6 +60,7 @@ from galfriday_gitops.write.attach import attach, check_attachable
 from galfriday_gitops.write.preview import preview
 from galfriday_gitops.write.propose import propose
 from galfriday_gitops.write.register import Registration, register
+from galfriday_gitops.write.worktree import share_dvc_config, temporary_worktree
 
 if TYPE_CHECKING:
     from galfriday_gitops.forge.actions import ActionsEnv
@@ -125,30 +125,6 @@ def branch_for(name: str) -> str:
     return BRANCH_PREFIX + name
 
 
-@contextmanager
-def temporary_worktree(root: Path, commit: str) -> Iterator[Path]:
-    """A detached ``git worktree`` of ``commit`` in a temp dir, removed on exit."""
-    tmp = Path(tempfile.mkdtemp(prefix="gfops-retrain-"))
-    wt = tmp / "worktree"
-    try:
-        gitio.git(root, "worktree", "add", "--detach", "--quiet", str(wt), commit)
-        yield wt
-    finally:
-        gitio.git(root, "worktree", "remove", "--force", str(wt), check=False)
-        shutil.rmtree(tmp, ignore_errors=True)
-        gitio.git(root, "worktree", "prune", check=False)
-
-
-def _share_dvc_config(root: Path, wt: Path) -> None:
-    """Give the worktree the main checkout's local DVC config and cache directory."""
-    local = root / ".dvc" / "config.local"
-    if local.is_file():  # remotes or credentials kept out of git live here
-        shutil.copyfile(local, wt / ".dvc" / "config.local")
-    cache = dvcio.dvc(root, "cache", "dir").strip()
-    if cache:
-        dvcio.dvc(wt, "config", "--local", "cache.dir", cache)
-
-
 def _as_date(value: Any, what: str) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
@@ -200,9 +176,18 @@ def _pipeline_paths(wt: Path, name: str) -> tuple[Path, Path | None]:
         spec = yaml.safe_load((wt / "dvc.yaml").read_text(encoding="utf-8")) or {}
     except FileNotFoundError:
         raise UserError("dvc.yaml: not found at the base revision (nothing to retrain)") from None
-    artifact = ((spec.get("artifacts") or {}).get(name) or {}).get("path")
+    entry = (spec.get("artifacts") or {}).get(name) or {}
+    meta = entry.get("meta")
+    meta = meta if isinstance(meta, dict) else {}
+    # gfops register points `path` at the registered file and keeps the pipeline's output
+    # in meta.pipelineOutput (galfriday_gitops/dvcyaml.py); an entry never registered
+    # through gfops still names the pipeline output in `path`.
+    artifact = meta.get(PIPELINE_OUTPUT) or entry.get("path")
     if not isinstance(artifact, str):
-        raise UserError(f"dvc.yaml: no artifacts.{name}.path (which file is the model?)")
+        raise UserError(
+            f"dvc.yaml: no artifacts.{name}.meta.{PIPELINE_OUTPUT} or .path "
+            "(which pipeline output is the model?)"
+        )
     metrics: Path | None = None
     for stage in (spec.get("stages") or {}).values():
         for entry in (stage or {}).get("metrics", []) if isinstance(stage, dict) else []:
@@ -276,7 +261,7 @@ def retrain(
         say(f"worktree of {req.base} ({base_commit[:12]}) at {wt}")
         start, end = update_window(wt / "params.yaml", end=end, window_days=req.window_days)
         model_file, metrics_file = _pipeline_paths(wt, req.name)
-        _share_dvc_config(root, wt)
+        share_dvc_config(root, wt)
         say(f"dvc repro on {start}..{end}")
         dvcio.dvc(wt, "repro", "--quiet")
         if not model_file.is_file():
@@ -304,8 +289,6 @@ def retrain(
         say(f"registered {req.name} {version} (development)")
         if req.experiment is not None:
             _attach(wt, state, req, version, end)
-        if dvcio.has_remote(wt):
-            dvcio.dvc(wt, "push", "dvc.yaml")  # the pipeline outputs dvc.lock names
         files = _changed_files(wt)
     parent = production.version if production else None
     from galfriday_gitops.report.preview import preview_markdown

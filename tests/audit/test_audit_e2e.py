@@ -71,6 +71,21 @@ def test_history_is_the_timeline_with_prs_and_approvers(applied: Path, tmp_path:
     assert "PR #5" in text[-1] and "price-direction#production#8" in text[-1]
 
 
+def test_history_of_a_misspelt_model_is_an_error_not_an_empty_timeline(
+    applied: Path, tmp_path: Path
+) -> None:
+    repo = copy_of(applied, tmp_path)
+    typo = gfops("history", "price-directoin", cwd=repo.path)
+    assert typo.code == 2 and "Traceback" not in typo.err
+    assert "no model 'price-directoin'" in typo.err and "did you mean 'price-direction'" in typo.err
+    # the control: a model removed from main still has its history
+    repo.git("rm", "-rq", "models/price-direction")
+    repo.commit("remove price-direction")
+    removed = gfops("history", "price-direction", "--format", "json", cwd=repo.path)
+    assert removed.code == 0, removed.err
+    assert len(json.loads(removed.out)["history"]) >= 5
+
+
 def test_export_reports_the_period(applied: Path, tmp_path: Path) -> None:
     repo = copy_of(applied, tmp_path)
     result = gfops("audit", "export", "--since", "2000-01-01", "--until", "2100-12-31",
@@ -141,6 +156,9 @@ def test_verify_catches_a_force_push(applied: Path, tmp_path: Path) -> None:
     repo = copy_of(applied, tmp_path)
     repo.git("reset", "-q", "--hard", "main~2")  # drop PRs 5 and 6 from main...
     set_stage(repo, "price-direction", "1.0.0", "canary")
+    path = "models/price-direction/1.0.0.yaml"  # a canary needs its share (GF215)
+    text = repo.read(path)
+    repo.write(path, text.replace("          # edited\n", "\n  rollout: {trafficPercent: 10}\n", 1))
     repo.commit("rewritten history")  # ...and push something else in their place
     code, findings = verify(repo)
     assert code == 1

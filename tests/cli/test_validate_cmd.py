@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -120,3 +121,16 @@ def test_status_and_show(empty_repo: Repo) -> None:
     assert shown["spec"]["stage"] == "staging" and shown["metadata"]["version"] == "1.1.0"
     missing = gfops("show", "m@9.0.0", cwd=empty_repo.path)
     assert missing.code == 2 and "no version 9.0.0" in missing.err
+
+
+def test_validate_outside_a_git_repository_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "models/m").mkdir(parents=True)
+    (tmp_path / "models/m/1.0.0.yaml").write_text(manifest("m", "1.0.0"), encoding="utf-8")
+    for args in ((), ("models/m/1.0.0.yaml",)):
+        result = gfops("validate", *args, cwd=tmp_path)
+        assert result.code == 2, result
+        assert "not inside a git repository" in result.err and "all valid" not in result.err
+    # the control: the same folder once it is a repository
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    valid = gfops("validate", cwd=tmp_path)
+    assert valid.code == 0 and "1 files checked, 0 errors: all valid" in valid.err

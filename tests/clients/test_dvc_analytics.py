@@ -66,8 +66,9 @@ def test_the_toolkit_starts_dvc_without_analytics(
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("DVC_ANALYTICS_ENDPOINT", url)
     env = dict(os.environ)
-    subprocess.run([sys.executable, "-m", "dvc", "init", "-q"], cwd=repo.path, env={
-        **env, "DVC_NO_ANALYTICS": "1"}, check=True)  # fmt: skip
+    for args in (["init", "-q"], ["remote", "add", "-d", "store", str(tmp_path / "remote")]):
+        subprocess.run([sys.executable, "-m", "dvc", *args], cwd=repo.path, env={
+            **env, "DVC_NO_ANALYTICS": "1"}, check=True)  # fmt: skip
     repo.commit("dvc init")
 
     # Control: DVC run directly reports to the endpoint (so the check below can fail).
@@ -77,7 +78,7 @@ def test_the_toolkit_starts_dvc_without_analytics(
     assert took is not None, "DVC sent no analytics report even when asked to"
     reports.clear()
 
-    # The toolkit: register runs `dvc add` (and would push) through dvcio.
+    # The toolkit: register runs `dvc add`, `dvc push` and `dvc status -c` through dvcio.
     model = repo.write("build/model.json", '{"w": [1, 2]}\n')
     result = gfops("register", str(model), "--name", "price-direction", "--version", "9.0.0",
                    cwd=repo.path)  # fmt: skip

@@ -145,7 +145,10 @@ def test_dvc_sees_artifact_and_clean_pipeline(repo: Path) -> None:
 
     with Repo(str(repo)) as dvc_repo:
         artifacts = dvc_repo.artifacts.read()["dvc.yaml"]
-        assert artifacts["price-direction"].path == "build/model/model.json"
+        # The registered file of the newest version (DVC serves each version's own bytes);
+        # retraining finds the pipeline output in meta.
+        assert artifacts["price-direction"].path == "artifacts/price-direction/1.2.0/model.json"
+        assert artifacts["price-direction"].meta == {"pipelineOutput": "build/model/model.json"}
         assert artifacts["price-direction"].type == "model"
         assert not dvc_repo.status()
 

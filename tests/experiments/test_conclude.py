@@ -261,3 +261,55 @@ def test_srm_refusal_in_json_is_exit_1_with_the_reason(repo: Repo) -> None:
     assert out["decision"] == "invalid: SRM" and "sample-ratio mismatch" in out["refused"]
     assert out["preview"] is None and "branch" not in out
     assert "refusing to conclude" in res.err
+
+
+def _recorded_md5(repo: Repo) -> str:
+    result = yaml.safe_load(repo.git("show", f"{BRANCH}:{FILE}"))["spec"]["result"]
+    return str(result["dataMd5"])
+
+
+def test_conclude_rev_reads_the_data_committed_at_that_revision(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    add_experiment(repo)
+    repo.git("checkout", "-q", "-b", "more-data")
+    lifted = outcomes(lift=0.05, seed=11)
+    lifted.to_parquet(repo.path / DATA, index=False)
+    committed = hashlib.md5((repo.path / DATA).read_bytes()).hexdigest()
+    repo.git("add", "-f", DATA)
+    repo.commit("the experiment's data, in git")
+    repo.git("checkout", "-q", "main")  # the committed file leaves the work tree...
+    (repo.path / DATA).parent.mkdir(parents=True, exist_ok=True)
+    outcomes(lift=0.0, seed=3).to_parquet(repo.path / DATA, index=False)  # ...another is there
+    local = hashlib.md5((repo.path / DATA).read_bytes()).hexdigest()
+    # the control: main does not hold the data, so the work tree's file is read
+    here = in_process(capsys, "-C", str(repo.path), "experiment", "conclude", NAME)
+    assert here.code == 0, here.err
+    assert "treatment wins" not in here.out and _recorded_md5(repo) == local
+    at_branch = in_process(capsys, "-C", str(repo.path), "experiment", "conclude", NAME,
+                           "--rev", "more-data")  # fmt: skip
+    assert at_branch.code == 0, at_branch.err
+    assert "treatment wins" in at_branch.out and _recorded_md5(repo) == committed
+    assert hashlib.md5((repo.path / DATA).read_bytes()).hexdigest() == local  # untouched
+
+
+def test_conclude_rev_reads_dvcs_copy_not_the_modified_work_tree(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.support.dvc import dvc
+
+    add_experiment(repo, outcomes(lift=0.05, seed=11))
+    repo.write(".gitignore", "")
+    dvc(repo.path, "init", "-q")
+    dvc(repo.path, "add", DATA)
+    repo.commit("the experiment's data, in DVC")
+    committed = hashlib.md5((repo.path / DATA).read_bytes()).hexdigest()
+    (repo.path / DATA).unlink()  # DVC's link to its cache: replace, never write through it
+    outcomes(lift=0.0, seed=3).to_parquet(repo.path / DATA, index=False)
+    local = hashlib.md5((repo.path / DATA).read_bytes()).hexdigest()
+    assert local != committed
+    res = in_process(capsys, "-C", str(repo.path), "experiment", "conclude", NAME)
+    assert res.code == 0, res.err
+    assert "treatment wins" in res.out and _recorded_md5(repo) == committed
+    assert hashlib.md5((repo.path / DATA).read_bytes()).hexdigest() == local  # untouched
+    assert len(repo.git("worktree", "list").splitlines()) == 1  # the temporary one is gone

@@ -14,7 +14,10 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from galfriday_gitops.experiments import Router, ShadowRecord, hash_unit
+from galfriday_gitops.experiments import Router, ShadowRecord, hash_unit, rollout_router
+from galfriday_gitops.registry import Registry, ResolveError
+from tests.support.factories import manifest
+from tests.support.repo import Repo
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -215,3 +218,71 @@ def test_import_does_not_load_scipy_or_pandas() -> None:
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+# ---------------------------------------------------------------- canary rollout
+
+
+def _canary_registry(repo: Repo, *canaries: tuple[str, float]) -> Registry:
+    for version, share in canaries:
+        text = manifest(version=version, stage="canary").replace(
+            "  artifacts:", f"  rollout: {{trafficPercent: {share}}}\n  artifacts:"
+        )
+        repo.write(f"models/price-direction/{version}.yaml", text)
+    repo.commit("canaries")
+    return Registry(str(repo.path), rev="main")
+
+
+def test_rollout_router_gives_the_canary_its_share(repo: Repo) -> None:
+    router = rollout_router(_canary_registry(repo, ("1.2.0", 10)), "price-direction")
+    assert router.control == "1.1.0"  # production
+    n = 200_000
+    got = router.assign_many([f"user-{i}" for i in range(n)])
+    on_canary = int(np.sum(got == "1.2.0"))
+    assert set(got) == {"1.1.0", "1.2.0"}
+    assert stats.binomtest(on_canary, n, 0.10).pvalue > 0.001
+    # the same unit always gets the same version
+    assert [router.assign(f"user-{i}") for i in range(50)] == list(got[:50])
+
+
+def test_rollout_split_is_calibrated_on_null_replicates() -> None:
+    """Under a correct split, the binomial test's p-values over independent sets of units
+    are uniform: the hash adds no bias at small or large shares."""
+    for share in (0.02, 0.25):
+        router = Router("price-direction/rollout", {"1.1.0": 1 - share, "1.2.0": share})
+        p_values = []
+        for rep in range(100):
+            got = router.assign_many([f"rep{rep}-user-{i}" for i in range(4000)])
+            p_values.append(stats.binomtest(int(np.sum(got == "1.2.0")), 4000, share).pvalue)
+        # at most 5% of replicates reject at 0.05 (binomtest is exact, so conservative):
+        # their count is tested against Binomial(100, 0.05)
+        rejected = int(np.sum(np.array(p_values) < 0.05))
+        assert stats.binomtest(rejected, 100, 0.05, alternative="greater").pvalue > 0.001
+    biased = Router("price-direction/rollout", {"1.1.0": 0.88, "1.2.0": 0.12})
+    got = biased.assign_many([f"user-{i}" for i in range(4000)])
+    assert stats.binomtest(int(np.sum(got == "1.2.0")), 4000, 0.10).pvalue < 0.05  # control
+
+
+def test_ramping_the_canary_keeps_its_units() -> None:
+    ids = [f"user-{i}" for i in range(20_000)]
+    small = Router("m/rollout", {"1.1.0": 95.0, "1.2.0": 5.0}).assign_many(ids)
+    large = Router("m/rollout", {"1.1.0": 80.0, "1.2.0": 20.0}).assign_many(ids)
+    was_canary = small == "1.2.0"
+    assert was_canary.sum() > 0 and np.all(large[was_canary] == "1.2.0")
+    assert (large == "1.2.0").sum() > was_canary.sum()  # the control: the ramp added units
+
+
+def test_rollout_router_without_a_canary_or_production(repo: Repo) -> None:
+    registry = Registry(str(repo.path), rev="main")
+    router = rollout_router(registry, "price-direction")
+    assert set(router.assign_many([str(i) for i in range(1000)])) == {"1.1.0"}
+    repo.write("models/price-direction/1.1.0.yaml", manifest(version="1.1.0", stage="staging"))
+    repo.commit("no production")
+    with pytest.raises(ResolveError, match="no production versions"):
+        rollout_router(Registry(str(repo.path), rev="main"), "price-direction")
+
+
+def test_canary_shares_over_100_are_refused(repo: Repo) -> None:
+    registry = _canary_registry(repo, ("1.2.0", 60), ("1.3.0", 50))
+    with pytest.raises(ValueError, match="add up to 110%"):
+        rollout_router(registry, "price-direction")

@@ -15,7 +15,13 @@ from tests.support.trail import audit_tags, copy_of, history_fixture
 applied = history_fixture(apply=True)
 
 
-def local_remote(repo: Repo, tmp_path: Path, *, with_artifacts: bool) -> Path:
+# The bytes whose md5 the history's manifests pin for 1.0.0 (factories.fake_md5).
+LIVE_BYTES = b"price-direction@1.0.0"
+
+
+def local_remote(
+    repo: Repo, tmp_path: Path, *, with_artifacts: bool, content: bytes = LIVE_BYTES
+) -> Path:
     """A DVC config naming a local remote; the live version's artifact stored in DVC 3 layout."""
     remote = tmp_path / "dvc-remote"
     for args in (["init", "-q"], ["remote", "add", "-q", "-d", "store", str(remote)]):
@@ -25,7 +31,7 @@ def local_remote(repo: Repo, tmp_path: Path, *, with_artifacts: bool) -> Path:
     if with_artifacts:
         blob = remote / "files" / "md5" / md5[:2] / md5[2:]
         blob.parent.mkdir(parents=True)
-        blob.write_bytes(b"model bytes")
+        blob.write_bytes(content)
     return remote
 
 
@@ -48,6 +54,7 @@ def test_backup_and_restore_round_trip(applied: Path, tmp_path: Path) -> None:
     manifest = json.loads(backup.out)
     assert manifest["counts"]["auditTags"] == len(tags)
     assert [(a["version"], a["status"]) for a in manifest["artifacts"]] == [("1.0.0", "present")]
+    assert manifest["artifacts"][0]["detail"] == "md5 and sha256 verified"
 
     restored = tmp_path / "restored"
     result = gfops("restore", "--from", str(tmp_path / "backup"), "--to", str(restored))
@@ -69,6 +76,20 @@ def test_a_missing_live_artifact_fails_the_backup(applied: Path, tmp_path: Path)
     assert result.code == 1, result.err
     assert "missing   price-direction@1.0.0 (production)" in result.out
     assert "1 live artifact(s) not confirmed" in result.out
+
+
+def test_a_live_artifact_whose_remote_bytes_differ_fails_the_backup(
+    applied: Path, tmp_path: Path
+) -> None:
+    # The object sits where the manifest's md5 says, but holds other bytes: the backup reads
+    # it back from the remote and refuses to call it present (the control is the round trip
+    # above, with the right bytes: "md5 verified").
+    repo = copy_of(applied, tmp_path)
+    local_remote(repo, tmp_path, with_artifacts=True, content=b"other model bytes")
+    result = gfops("backup", "--to", str(tmp_path / "backup"), "--format", "json", cwd=repo.path)
+    assert result.code == 1, result.err
+    (check,) = json.loads(result.out)["artifacts"]
+    assert check["status"] == "corrupt" and "hashes to md5" in check["detail"], check
 
 
 def test_restore_refuses_a_damaged_bundle(applied: Path, tmp_path: Path) -> None:

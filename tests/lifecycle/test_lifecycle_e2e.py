@@ -108,6 +108,8 @@ def test_deprecate_opens_a_pr_with_end_of_life(repo: Repo) -> None:
     assert result.code == 0, result.err
     branch = "galfriday/deprecate/price-direction-1.1.0"
     assert f"branch {branch}" in result.out
+    # the canary serves, but production is left empty: the preview warns (GF218)
+    assert "GF218" in result.out and "has no production version after this change" in result.out
     head = load_state(repo.path, branch)
     version = head.get("price-direction", "1.1.0")
     assert version is not None and version.stage is ModelStage.DEPRECATED
@@ -170,6 +172,21 @@ def test_warning_levels_before_end_of_life(repo: Repo, tmp_path: Path) -> None:
         report = json.loads(result.out)
         assert report["endOfLife"][0]["level"] == level
         assert report["actions"] == []
+
+
+def test_end_of_life_is_reported_before_any_inference_log_exists(repo: Repo) -> None:
+    assert not (repo.path / "data" / "inference").exists()  # the policy's logs: never written
+    result = gfops("lifecycle", "--now", "2027-02-25", "--format", "json", cwd=repo.path)
+    assert result.code == 1, result.err  # critical: end of life in 3 days
+    report = json.loads(result.out)
+    assert report["endOfLife"][0]["level"] == "critical"
+    assert report["inference"]["versions"] == []
+    assert "no inference logs at data/inference" in report["inference"]["unavailable"]
+    text = gfops("lifecycle", "--now", "2027-02-25", cwd=repo.path)
+    assert "no inference logs at data/inference" in text.out and "CRITICAL" in text.out
+    # the control: logs named on the command line must exist
+    missing = gfops("lifecycle", "--logs", "nowhere", cwd=repo.path)
+    assert missing.code == 2 and "nowhere: no such file" in missing.err
 
 
 # ---------------------------------------------------------------- inference and rollback

@@ -108,3 +108,28 @@ spec:
     assert resource is None
     assert findings[0].rule == "GF114" and findings[0].line == 8
     assert "did you mean 'testing'" in findings[0].hint
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "rule_id", "shown"),
+    [
+        ("name: price-direction", "name: Price_Direction", "GF112", "'Price_Direction'"),
+        ("version: 1.2.0", "version: '1.2'", "GF113", "'1.2'"),
+        ("trainedAt: 2026-11-01T12:00:00Z", "trainedAt: 'yesterday'", "GF110", "'yesterday'"),
+        (
+            "path: artifacts/price-direction/1.2.0/model.json",
+            "path: elsewhere/model.json",
+            "GF120",
+            "'elsewhere/model.json'",
+        ),
+        # a value holding template braces is quoted as written, never substituted
+        ("name: price-direction", "name: '{value}{prefix}'", "GF112", "'{value}{prefix}'"),
+    ],
+)
+def test_messages_quote_the_value_not_a_template(
+    old: str, new: str, rule_id: str, shown: str
+) -> None:
+    _, findings = check(MANIFEST.replace(old, new))
+    messages = [msg for r, _, msg, _ in findings if r == rule_id]
+    assert messages and all("!r}" not in m for m in messages), findings
+    assert any(shown in m for m in messages), messages

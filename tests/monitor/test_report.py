@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -13,7 +14,7 @@ from markdown_it import MarkdownIt
 from galfriday_gitops.monitor.distributions import distributions
 from galfriday_gitops.monitor.drift_run import DriftRun
 from galfriday_gitops.report.drift import markdown_report, markdown_summary, text_table
-from galfriday_gitops.report.drift_html import html_report
+from galfriday_gitops.report.drift_html import html_report, nice_ticks
 from galfriday_gitops.stats.drift import analyze
 from tests.monitor.conftest import MODEL, DriftRegistry
 from tests.support.cli import gfops
@@ -130,3 +131,44 @@ def test_policy_report_names_shifted_features_first(
     assert page.svgs == 6
     assert [s.removeprefix("feature-") for s in page.sections] == names
     assert not page.urls and not re.search(r"https?://", html)
+    # what was compared, for which version, when: in the page's facts table
+    assert "<th>version</th><td>1.0.0</td>" in html
+    assert re.search(r"<th>reference</th><td><code>[^<]+</code>, [\d,]+ rows</td>", html)
+    assert re.search(r"<th>generated</th><td>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC</td>", html)
+
+
+def _tick_labels(svg: str) -> list[str]:
+    """The x-axis labels of the plots: the text under each tick mark."""
+    tick = r'stroke="#888"/><text x="[\d.]+" y="[\d.]+" text-anchor="middle">([^<]*)</text>'
+    return re.findall(tick, svg)
+
+
+def test_axis_ticks_are_round_and_outliers_do_not_squash_the_histogram() -> None:
+    rng = np.random.default_rng(11)
+    n = 2000
+    ref = pd.DataFrame({"spread": rng.normal(0.0, 1.0, n)})
+    cur = pd.DataFrame({"spread": np.append(rng.normal(0.3, 1.0, n - 1), 1e9)})  # one outlier
+    rep = analyze(ref, cur, numeric=["spread"], categorical=[])
+    run = DriftRun("m", "ref.csv", "cur.csv", rep, distributions(ref, cur, rep),
+                   reference_rows=n, current_rows=n, version="1.2.0")  # fmt: skip
+    dist = run.distributions["spread"]
+    # the range is the 0.5..99.5 % quantiles, so the bulk spreads over many bins
+    assert dist.high is not None and dist.high < 10 and dist.outside[1] >= 1
+    assert sum(1 for p in dist.current if p > 0.01) >= 10
+    page = html_report(run)
+    labels = _tick_labels(page)
+    assert len(labels) >= 3
+    values = [float(v) for v in labels]
+    steps = {round(b - a, 9) for a, b in itertools.pairwise(values)}
+    assert len(steps) == 1  # evenly spaced
+    assert all(len(v.split(".")[-1]) <= 1 or "." not in v for v in labels), labels  # round
+    assert "beyond it are drawn in the edge bins" in page
+    assert "n = 2,000 reference, 2,000 current values" in page
+    assert "<th>version</th><td>1.2.0</td>" in page and "2,000 rows" in page
+
+
+def test_nice_ticks() -> None:
+    assert [t for _, t in nice_ticks(-2.57, 2.61)] == ["-2", "-1", "0", "1", "2"]
+    assert [t for _, t in nice_ticks(0.0123, 0.0871)] == ["0.02", "0.04", "0.06", "0.08"]
+    assert [t for _, t in nice_ticks(1500.0, 9800.0)] == ["2000", "4000", "6000", "8000"]
+    assert nice_ticks(1.0, 1.0) == []

@@ -168,3 +168,57 @@ def test_update_window_keeps_comments_and_quoting(tmp_path: Path) -> None:
     assert start == dt.date(2024, 6, 24)
     with pytest.raises(UserError, match="window-days"):
         update_window(path, end=dt.date(2024, 6, 30), window_days=0)
+
+
+def test_act_checks_the_forge_before_reading_any_data(
+    drift_registry: DriftRegistry, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    reg = drift_registry
+    policy = (reg.path / "policies" / "drift.yaml").read_text(encoding="utf-8")
+    current = "current: data/live/price-direction/last-7d.parquet"
+    assert current in policy
+    unreadable = policy.replace(current, "current: data/live/nowhere.parquet")
+    rev = gitcommit.commit_files(
+        reg.path, "main", {"policies/drift.yaml": unreadable.encode()}, "data that is not there"
+    )
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    report = tmp_path / "report"
+    res = gfops("drift", "--all", "--act", "--rev", rev, "--report", str(report), cwd=reg.path)
+    # the forge is the first thing refused: no data was read, no report written
+    assert res.code == 2 and "GITHUB_TOKEN" in res.err and "--local" in res.err
+    assert "nowhere" not in res.err and not report.exists()
+    # the control: without --act the same revision fails on its data
+    res = gfops("drift", "--all", "--rev", rev, cwd=reg.path)
+    assert res.code == 2 and "nowhere" in res.err
+
+
+def test_act_local_commits_the_retraining_branch_without_a_forge(
+    drift_registry: DriftRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reg = drift_registry
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    assert gfops("drift", "--model", MODEL, "--local", cwd=reg.path).code == 2  # needs --act
+    # the registry is shared by the session: an earlier test may have pushed the branch
+    pushed_before = reg.git("ls-remote", str(reg.origin))
+    res = gfops("drift", "--model", MODEL, "--act", "--local", "--format", "json", cwd=reg.path)
+    try:
+        assert res.code == 1, res.err
+        action = json.loads(res.out)["action"]
+        assert action["action"] == "retraining-pr" and action["number"] is None
+        assert action["summary"].startswith(f"committed {BRANCH}")
+        assert reg.git("rev-parse", "--verify", BRANCH).strip()
+        assert reg.git("ls-remote", str(reg.origin)) == pushed_before  # nothing pushed
+        _clean(reg)
+        # an issue policy acts locally by saying it skipped the issue
+        policy = (reg.path / "policies" / "drift.yaml").read_text(encoding="utf-8")
+        rev = gitcommit.commit_files(
+            reg.path,
+            "main",
+            {"policies/drift.yaml": policy.replace("retraining-pr", "issue").encode()},
+            "issue",
+        )
+        res = gfops("drift", "--all", "--act", "--local", "--rev", rev, cwd=reg.path)
+        assert res.code == 1 and "issue skipped: no forge (--local)" in res.out
+    finally:  # the session's registry is shared: leave no branch for the PR tests
+        if reg.git("branch", "--list", BRANCH).strip():
+            reg.git("branch", "-D", BRANCH)

@@ -565,6 +565,44 @@ def test_live_api_path_with_an_event_and_a_pr_comment(
     assert len(comments) == 1 and "Allowed" in comments[0]["body"]
 
 
+def test_pr_comment_findings_link_to_the_line_at_the_head_commit(
+    reg: Repo,
+    github: LoopbackGitHub,
+    github_env: dict[str, str],
+    tmp_path: Path,
+    webhook_examples: dict[str, list[dict[str, Any]]],
+) -> None:
+    head = promotion(reg)  # no approvals yet: GF202 on the stage line of 1.2.0
+    github.add_pull(PR, author="alice")
+    github.pulls[PR]["head"]["sha"] = head
+    github.add_commit(PR, author="alice", committer="alice")
+    event = next(e for e in webhook_examples["pull_request"] if e.get("action") == "synchronize")
+    event = json.loads(json.dumps(event))
+    event["number"] = event["pull_request"]["number"] = PR
+    event["pull_request"]["head"]["sha"] = head
+    event["pull_request"]["base"]["sha"] = reg.git("rev-parse", "main")
+    event["pull_request"]["user"]["login"] = "alice"
+    (tmp_path / "event.json").write_text(json.dumps(event))
+    env = {**github_env, "GITHUB_SERVER_URL": "https://github.com"}
+    result = gfops(
+        "check", "--event", str(tmp_path / "event.json"), "--event-name", "pull_request",
+        "--now", NOW, "--comment", cwd=reg.path, env=env,
+    )  # fmt: skip
+    assert result.code == 1, result.out + result.err
+    body = github.comments[PR][0]["body"]
+    path = "models/price-direction/1.2.0.yaml"
+    lines = reg.git("show", f"{head}:{path}").splitlines()
+    stage_line = next(i for i, text in enumerate(lines, 1) if text.startswith("  stage: "))
+    url = f"https://github.com/{github.owner}/{github.repo}/blob/{head}/{path}#L{stage_line}"
+    assert f"[`{path}:{stage_line}`]({url})" in body
+    # offline (no Actions environment): the same finding as plain file:line
+    offline = gfops(
+        "check", "--base", "main", "--head", head, "--now", NOW, "--format", "markdown",
+        cwd=reg.path, env={"GITHUB_SERVER_URL": "", "GITHUB_REPOSITORY": ""},
+    )  # fmt: skip
+    assert f"| `{path}:{stage_line}` |" in offline.out and "/blob/" not in offline.out
+
+
 def test_a_branch_behind_main_is_judged_as_its_merge_result(
     reg: Repo, github: LoopbackGitHub, tmp_path: Path
 ) -> None:
@@ -673,3 +711,65 @@ def test_status_is_posted_for_a_pull_request_target_run(
         status is not None and status["state"] == "failure" and "blocked" in status["description"]
     )
     assert "::error file=models/price-direction/1.2.0.yaml,line=15" in result.out
+
+
+# ------------------------------------------- offline listings (docs/offline-reviews.md)
+
+
+def _pages(items: list[Any], shape: str) -> str:
+    """``items`` as ``gh api`` writes them: one array, --paginate's arrays one after another
+    (one item per page), or --slurp's array of those pages."""
+    if shape == "array":
+        return json.dumps(items, indent=2)
+    if shape == "paginate":
+        return "".join(json.dumps([item]) for item in items) + "\n"
+    return json.dumps([[item] for item in items])
+
+
+@pytest.mark.parametrize("shape", ["array", "paginate", "slurp"])
+def test_gh_api_output_is_read_as_is(
+    reg: Repo, github: LoopbackGitHub, tmp_path: Path, shape: str
+) -> None:
+    head = promotion(reg)
+    args = reviews(github, tmp_path, [("dave", "APPROVED", head), ("erin", "APPROVED", head)])
+    for name in ("reviews.json", "commits.json"):
+        listing = tmp_path / name
+        listing.write_text(_pages(json.loads(listing.read_text()), shape))
+    code, report = check(reg, *args)
+    assert code == 0 and report["verdict"] == "allowed", report["findings"]
+    assert counted(report)["dave"][0] and counted(report)["erin"][0]
+
+
+def test_the_documented_hand_written_listings_are_read(reg: Repo, tmp_path: Path) -> None:
+    from tests.support.docs import DOCS, fenced_block
+
+    doc = DOCS / "offline-reviews.md"
+    head = promotion(reg)
+    for marker, name in (("offline-reviews-example:", "r"), ("offline-commits-example:", "c")):
+        text = fenced_block(doc, f"<!-- {marker}", lang="json").replace("HEAD_SHA", head)
+        (tmp_path / f"{name}.json").write_text(text)
+    _, report = check(reg, "--reviews", str(tmp_path / "r.json"),
+                      "--commits", str(tmp_path / "c.json"), "--pr-author", "alice")  # fmt: skip
+    assert counted(report)["bob"] == (True, "approved (teams: ml-team)")
+    assert "carol" not in counted(report)  # a comment is not a decision
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        ('{"reviews": []}', "expected the JSON array(s) GitHub's API returns"),
+        ("[1, 2", "not JSON"),
+        ('[{"id": 1, "state": "LGTM", "user": null}]', "unknown review state"),
+    ],
+)
+def test_a_listing_in_another_shape_is_refused_not_read_as_no_reviews(
+    reg: Repo, tmp_path: Path, content: str, words: str
+) -> None:
+    promotion(reg)
+    (tmp_path / "bad.json").write_text(content)
+    (tmp_path / "none.json").write_text("[]")
+    result = gfops("check", "--base", "main", "--head", "HEAD", "--reviews",
+                   str(tmp_path / "bad.json"), "--commits", str(tmp_path / "none.json"),
+                   "--pr-author", "alice", cwd=reg.path)  # fmt: skip
+    assert result.code == 2 and words in result.err, result.err
+    assert "Traceback" not in result.err and len(result.err.strip().splitlines()) == 1

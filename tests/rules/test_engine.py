@@ -76,6 +76,7 @@ def test_an_untouched_registry_passes_everything(reg: Repo) -> None:
 def test_registration_enters_at_the_initial_stage(reg: Repo) -> None:
     reg.write("models/m/2.0.0.yaml", manifest("m", "2.0.0", "development"))
     track(reg, "2.0.0")
+    reg.write("dvc.yaml", "artifacts:\n  m: {path: artifacts/m/2.0.0/model.json}\n")
     assert judge(reg) == set()
     reg.write("models/m/2.0.0.yaml", manifest("m", "2.0.0", "staging"))
     assert judge(reg) == {"GF201"}
@@ -116,6 +117,25 @@ def test_rollout_within_the_stage_limit(reg: Repo) -> None:
     assert judge(reg) == {"GF215"}
 
 
+def test_only_a_canary_has_a_traffic_share_and_every_canary_has_one(reg: Repo) -> None:
+    reg.write("models/m/1.1.0.yaml", manifest("m", "1.1.0", "canary"))  # no spec.rollout
+    reg.commit("canary without a share")
+    verdict = reconcile(reg.path, "main", "change", PullRequestFacts(1, "a", "0" * 40), NOW)
+    found = [f for f in verdict.findings if f.rule == "GF215"]
+    assert len(found) == 1 and "a canary needs the share of traffic it serves" in found[0].message
+    assert found[0].line == 9 and "--traffic" in found[0].hint  # the stage line
+    # production keeping a canary's share is refused too: the share was the canary's
+    production = manifest("m", "1.1.0", "production").replace(
+        "  artifacts:", "  rollout: {trafficPercent: 5}\n  artifacts:"
+    )
+    reg.write("models/m/1.1.0.yaml", production)
+    reg.write("models/m/1.0.0.yaml", manifest("m", "1.0.0", "deprecated"))
+    assert judge(reg) == {"GF215"}
+    # the control: the same promotion without the stale share passes
+    reg.write("models/m/1.1.0.yaml", manifest("m", "1.1.0", "production"))
+    assert judge(reg) == set()
+
+
 def test_deletion_only_of_archived_versions_and_renames(reg: Repo) -> None:
     (reg.path / "models/m/0.9.0.yaml").unlink()
     assert judge(reg) == set()
@@ -132,6 +152,35 @@ def test_deletion_only_of_archived_versions_and_renames(reg: Repo) -> None:
         renamed.file == "models/m/1.1.0.yaml"
         and "renamed to models/m/3.0.0.yaml" in renamed.message
     )
+
+
+def test_a_stage_typo_is_a_schema_error_not_a_deletion(reg: Repo) -> None:
+    reg.write("models/m/1.1.0.yaml", manifest("m", "1.1.0", "prodution"))
+    reg.commit("typo")
+    verdict = reconcile(reg.path, "main", "change", PullRequestFacts(1, "a", "0" * 40), NOW)
+    typo = [f for f in verdict.findings if f.rule == "GF114"]
+    assert typo and typo[0].file == "models/m/1.1.0.yaml" and "production" in typo[0].hint
+    assert "GF209" not in {f.rule for f in verdict.findings}
+    assert not [e for e in verdict.events if e.kind is EventKind.DELETED]
+    # the control: the file really gone is a deletion of a staging version
+    (reg.path / "models/m/1.1.0.yaml").unlink()
+    reg.commit("gone")
+    verdict = reconcile(reg.path, "main", "change", PullRequestFacts(1, "a", "0" * 40), NOW)
+    assert "GF209" in {f.rule for f in verdict.findings}
+
+
+def test_leaving_production_empty_is_a_warning_that_does_not_block(reg: Repo) -> None:
+    reg.write("models/m/1.0.0.yaml", manifest("m", "1.0.0", "deprecated"))
+    reg.commit("deprecate the only production version")
+    verdict = reconcile(reg.path, "main", "change", PullRequestFacts(1, "a", "0" * 40), NOW)
+    warning = next(f for f in verdict.findings if f.rule == "GF218")
+    assert warning.severity is Severity.WARNING and verdict.allowed
+    assert warning.file == "models/m/1.0.0.yaml" and warning.line == 9  # the stage line
+    assert "m has no production version after this change (1.0.0 leaves" in warning.message
+    assert verdict.rule_status()["GF218"] == "warned"
+    # the control: the replacement promoted in the same change keeps production served
+    reg.write("models/m/1.1.0.yaml", manifest("m", "1.1.0", "production"))
+    assert judge(reg) == set()
 
 
 def test_replacement_must_be_live(reg: Repo) -> None:

@@ -483,3 +483,21 @@ def test_growthbook_published_two_sided_ttest_numbers() -> None:
     assert (round(relative.estimate, 5), round(relative.se, 5)) == (0.70732, 0.37879)
     assert [round(x, 5) for x in relative.ci] == [-0.03526, 1.44989]
     assert round(relative.p_value, 5) == 0.06191
+
+
+def test_text_report_shows_sample_size_power_and_cuped() -> None:
+    frame = make_frame(lift=0.01, seed=23)
+    res = analyze(frame, [PRIMARY], mde=0.02, covariates={"pnl_bps": "pre"})
+    m = res.metrics["pnl_bps"]
+    assert m.required_n is not None and m.achieved_power is not None
+    assert m.cuped_theta is not None and m.variance_reduction is not None
+    text, md = render_text(res), render_markdown(res)
+    for out in (text, md):
+        assert f"n {m.control.n:,} control / {m.treatment.n:,} treatment" in out
+        assert f"the MDE needs {m.required_n[0]:,} per variant at 80% power" in out
+        assert f"power reached {m.achieved_power:.0%}" in out
+        assert f"theta {m.cuped_theta:.3g}, variance reduced by {m.variance_reduction:.1%}" in out
+        assert "minimum detectable effect 2.00% relative" in out
+    # the control: without a covariate there is no CUPED to report
+    plain = render_text(analyze(make_frame(lift=0.01, seed=23), [PRIMARY], mde=0.02))
+    assert "sample size: n 3,000 control" in plain and "CUPED" not in plain

@@ -6,7 +6,13 @@ import hashlib
 
 
 def fake_md5(name: str, version: str) -> str:
+    """The md5 of the bytes ``b"<name>@<version>"`` (what a test stores as the artifact)."""
     return hashlib.md5(f"{name}@{version}".encode(), usedforsecurity=False).hexdigest()
+
+
+def fake_sha256(name: str, version: str) -> str:
+    """The SHA-256 of the same bytes as :func:`fake_md5`."""
+    return hashlib.sha256(f"{name}@{version}".encode()).hexdigest()
 
 
 def dvc_file(name: str, version: str) -> str:
@@ -25,6 +31,7 @@ def manifest(
     labels: str = "{team: quant}",
     md5: str | None = None,
     size: int = 100,
+    sha256: str | None = None,
 ) -> str:
     lineage = f"\n  lineage: {{experiment: {experiment}}}" if experiment else ""
     return f"""\
@@ -49,4 +56,5 @@ spec:
     - path: artifacts/{name}/{version}/model.json
       md5: "{md5 or fake_md5(name, version)}"
       size: {size}
+      sha256: "{sha256 or fake_sha256(name, version)}"
 """

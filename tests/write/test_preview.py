@@ -106,7 +106,7 @@ def test_two_matching_stage_policies_are_gf214_in_preview_and_gate(
     policy = repo.read("policies/stages.yaml").replace("name: default", "name: overlapping")
     repo.write("policies/stages-overlapping.yaml", policy)
     repo.commit("a second stage policy that also matches every model")
-    out = write(repo, "promote", "price-direction", "1.2.0", "canary")
+    out = write(repo, "promote", "price-direction", "1.2.0", "canary", "--traffic", "5")
     report = gate(repo, out["branch"], tmp_path)
     assert_agree(out["preview"], report)
     gf214 = [f for f in report["findings"] if f["rule"] == "GF214"]
@@ -191,3 +191,33 @@ def test_lifecycle_retirement_and_rollback_previews_are_the_gates_verdicts(
     rollback = next(a for a in actions if a["kind"] == "rollback")
     assert rollback["version"] == "1.1.0"
     assert "GF212" not in rules(rollback["preview"])  # 1.1.0 served before
+
+
+# ---------------------------------------------------------------- canary
+
+
+def test_canary_share_set_ramped_and_cleared_agrees_with_the_gate(
+    repo: Repo, tmp_path: Path
+) -> None:
+    """--traffic writes spec.rollout on entering canary, a ramp changes only the share,
+    production clears it; the gate judges each branch as its preview did (GF215 passes)."""
+    out = write(repo, "promote", "price-direction", "1.2.0", "canary", "--traffic", "5")
+    report = gate(repo, out["branch"], tmp_path)
+    assert_agree(out["preview"], report)
+    assert "GF215" not in rules(report)
+    merge(repo, out["branch"])
+    out = write(repo, "promote", "price-direction", "1.2.0", "canary", "--traffic", "10")
+    assert [(m["from"], m["to"], m["why"]) for m in out["moves"]] == [
+        ("canary", "canary", "canary traffic 5% -> 10%")
+    ]
+    report = gate(repo, out["branch"], tmp_path)
+    assert_agree(out["preview"], report)
+    assert [e["kind"] for e in report["events"]] == ["modified"]
+    assert "GF215" not in rules(report)
+    merge(repo, out["branch"])
+    out = write(repo, "promote", "price-direction", "1.2.0", "production")
+    report = gate(repo, out["branch"], tmp_path)
+    assert_agree(out["preview"], report)
+    assert "GF215" not in rules(report)
+    promoted = repo.git("show", f"{out['branch']}:models/price-direction/1.2.0.yaml")
+    assert "  rollout:" not in promoted and "trafficPercent" not in promoted

@@ -157,3 +157,53 @@ def test_open_pr_without_credentials_is_a_clear_error(repo: Repo) -> None:
     )
     assert result.code == 2
     assert "--open-pr: GITHUB_TOKEN is not set" in result.err
+
+
+# ---------------------------------------------------------------- canary
+
+
+def test_canary_traffic_is_written_after_the_stage_line(repo: Repo) -> None:
+    base = repo.git("rev-parse", "main")
+    result = gfops(
+        "promote", "price-direction", "1.2.0", "canary", "--traffic", "10", cwd=repo.path
+    )
+    assert result.code == 0, result.err
+    assert "to canary (10% of traffic)" in result.out
+    branch = "galfriday/promote/price-direction-1.2.0-canary"
+    diff = repo.git("diff", "-U0", base, branch).splitlines()
+    assert [ln for ln in diff if ln[:1] in "+-" and ln[:3] not in ("+++", "---")] == [
+        "-  stage: staging",
+        "+  stage: canary",
+        "+  rollout:",
+        "+    trafficPercent: 10",
+    ]
+    version = load_state(repo.path, branch).get("price-direction", "1.2.0")
+    assert version is not None and version.spec.rollout is not None
+    assert version.spec.rollout.traffic_percent == 10
+    # a ramp of the merged canary is a one-line diff of the share
+    repo.git("merge", "-q", "--no-ff", "-m", "canary", branch)
+    before = repo.git("rev-parse", "main")
+    ramp = gfops("promote", "price-direction", "1.2.0", "canary", "--traffic", "7.5",
+                 cwd=repo.path)  # fmt: skip
+    assert ramp.code == 0, ramp.err
+    assert "Ramp canary price-direction@1.2.0 to 7.5% of traffic" in ramp.out
+    numstat = repo.git("diff", "--numstat", before, branch)
+    assert numstat == "1\t1\tmodels/price-direction/1.2.0.yaml"
+    assert "+    trafficPercent: 7.5" in repo.git("diff", "-U0", before, branch)
+
+
+def test_canary_requests_that_make_no_sense_are_refused(repo: Repo) -> None:
+    def promote(*args: str) -> tuple[int, str]:
+        result = gfops("promote", "price-direction", *args, cwd=repo.path)
+        return result.code, result.err
+
+    code, err = promote("1.2.0", "canary")
+    assert code == 2 and "entering canary needs its traffic share" in err and "--traffic" in err
+    code, err = promote("1.2.0", "production", "--traffic", "10")
+    assert code == 2 and "production takes none" in err
+    for bad in ("0", "150", "-5"):
+        code, err = promote("1.2.0", "canary", "--traffic", bad)
+        assert code == 2 and "expected a percentage above 0 and at most 100" in err
+    assert repo.git("branch", "--list", "galfriday/*") == ""
+    # the control: a share within (0, 100] is accepted
+    assert promote("1.2.0", "canary", "--traffic", "100")[0] == 0

@@ -26,7 +26,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--event", type=Path, help="GitHub event payload (default: $GITHUB_EVENT_PATH)"
     )
     parser.add_argument("--event-name", help="pull_request | pull_request_review | merge_group")
-    parser.add_argument("--reviews", type=Path, help="offline: JSON of GitHub's list-reviews")
+    parser.add_argument(
+        "--reviews",
+        type=Path,
+        help="offline: GitHub's list-reviews JSON, `gh api` output as is (docs/offline-reviews.md)",
+    )
     parser.add_argument("--commits", type=Path, help="offline: JSON of GitHub's list-PR-commits")
     parser.add_argument("--pr-author", help="offline: the pull request's author login")
     parser.add_argument("--pr-head", help="offline: the PR's head sha (approvals must be on it)")
@@ -54,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(failure(exc.finding, args.format))
         print("gfops: the reconciler failed; the change is blocked (exit 2)", file=sys.stderr)
         return 2
-    repository = ActionsEnv.read().repository_url
-    sys.stdout.write(render(result.verdict, args.format, repository=repository))
+    env = ActionsEnv.read()
+    blob = env.blob_url(result.commit)
+    sys.stdout.write(render(result.verdict, args.format, repository=env.repository_url, blob=blob))
     return 0 if result.allowed else 1

@@ -51,6 +51,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     progress.add_argument("--no-progress", dest="progress", action="store_false")
     act = parser.add_argument_group("acting on drift (--all or --model)")
     act.add_argument("--act", action="store_true", help="perform each drifted policy's onDrift")
+    act.add_argument(
+        "--local",
+        action="store_true",
+        help="with --act: retraining branches are committed locally, issues skipped; no forge",
+    )
     act.add_argument("--base", default="main", help="base branch of retraining PRs (main)")
     act.add_argument("--remote", default="origin", help="git remote to push branches to")
     act.add_argument("--window-days", type=int, help="retraining data window (default: same)")

@@ -30,6 +30,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="move another version of the same model in the same commit (repeatable)",
     )
     parser.add_argument(
+        "--traffic",
+        type=float,
+        metavar="PERCENT",
+        help="canary only: the share of traffic it serves (spec.rollout.trafficPercent); "
+        "required to enter canary, and with a version already in canary it ramps the share",
+    )
+    parser.add_argument(
         "--keep-holder",
         action="store_true",
         help="do not move the target stage's current holder to the policy's previousHolder",

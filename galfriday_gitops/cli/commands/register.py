@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
+
+from galfriday_gitops.cli.output import day
 
 HELP = "track an artifact with DVC, push it, and write its version manifest"
 
@@ -15,13 +18,44 @@ def _label(text: str) -> tuple[str, str]:
     return key, value
 
 
+def _scalar(text: str) -> str | int | float | bool | None:
+    """A hyperparameter value as YAML would read it: 3, 0.5, true, null, else text."""
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered in ("null", "~"):
+        return None
+    for kind in (int, float):
+        try:
+            value = kind(text)
+        except ValueError:
+            continue
+        if isinstance(value, float) and not math.isfinite(value):
+            break  # NaN/inf: not a number a manifest holds; kept as text
+        return value
+    return text
+
+
+def _hyperparameter(text: str) -> tuple[str, str | int | float | bool | None]:
+    key, value = _label(text)
+    return key, _scalar(value)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("artifact", type=Path, help="the model file to register")
     parser.add_argument("--name", required=True, help="model name ([a-z0-9._-])")
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("--version", help="explicit SemVer version")
     group.add_argument("--bump", choices=("major", "minor", "patch"), help="next version")
-    parser.add_argument("--metrics", type=Path, help="JSON {validation: {...}, test: {...}}")
+    parser.add_argument(
+        "--metrics", type=Path,
+        help="JSON metrics: {validation: {...}, test: {...}}, `dvc metrics show --json` output, "
+        "or DVCLive's metrics.json (default: the metrics files dvc.yaml declares)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--metrics-split", choices=("validation", "test"), default="test",
+        help="where metrics outside a validation/test block go (default: test)",
+    )  # fmt: skip
     parser.add_argument("--model-type", default="unknown")
     parser.add_argument("--framework", default="unknown")
     parser.add_argument("--target")
@@ -33,7 +67,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--experiment")
     parser.add_argument("--description")
     parser.add_argument("--label", action="append", default=[], type=_label, metavar="KEY=VALUE")
-    parser.add_argument("--no-push", action="store_true", help="do not dvc push the artifact")
+    parser.add_argument("--tag", action="append", default=[], dest="tags", help="free-form tag")
+    parser.add_argument(
+        "--hyperparameter", action="append", type=_hyperparameter, metavar="KEY=VALUE",
+        help="a hyperparameter (repeat; default: dvc.lock's params of the stage that made "
+        "the artifact, else params.yaml's train section)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--data-start", type=day, metavar="YYYY-MM-DD",
+        help="first day of the training data (with --data-end; default: params.yaml data.start)",
+    )  # fmt: skip
+    parser.add_argument("--data-end", type=day, metavar="YYYY-MM-DD", help="last day of it")
+    parser.add_argument(
+        "--no-push", action="store_true",
+        help="do not dvc push (the default remote is then not required)",
+    )  # fmt: skip
+    progress = parser.add_mutually_exclusive_group()
+    progress.add_argument(
+        "--progress", action="store_true", default=None,
+        help="progress lines on stderr (copy, hash, upload); default: only on a terminal",
+    )  # fmt: skip
+    progress.add_argument("--no-progress", dest="progress", action="store_false")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
         Registration,
         metrics_file=args.metrics,
         labels=dict(args.label),
+        hyperparameters=dict(args.hyperparameter) if args.hyperparameter else None,
         push=not args.no_push,
     )
     print(f"registered {register(args.repo, registration)}")

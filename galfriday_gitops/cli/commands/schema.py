@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from galfriday_gitops import gitio
 from galfriday_gitops.apply.readers import GTO_CONFIG
 from galfriday_gitops.errors import UserError
 from galfriday_gitops.fsutil import atomic_write
+from galfriday_gitops.schema_files import gto_text, schema_texts
 
 HELP = "print a kind's JSON Schema, or --write/--check all of them in schemas/"
 
@@ -24,23 +24,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def rendered() -> dict[str, str]:
-    """File name -> exact file content for every kind."""
-    from galfriday_gitops.resources import KINDS, SCHEMA_FILES, json_schema
-
-    return {
-        SCHEMA_FILES[kind]: json.dumps(json_schema(kind), indent=2, sort_keys=True) + "\n"
-        for kind in KINDS
-    }
-
-
 def _gto_config(path: Path) -> str:
     """``.gto`` with ModelStage as GTO's allowed stages (other settings kept)."""
-    from galfriday_gitops.apply.readers import gto_config
-    from galfriday_gitops.resources import ModelStage
-
     existing = path.read_text(encoding="utf-8") if path.exists() else None
-    return gto_config((s.value for s in ModelStage), existing)
+    return gto_text(existing)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -52,13 +39,13 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--write and --check act on all kinds; drop the KIND argument")
     if not (args.write or args.check):
         if args.kind:
-            print(rendered()[SCHEMA_FILES[args.kind]], end="")
+            print(schema_texts()[SCHEMA_FILES[args.kind]], end="")
         else:
             for kind in KINDS:
                 print(f"{kind}: schemas/{SCHEMA_FILES[kind]}")
         return 0
     folder: Path = args.dir or gitio.toplevel(args.repo) / "schemas"
-    targets = {folder / name: text for name, text in rendered().items()}
+    targets = {folder / name: text for name, text in schema_texts().items()}
     if args.dir is None:  # the repository's own schemas: GTO's stage list beside them
         targets[folder.parent / GTO_CONFIG] = _gto_config(folder.parent / GTO_CONFIG)
     stale = []

@@ -51,10 +51,9 @@ def run(args: argparse.Namespace) -> int:
         state = load_state(gitio.toplevel(repo), args.rev)
         early: list[Finding] = []
     else:
-        try:
-            root = gitio.toplevel(repo).resolve()
-        except UserError:
-            root = repo.resolve()
+        # Outside a repository there is no registry to check: "0 files checked, all valid"
+        # with exit 0 told a newcomer in the wrong folder that all was well.
+        root = gitio.toplevel(repo).resolve()
         targets = [p if p.is_absolute() else Path.cwd() / p for p in args.paths]
         early = _outside_registry(root, targets)
         state = load_worktree(root, targets or None)

@@ -135,9 +135,20 @@ def param_date(params: Mapping[str, Any], dotted: str) -> dt.date:
     raise ParamsError(f"params.yaml: '{dotted}' must be a date, got {value!r}")
 
 
-def rng_for(seed: int, stream: int) -> np.random.Generator:
-    """A generator for one purpose; ``(seed, stream)`` pairs give independent streams."""
-    return np.random.default_rng([seed, stream])
+# The first day of the demo's market: a window that starts here draws the original stream.
+MARKET_EPOCH = dt.date(2024, 1, 1)
+
+
+def rng_for(seed: int, stream: int, day: int = 0) -> np.random.Generator:
+    """A generator for one purpose; ``(seed, stream)`` pairs give independent streams.
+
+    ``day`` (days since :data:`MARKET_EPOCH` of the first bar) keys the market itself: a
+    window that starts on another day sees another stretch of market, so retraining on a
+    new window trains on new data. Day 0 keeps the original key (``[seed, stream]``), so
+    the outputs this repository's ``dvc.lock`` records stay reproducible.
+    """
+    key = [seed, stream] if day == 0 else [seed, stream, abs(day), int(day < 0)]
+    return np.random.default_rng(key)
 
 
 def validation_split(train: pd.DataFrame, fraction: float) -> tuple[pd.DataFrame, pd.DataFrame]:

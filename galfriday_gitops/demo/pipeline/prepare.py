@@ -26,6 +26,7 @@ from scipy.signal import lfilter
 
 from galfriday_gitops.demo.pipeline import (
     CATEGORICAL_FEATURES,
+    MARKET_EPOCH,
     REFERENCE_FILE,
     STREAM_MARKET,
     STREAM_REFERENCE,
@@ -70,17 +71,20 @@ def generate_market_data(
     seed: int,
     stream: int,
     shift: FloatArray | float = 0.0,
+    day: int = 0,
 ) -> pd.DataFrame:
     """Generate ``days * rows_per_day`` bars starting at ``start`` 00:00 UTC.
 
     ``shift`` is the regime shift, either one value or one value per row (``prepare`` shifts
-    only the test rows). The random draws never depend on it, so unshifted rows are identical
-    whatever the shift elsewhere.
+    only the test rows). The random draws never depend on it, so unshifted rows are
+    identical whatever the shift elsewhere. ``day`` keys the draws (see ``rng_for``):
+    ``prepare`` passes the window's first day, so two windows that start on different days
+    hold different bars.
     """
     if days < 1 or rows_per_day < 1:
         raise ParamsError("need at least one day and one row per day")
     n = days * rows_per_day
-    rng = rng_for(seed, stream)
+    rng = rng_for(seed, stream, day)
     noise = rng.standard_normal((5, n))
     uniform = rng.uniform(size=n)
     s = np.broadcast_to(np.asarray(shift, dtype=np.float64), (n,))
@@ -148,7 +152,8 @@ def main() -> None:
     n_test = max(1, round(n * test_fraction))
     cut = n - n_test
     shift = np.where(np.arange(n) >= cut, regime_shift, 0.0)
-    market = generate_market_data(start, days, rows_per_day, seed, STREAM_MARKET, shift)
+    day = (start - MARKET_EPOCH).days
+    market = generate_market_data(start, days, rows_per_day, seed, STREAM_MARKET, shift, day)
     train = market.iloc[:cut].reset_index(drop=True)
     test = market.iloc[cut:].reset_index(drop=True)
 

@@ -1,0 +1,1 @@
+"""``gfops init``: a new registry from the toolkit's own templates (``templates/``)."""
