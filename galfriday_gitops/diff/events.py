@@ -183,9 +183,23 @@ def _reader(state: RegistryState) -> Callable[[str], bytes | None]:
     return read
 
 
+def _registered(base: RegistryState, head: RegistryState) -> Callable[[str], set[str]]:
+    """Model name -> the artifact files of the versions the change registers."""
+
+    def files(name: str) -> set[str]:
+        return {
+            a.path
+            for v in head.versions_of(name)
+            if base.get(name, v.version) is None
+            for a in v.spec.artifacts
+        }
+
+    return files
+
+
 def _dvc_yaml_event(base: RegistryState, head: RegistryState, path: str) -> Event | None:
     try:
-        changed = dvc_yaml_changes(path, _reader(base), _reader(head))
+        changed = dvc_yaml_changes(path, _reader(base), _reader(head), _registered(base, head))
     except ValueError:  # a state without a revision (a work tree): cannot tell, so governed
         changed = ("artifacts",)
     if changed is None:

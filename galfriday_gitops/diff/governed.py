@@ -107,7 +107,38 @@ def artifact_changes(before: bytes | None, after: bytes | None) -> tuple[str, ..
 
 
 def dvc_yaml_changes(
-    path: str, read_base: Callable[[str], bytes | None], read_head: Callable[[str], bytes | None]
+    path: str,
+    read_base: Callable[[str], bytes | None],
+    read_head: Callable[[str], bytes | None],
+    registered: Callable[[str], set[str]] = lambda _name: set(),
 ) -> tuple[str, ...] | None:
-    """What a changed ``dvc.yaml`` does to its artifact entries (see :func:`artifact_changes`)."""
-    return artifact_changes(read_base(path), read_head(path))
+    """What a changed ``dvc.yaml`` does to its artifact entries (see :func:`artifact_changes`),
+    less the entries a registration in the same change explains: ``artifacts.NAME`` pointed
+    at the file of a version of NAME the change registers (``registered(NAME)``: those files),
+    its other keys unchanged. That is what ``gfops register`` writes and GF231 demands, and
+    the registration itself is judged; any other edit of an entry needs the owners."""
+    before, after = read_base(path), read_head(path)
+    changed = artifact_changes(before, after)
+    if changed is None or path != "dvc.yaml":  # only the root dvc.yaml names registry files
+        return changed
+    old, new = _artifacts(before), _artifacts(after)  # readable: artifact_changes said so
+    old = {} if old is None else old  # a first artifacts section names each entry anew
+    if not isinstance(old, dict) or not isinstance(new, dict):
+        return changed
+    keys = sorted({str(k) for k in (*old, *new)})
+    each = [f"artifacts.{k}" for k in keys if old.get(k) != new.get(k)]
+    rest = tuple(key for key in each if not _explained(key, old, new, registered))
+    return rest or None
+
+
+def _explained(
+    key: str, old: dict[Any, Any], new: dict[Any, Any], registered: Callable[[str], set[str]]
+) -> bool:
+    name = key.removeprefix("artifacts.")
+    entry, prior = new.get(name), old.get(name)
+    if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
+        return False
+    unchanged = {k: v for k, v in entry.items() if k != "path"} == (
+        {k: v for k, v in prior.items() if k != "path"} if isinstance(prior, dict) else {}
+    ) or prior is None
+    return unchanged and entry["path"] in registered(name)

@@ -223,6 +223,8 @@ def conclude(
     experiment = committed.experiment
     base = gitio.rev_parse(root, request.rev)
     with data_at(root, base, experiment.spec.data) as data:  # the data as at --rev
+        if not data.is_file():
+            raise UserError(f"{experiment.spec.data}: no such file (nor in DVC's cache or remote)")
         # The very computation the reconciler repeats on the DVC object of this md5 (GF220).
         result, outcome = analyse(
             experiment, data, data_md5=dvcio.md5_of(data), concluded_at=dt.datetime.now(dt.UTC)

@@ -202,13 +202,20 @@ def test_experiments_reference_existing_live_versions(
 def test_a_result_on_other_data_than_the_tracked_data_is_blocked(
     tracked: Repo, github: LoopbackGitHub, tmp_path: Path
 ) -> None:
-    # Better-looking numbers: other bytes pushed to the remote, the .dvc file left as it was.
+    # Better-looking numbers: other bytes pushed to the remote and concluded on, then the
+    # .dvc file put back, so the pull request's diff shows only the result.
+    tracked_md5 = tracked.read(f"{DATA}.dvc")
     outcomes(lift=0.3, seed=9).to_parquet(tracked.path / DATA, index=False)
     dvc(tracked.path, "add", "-q", DATA)
     dvc(tracked.path, "push", "-q")
-    tracked.git("checkout", "--", f"{DATA}.dvc")
-    assert tracked.git("status", "--porcelain") == ""  # the repository still tracks the old data
-    head = conclude(tracked)
+    tracked.commit("other outcome data")
+    concluded = conclude(tracked)
+    tracked.git("checkout", "-q", BRANCH)
+    tracked.write(f"{DATA}.dvc", tracked_md5)
+    head = tracked.commit("the old data's .dvc file back")
+    tracked.git("checkout", "-q", "main")
+    tracked.git("reset", "-q", "--hard", "HEAD~1")  # main never tracked the other data
+    assert head != concluded and tracked.git("diff", "--name-only", "main", head) == FILE
     code, report = check_json(tracked, *approvals(github, tmp_path, head, OWNER_OK), head=head)
     assert code == 1 and rule_ids(report) == {"GF220"}
     (message,) = messages(report, "GF220")

@@ -24,6 +24,9 @@ from tests.support.gate import check_json, messages, review_args, rule_ids
 from tests.support.loopback import LoopbackGitHub
 from tests.support.repo import ROOT, Repo
 
+# A canary serves a share of the traffic beside production (GF215).
+TO_CANARY = "  stage: canary\n  rollout:\n    trafficPercent: 10"
+
 POLICY = "policies/stages.yaml"
 PRODUCTION = "      approvals: {count: 2, from: [ml-leads]}\n"  # ml-leads: dave, erin, grace
 
@@ -146,7 +149,7 @@ def test_a_waived_stage_validates_and_every_report_prints_why(
     assert gfops("validate", cwd=repo.path).code == 0
     repo.git("checkout", "-q", "-b", "canary", "main")
     manifest = "models/price-direction/1.2.0.yaml"
-    repo.write(manifest, repo.read(manifest).replace("  stage: staging", "  stage: canary", 1))
+    repo.write(manifest, repo.read(manifest).replace("  stage: staging", TO_CANARY, 1))
     repo.commit("1.2.0 to canary")
     code, report = check_json(repo, *review_args(github, tmp_path, []))
     assert code == 0, report["findings"]

@@ -13,6 +13,9 @@ from tests.support.gate import check_json, messages, review_args, rule_ids
 from tests.support.loopback import LoopbackGitHub
 from tests.support.repo import Repo
 
+# A canary serves a share of the traffic beside production (GF215).
+TO_CANARY = "  stage: canary\n  rollout:\n    trafficPercent: 10"
+
 CANARY = "      approvals: {count: 1, from: [ml-leads]}\n      capacity: 1\n"
 OWNERS = """\
 # the registry's owners; the last matching line decides
@@ -41,7 +44,7 @@ def reg(repo: Repo) -> Repo:
 
 def to_canary(repo: Repo, branch: str = "canary") -> str:
     repo.git("checkout", "-q", "-b", branch, "main")
-    repo.write(MANIFEST, repo.read(MANIFEST).replace("  stage: staging", "  stage: canary", 1))
+    repo.write(MANIFEST, repo.read(MANIFEST).replace("  stage: staging", TO_CANARY, 1))
     return repo.commit("1.2.0 to canary")
 
 
@@ -91,7 +94,7 @@ def test_owners_come_from_the_base_not_from_the_pull_request(
 ) -> None:
     reg.git("checkout", "-q", "-b", "grab", "main")
     reg.write(".github/CODEOWNERS", "* @mallory\n")
-    reg.write(MANIFEST, reg.read(MANIFEST).replace("  stage: staging", "  stage: canary", 1))
+    reg.write(MANIFEST, reg.read(MANIFEST).replace("  stage: staging", TO_CANARY, 1))
     head = reg.commit("mallory owns everything now, and approves")
     code, report = check_json(reg, *review_args(github, tmp_path, [("mallory", "APPROVED", head)]))
     assert code == 1 and {"GF202", "GF213"} <= rule_ids(report)

@@ -13,6 +13,7 @@ A change under ``experiments/`` needs the approvers the base's policy names for 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,12 @@ GOVERNED = {
     "toolkit-code": ("galfriday_gitops/rules/approvals.py", "def tallies(ctx):\n    return []\n"),
     "artifact-entry": (
         "dvc.yaml",
-        DVC_YAML.replace("path: build/model/model.json", "path: build/model/other.json"),
+        # an older version's bytes served as the newest registration's (DVC reads this entry)
+        re.sub(
+            r"path: artifacts/price-direction/[0-9.]+/model.json",
+            "path: artifacts/price-direction/1.0.0/model.json",
+            DVC_YAML,
+        ),
     ),
 }
 

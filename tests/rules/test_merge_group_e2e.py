@@ -22,6 +22,9 @@ from tests.support.gate import NOW
 from tests.support.loopback import LoopbackGitHub
 from tests.support.repo import Repo
 
+# A canary serves a share of the traffic beside production (GF215).
+TO_CANARY = "  stage: canary\n  rollout:\n    trafficPercent: 10"
+
 MANIFEST = "models/price-direction/1.2.0.yaml"
 QUEUE = "refs/heads/gh-readonly-queue/main"
 
@@ -33,7 +36,7 @@ class Queue:
         self.repo, self.github = repo, github
         self.main = repo.git("rev-parse", "main")
         repo.git("checkout", "-q", "-b", "pr-21", "main")
-        repo.write(MANIFEST, repo.read(MANIFEST).replace("  stage: staging", "  stage: canary", 1))
+        repo.write(MANIFEST, repo.read(MANIFEST).replace("  stage: staging", TO_CANARY, 1))
         self.head21 = repo.commit("1.2.0 to canary")  # needs one of ml-leads
         repo.git("checkout", "-q", "-b", "pr-22", "main")
         repo.write(".gitattributes", "models/** eol=crlf\n")
@@ -112,6 +115,7 @@ def test_each_pull_request_is_judged_with_its_own_reviews(
     assert finding["rule"] == "GF213" and finding["message"].startswith("#22: change to")
     assert {(e["kind"], e["path"]) for e in report["events"]} == {
         ("stage-changed", MANIFEST),
+        ("modified", MANIFEST),  # its canary share (spec.rollout), a mutable field
         ("repo-config-changed", ".gitattributes"),
     }
     assert report["base"] == queue.main  # judged from main's head, not the group's base
