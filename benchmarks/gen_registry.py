@@ -191,18 +191,47 @@ def _tags(target: Path, models: int, versions: int, total: int) -> bytes:
     return b"".join(out)
 
 
+def _records(target: Path) -> bytes:
+    """The commit record apply writes for each first-parent commit it judged
+    (``gfops/commit/<sha>``), as on a registry whose trail is up to date: the next apply
+    judges only what lands after them."""
+    from galfriday_gitops.apply.message import CommitRecord
+    from galfriday_gitops.apply.tags import commit_record
+
+    shas = subprocess.run(["git", "-C", str(target), "rev-list", "--reverse", "main"],
+                          check=True, capture_output=True, text=True).stdout.split()  # fmt: skip
+    out = []
+    for v, sha in enumerate(shas):
+        parent = shas[v - 1] if v else None
+        record = CommitRecord(sha, parent, "allowed" if parent else "genesis", pr=v + 1)
+        out.append(f"tag {commit_record(sha)}\nfrom {sha}\n".encode())
+        out.append(f"tagger galfriday-bot <bot@galfriday.dev> {BASE_TIME + v} +0000\n".encode())
+        out.append(_data(record.render().encode()))
+    return b"".join(out)
+
+
 def generate_trail(
-    target: Path, models: int, versions: int, *, tags: int | None = None, artifacts: bool = True
+    target: Path,
+    models: int,
+    versions: int,
+    *,
+    tags: int | None = None,
+    artifacts: bool = True,
+    records: bool = False,
 ) -> None:
     """``models`` x ``versions`` manifests in ``versions`` commits (see ``_commits``), with
     audit tags in GTO's naming (2 per version, or at least ``tags`` in all), checked out,
     refs packed as a clone has them (40,000 loose tag files cost every reader of the refs,
     GTO and gfops alike, seconds of file-system walking on a busy disk).
     ``artifacts``: each version's ``.dvc`` file too (GTO walks every commit's whole tree
-    once per tag, so they double its time without being anything it reads)."""
+    once per tag, so they double its time without being anything it reads).
+    ``records``: each commit's commit record too, as apply leaves a trail it is up to date
+    with (without them, apply judges the whole history again)."""
     target.mkdir(parents=True, exist_ok=True)
     subprocess.run(["git", "init", "-q", "-b", "main", str(target)], check=True)
     _fast_import(target, _commits(models, versions, artifacts))
     _fast_import(target, _tags(target, models, versions, tags or 2 * models * versions))
+    if records:
+        _fast_import(target, _records(target))
     subprocess.run(["git", "-C", str(target), "reset", "-q", "--hard", "main"], check=True)
     subprocess.run(["git", "-C", str(target), "pack-refs", "--all"], check=True)

@@ -209,9 +209,10 @@ def diff_tree(repo: Path | str, base: str, head: str, paths: Sequence[str]) -> l
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
 
-def changed_paths(repo: Path | str, base: str, head: str) -> list[str]:
-    """Paths that differ between two commits (what a pull request touches)."""
-    out = git(repo, "diff", "--name-only", "-z", "--no-renames", base, head, "--")
+def changed_paths(repo: Path | str, base: str, head: str, paths: Sequence[str] = ()) -> list[str]:
+    """Paths that differ between two commits (what a pull request touches); ``paths``
+    (pathspecs) narrow it, e.g. to one model's folder."""
+    out = git(repo, "diff", "--name-only", "-z", "--no-renames", base, head, "--", *paths)
     return [p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p]
 
 

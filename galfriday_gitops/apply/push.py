@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from galfriday_gitops import gitio
 from galfriday_gitops.apply import tags
-from galfriday_gitops.apply.apply import ApplyResult, FactsFor, apply, pr_number
+from galfriday_gitops.apply.apply import ApplyResult, FactsFor, apply
+from galfriday_gitops.apply.plan import pr_number
 from galfriday_gitops.errors import UserError
 from galfriday_gitops.fsutil import read_json
 from galfriday_gitops.rules.reviews import PullRequestFacts

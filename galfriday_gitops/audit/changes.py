@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from galfriday_gitops.apply.apply import Planned
 from galfriday_gitops.apply.judge import audit_findings, governed_paths, judge_commit
 from galfriday_gitops.apply.message import CommitRecord
+from galfriday_gitops.apply.plan import Planned
 from galfriday_gitops.audit.history import Change, CommitChanges
 from galfriday_gitops.catalogue import rule
 from galfriday_gitops.diff.events import EventKind

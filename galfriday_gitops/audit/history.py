@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from galfriday_gitops import gitio
-from galfriday_gitops.apply.apply import Planned, Registrations, commit_events, plan, pr_number
-from galfriday_gitops.apply.judge import governed_paths
 from galfriday_gitops.apply.message import (
     AuditTag,
     CommitRecord,
@@ -24,7 +22,8 @@ from galfriday_gitops.apply.message import (
     read_audit_tags,
     read_commit_records,
 )
-from galfriday_gitops.apply.tags import TagAction, TagName
+from galfriday_gitops.apply.plan import Planned, Registrations, commit_events, plan, pr_number
+from galfriday_gitops.apply.tags import TagAction, TagName, commit_record
 from galfriday_gitops.apply.tags import parse as parse_tag
 from galfriday_gitops.apply.trail import AUDITED_PATHSPECS
 from galfriday_gitops.diff.events import Event
@@ -123,19 +122,22 @@ def audited_commits(
     touching: Sequence[str] = AUDITED_PATHSPECS,
     paths: Sequence[str] = REGISTRY_DIRS,
     tags: Sequence[str] = ("refs/tags",),
+    changed_in: Sequence[str] = (),
 ) -> tuple[list[CommitChanges], list[AuditTag]]:
     """Every first-parent commit of ``rev`` touching ``touching``, with its audited changes
     joined to the audit tags under ``tags`` (matched by the fact they record) and its commit
     record, and those tags. ``paths``: what each commit's states hold (one model's folder,
-    for its timeline)."""
+    for its timeline); ``changed_in``: where each commit's changed paths are listed (empty:
+    everywhere, as governed changes need)."""
     found = read_audit_tags(repo, *tags)
     by_identity = {t.record.identity(): t for t in found if t.record is not None}
-    records = {t.commit: t for t in read_commit_records(repo)}
     regs = Registrations(repo)
     history = History(repo, paths=paths)
+    entries = history.commits(rev, touching=touching)
+    records = _commit_records(repo, entries)
     out = []
-    for entry in history.commits(rev, touching=touching):
-        change = commit_events(repo, entry, history)
+    for entry in entries:
+        change = commit_events(repo, entry, history, within=changed_in)
         planned = plan(change.events, entry.sha, entry.first_parent, regs, change.head)
         # Grouped once: a commit registering thousands of versions stays linear.
         by_event: dict[int, list[Planned]] = {}
@@ -159,6 +161,20 @@ def audited_commits(
             )
         )  # fmt: skip
     return out, found
+
+
+_BY_NAME = 256  # up to this many commits, their records are listed by name
+
+
+def _commit_records(repo: Path | str, entries: Sequence[gitio.LogEntry]) -> dict[str, CommitTag]:
+    """The commit records of ``entries``, by commit: listed by name when they are few (a
+    model's timeline does not read the record of every commit main ever had), all at once
+    when they are many (one listing either way)."""
+    if not entries:
+        return {}
+    names = [f"refs/tags/{commit_record(e.sha)}" for e in entries]
+    found = read_commit_records(repo, *(names if len(names) <= _BY_NAME else ()))
+    return {t.commit: t for t in found}
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,7 +238,9 @@ def timeline(repo: Path | str, rev: str, model: str | None = None) -> list[Chang
     else:
         folder = (model_dir(model),)
         mine = (f"refs/tags/{model}@*", f"refs/tags/{model}#*")
-        commits, _ = audited_commits(repo, rev, touching=folder, paths=folder, tags=mine)
+        commits, _ = audited_commits(
+            repo, rev, touching=folder, paths=folder, tags=mine, changed_in=folder
+        )
     changes = [c for cc in commits for c in cc.changes]
     if model is not None:
         changes = [c for c in changes if any(p.model == model for p in c.planned)]
@@ -278,6 +296,10 @@ def _kind(path: str) -> str:
 
 def governed_changes(commits: Sequence[CommitChanges]) -> list[GovernedChange]:
     """The commits among ``commits`` that changed governed paths, oldest first."""
+    # Here, not at the top: the judge imports the review rules and forge clients, which
+    # a model's timeline (this module's other reader) never needs.
+    from galfriday_gitops.apply.judge import governed_paths
+
     out = []
     for cc in commits:
         paths = governed_paths(cc.base, cc.changed)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from galfriday_gitops import gitio
-from galfriday_gitops.apply.apply import Planned, automation, parse_identity, pr_number
+from galfriday_gitops.apply.apply import automation, parse_identity
 from galfriday_gitops.apply.message import (
     AuditRecord,
     AuditTag,
@@ -31,6 +31,7 @@ from galfriday_gitops.apply.message import (
     Identity,
     read_commit_records,
 )
+from galfriday_gitops.apply.plan import Planned, pr_number
 from galfriday_gitops.apply.signing import trusts_demo_key
 from galfriday_gitops.apply.tags import TagAction
 from galfriday_gitops.audit.changes import commit_findings

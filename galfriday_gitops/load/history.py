@@ -77,9 +77,8 @@ class History:
         if found is None:
             if base.rev is None or base.rev != entry.first_parent:
                 return self.state(entry.sha)
-            found = derive_state(
-                self.repo, base, entry.sha, blob_cache=self.blobs, paths=self.paths
-            )
+            # entry.sha is a commit id from git's log: no rev-parse to resolve it again.
+            found = _derive(self.repo, base, entry.sha, self.blobs, self.paths)
             self._remember(entry.sha, found)
         return found
 
@@ -112,8 +111,15 @@ def derive_state(
     ``diff-tree`` and the changed files instead of the whole tree: at 10,000 manifests that
     is what makes judging main commit by commit affordable (``apply``, ``audit verify``).
     """
-    assert base.rev is not None, "derive from a state loaded from git objects"
     commit = gitio.rev_parse(repo, rev)
+    return _derive(Path(repo), base, commit, blob_cache or open_cache(Path(repo)), paths)
+
+
+def _derive(
+    repo: Path, base: RegistryState, commit: str, cache: BlobCache, paths: Sequence[str]
+) -> RegistryState:
+    """:func:`derive_state` of a full commit id."""
+    assert base.rev is not None, "derive from a state loaded from git objects"
     changes = gitio.diff_tree(repo, base.rev, commit, paths)
     changed = {c.path for c in changes}
     files, early = tree_files(
@@ -122,8 +128,7 @@ def derive_state(
     )
     early += [f for f in base.findings if f.file not in base.entries and f.file not in changed]
     kept = {path: e for path, e in base.entries.items() if path not in changed}
-    cache = blob_cache or open_cache(Path(repo))
-    state = build_state(Path(repo), commit, files, early, cache, reader=base.reader, kept=kept)
+    state = build_state(repo, commit, files, early, cache, reader=base.reader, kept=kept)
     state.inherit_table(base, {m[0] for p in changed if (m := split_manifest_path(p))})
     return state
 

@@ -358,3 +358,44 @@ def test_history_reads_only_that_models_folder_and_tags(
         ("stage-changed", "0.1.0", "testing", 2),
     ]
     assert via_api[0].tags == ("spread-model@v0.1.0", "spread-model#development#1")
+
+
+def test_history_lists_only_that_models_commit_records_and_changed_paths(
+    applied: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One model's timeline lists the commit records of the commits that touched its
+    folder and the changed paths inside it, not every record and path of main (at 10,000
+    commits and manifests those listings were most of ``history MODEL``'s time)."""
+    from galfriday_gitops import gitio
+    from galfriday_gitops.audit.history import timeline
+
+    repo = copy_of(applied, tmp_path)
+    tags_listed: list[str] = []
+    paths_listed: list[str] = []
+    list_tags, changed_paths = gitio.list_tags, gitio.changed_paths
+
+    def spy_tags(*args: Any, **kwargs: Any) -> list[gitio.TagRef]:
+        found = list_tags(*args, **kwargs)
+        tags_listed.extend(t.name for t in found)
+        return found
+
+    def spy_paths(*args: Any, **kwargs: Any) -> list[str]:
+        found = changed_paths(*args, **kwargs)
+        paths_listed.extend(found)
+        return found
+
+    monkeypatch.setattr(gitio, "list_tags", spy_tags)
+    monkeypatch.setattr(gitio, "changed_paths", spy_paths)
+    touching = repo.git("rev-list", "--first-parent", "main", "--", "models/spread-model")
+    mine = {f"gfops/commit/{sha}" for sha in touching.split()}
+    every = set(repo.git("tag", "--list", "gfops/commit/*").split())
+    assert len(mine) == 2 and len(every) > len(mine)
+
+    timeline(repo.path, "main", "spread-model")
+    assert {t for t in tags_listed if t.startswith("gfops/commit/")} == mine
+    assert paths_listed and all(p.startswith("models/spread-model/") for p in paths_listed)
+    tags_listed.clear()
+    paths_listed.clear()
+    timeline(repo.path, "main")  # the control: the whole registry's timeline lists them all
+    assert {t for t in tags_listed if t.startswith("gfops/commit/")} == every
+    assert any(p.startswith("models/price-direction/") for p in paths_listed)
