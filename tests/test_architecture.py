@@ -156,7 +156,7 @@ def _layer_breaches(graph: dict[str, set[str]] = GRAPH) -> set[str]:
                     src.startswith("rules.")
                     and src != "rules.engine"
                     and (
-                        dst in {"gitio", "gitcommit", "dvcio", "load.history"}
+                        dst in {"gitio", "gitcommit", "dvcio", "dvcobjects", "load.history"}
                         or dst.startswith("load.safe")
                     )
                 )

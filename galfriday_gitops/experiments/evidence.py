@@ -68,7 +68,7 @@ def recompute(root: Path, experiment: Experiment) -> Evidence:
     Never raises for bad or missing data: the reason is the evidence's ``problem``, and the
     reconciler blocks on it (fail closed).
     """
-    from galfriday_gitops import dvcio
+    from galfriday_gitops import dvcobjects
 
     recorded = experiment.spec.result
     if recorded is None:
@@ -77,7 +77,7 @@ def recompute(root: Path, experiment: Experiment) -> Evidence:
     with tempfile.TemporaryDirectory(prefix="gfops-evidence-") as tmp:
         data = Path(tmp) / name
         try:
-            source = dvcio.fetch_object(root, recorded.data_md5, data)
+            source = dvcobjects.fetch_object(root, recorded.data_md5, data)
             result, outcome = analyse(
                 experiment,
                 data,

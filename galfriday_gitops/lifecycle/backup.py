@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from galfriday_gitops import dvcio, gitio
+from galfriday_gitops import dvcio, dvcobjects, gitio
 from galfriday_gitops.errors import UserError
 from galfriday_gitops.resources import Artifact, ModelVersion
 
@@ -100,7 +100,7 @@ def check_artifacts(repo: Path, rev: str) -> tuple[list[ArtifactCheck], dict[str
     if remote is None:
         detail = "no DVC remote configured: nothing holds the model bytes"
         return [_check(v, a, "missing", detail) for v, a in live], None
-    stored = dvcio.stored_objects(repo, sorted({a.md5 for _, a in live}))
+    stored = dvcobjects.stored_objects(repo, sorted({a.md5 for _, a in live}))
     problem = next((o.problem for o in stored.values() if o.problem), None)
     if problem is not None:
         raise UserError(f"checking the DVC remote {remote[0]!r} failed: {problem}")
@@ -121,7 +121,7 @@ def _check(version: ModelVersion, artifact: Artifact, status: str, detail: str) 
 
 
 def _verified(
-    version: ModelVersion, artifact: Artifact, stored: dvcio.StoredObject
+    version: ModelVersion, artifact: Artifact, stored: dvcobjects.StoredObject
 ) -> ArtifactCheck:
     """``present`` when the remote's bytes hash to the manifest's md5 and SHA-256,
     ``corrupt`` (naming what differs) when not."""

@@ -93,7 +93,7 @@ class ArtifactEntry(Protocol):
 
 
 class StoredObject(Protocol):
-    """Where DVC finds one object, and what its bytes hash to (``dvcio.StoredObject``)."""
+    """Where DVC finds one object, and what its bytes hash to (``dvcobjects.StoredObject``)."""
 
     @property
     def in_remote(self) -> bool: ...

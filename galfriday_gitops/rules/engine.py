@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from galfriday_gitops import dvcio, dvcyaml, gitio
+from galfriday_gitops import dvcio, dvcobjects, dvcyaml, gitio
 from galfriday_gitops.apply import tags
 from galfriday_gitops.catalogue import RULES, Phase, in_phase, phase_of
 from galfriday_gitops.diff.events import Event, diff
@@ -202,8 +202,8 @@ def sources_for(repo: Path | str, base: RegistryState, head: RegistryState) -> S
         raw = read(dvcyaml.DVC_YAML)
         return {} if raw is None else dvcyaml.parse_artifacts(raw)
 
-    def objects(md5s: Sequence[str]) -> dict[str, dvcio.StoredObject]:
-        return dvcio.stored_objects(Path(repo), list(md5s))
+    def objects(md5s: Sequence[str]) -> dict[str, dvcobjects.StoredObject]:
+        return dvcobjects.stored_objects(Path(repo), list(md5s))
 
     return Sources(
         production_periods=periods,

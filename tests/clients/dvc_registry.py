@@ -39,7 +39,12 @@ spec:
     retired: [archived]
     archived: []
   stages:
-    production: {capacity: 1, previousHolder: deprecated}
+    # apply writes the tags of direct pushes here: no reviews, said so (GF115 otherwise)
+    canary: {approvalsWaived: "a test registry of tag events, no reviews"}
+    production:
+      capacity: 1
+      previousHolder: deprecated
+      approvalsWaived: "a test registry of tag events, no reviews"
 """
 
 
