@@ -301,7 +301,7 @@ def test_gating_workflows_never_run_or_cache_anything_from_the_head() -> None:
             for verb in ("checkout", "switch", "worktree", "merge", "reset", "restore", "am"):
                 assert f"git {verb}" not in script, f"{job_id}: git {verb} of the head"
             if "pip install" in script:
-                assert script.strip().endswith("pip install --quiet ."), script
+                assert script.strip().endswith("pip install --quiet '.[all]'"), script
 
 
 def test_the_head_is_fetched_as_objects_with_the_number_from_env() -> None:
@@ -469,7 +469,10 @@ def test_pages_builds_with_a_read_only_token_and_only_deploy_may_write() -> None
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
     assert deploy["needs"] == "build" and deploy["environment"]["name"] == "github-pages"
     runs = [s["run"] for _, s in _steps("pages") if "run" in s]
-    assert runs == ["python -m pip install --quiet .", "gfops site --out _site --rev HEAD"]
+    assert runs == [
+        "python -m pip install --quiet '.[all]'",
+        "gfops site --out _site --rev HEAD",
+    ]
     (upload,) = [s for s in build["steps"] if "upload-pages-artifact" in s.get("uses", "")]
     assert upload["with"] == {"path": "_site"}
     # The job that can write to Pages runs no code of its own: two pinned actions.
@@ -500,7 +503,9 @@ def test_the_action_installs_its_own_pinned_files_and_passes_inputs_through_env(
     }
     assert action["inputs"]["toolkit-ref"]["default"] == ""
     install, run = [s for s in action["runs"]["steps"] if "run" in s]
-    assert 'source="$GITHUB_ACTION_PATH"' in install["run"]
+    assert 'source="${GITHUB_ACTION_PATH}${extras}"' in install["run"]
+    # validate (the pre-commit-like step) installs the core; every other command all extras
+    assert 'if [ "$GFOPS_COMMAND" = "validate" ]; then extras=""; fi' in install["run"]
     assert run["env"] == {
         "GFOPS_COMMAND": "${{ inputs.command }}",
         "GFOPS_ARGS": "${{ inputs.args }}",
