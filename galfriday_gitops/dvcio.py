@@ -301,11 +301,6 @@ def push(repo: Path, targets: list[Path]) -> None:
     dvc(repo, "push", *(str(t.relative_to(repo)) for t in targets))
 
 
-def has_remote(repo: Path) -> bool:
-    """Whether ``repo`` has a default DVC remote (what ``dvc push`` without ``-r`` uses)."""
-    return default_remote(repo) is not None
-
-
 # ---------------------------------------------------------------- remotes
 
 
@@ -355,8 +350,16 @@ def sha256_of(path: Path) -> str:
     return _digest(path, hashlib.sha256())
 
 
-def _digest(path: Path, digest: Any) -> str:
+def md5_and_sha256(path: Path) -> tuple[str, str]:
+    """Both digests of ``path`` from one read (an artifact may be gigabytes)."""
+    md5, sha256 = hashlib.md5(usedforsecurity=False), hashlib.sha256()
+    _digest(path, md5, sha256)
+    return md5.hexdigest(), sha256.hexdigest()
+
+
+def _digest(path: Path, *digests: Any) -> str:
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return str(digest.hexdigest())
+            for digest in digests:
+                digest.update(chunk)
+    return str(digests[0].hexdigest())

@@ -155,14 +155,7 @@ def fetch_object(root: Path, md5: str, dest: Path) -> str:
         raise DvcError(f"{md5!r} is not an md5")
     if not (root / ".dvc").is_dir():
         raise DvcError(f"{root} is not a DVC project (no .dvc/): object {md5} cannot be read")
-    proc = subprocess.run(
-        [sys.executable, "-c", _FETCH_OBJECT, str(root), md5, str(dest)],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        env=env(),
-        check=False,
-    )
+    proc = _python(root, _FETCH_OBJECT, md5, str(dest))
     where = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ""
     if proc.returncode != 0:
         lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]

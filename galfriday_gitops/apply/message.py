@@ -31,6 +31,7 @@ from galfriday_gitops.apply.tags import (
     TagName,
     parse,
     recorded_commit,
+    stage_of,
 )
 
 MARKER = "--- galfriday-audit/v1 ---"
@@ -69,11 +70,7 @@ class AuditRecord:
     @property
     def stage(self) -> str | None:
         """The stage a stage tag is about: entered (assign) or left (unassign)."""
-        if self.action is TagAction.ASSIGN:
-            return self.to_stage
-        if self.action is TagAction.UNASSIGN:
-            return self.from_stage
-        return None
+        return stage_of(self.action, self.from_stage, self.to_stage)
 
     def identity(self) -> Identity:
         """What makes two records the same fact (idempotency, concurrent runs)."""

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from galfriday_gitops import gitio
 from galfriday_gitops.apply.message import Identity
-from galfriday_gitops.apply.tags import TagAction
+from galfriday_gitops.apply.tags import TagAction, stage_of
 from galfriday_gitops.apply.trail import Trail
 from galfriday_gitops.diff.events import Event, EventKind, diff
 from galfriday_gitops.load.history import History
@@ -51,11 +51,7 @@ class Planned:
 
     @property
     def stage(self) -> str | None:
-        if self.action is TagAction.ASSIGN:
-            return self.to_stage
-        if self.action is TagAction.UNASSIGN:
-            return self.from_stage
-        return None
+        return stage_of(self.action, self.from_stage, self.to_stage)
 
     def identity(self, commit: str) -> Identity:
         return (self.action.value, self.model, self.version, self.stage, commit)

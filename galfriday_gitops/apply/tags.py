@@ -44,6 +44,16 @@ class TagAction(StrEnum):
     CREATE = "create"  # GTO's name@created (apply never writes it)
 
 
+def stage_of(action: TagAction, from_stage: str | None, to_stage: str | None) -> str | None:
+    """The stage a stage tag is about: entered (assign) or left (unassign); None for the
+    other actions. Planned tags and the records of written ones must agree on it."""
+    if action is TagAction.ASSIGN:
+        return to_stage
+    if action is TagAction.UNASSIGN:
+        return from_stage
+    return None
+
+
 # As gto/constants.py spells them: any stage name GTO accepts, any counter (even 0).
 _STAGE = r"[a-zA-Z0-9](?:[a-zA-Z0-9/_-]*[a-zA-Z0-9])?"
 _SEMVER = SEMVER_PATTERN.removeprefix("^").removesuffix("$")

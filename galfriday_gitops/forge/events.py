@@ -69,10 +69,8 @@ def parse_merge_queue_ref(ref: str) -> tuple[str, tuple[int, ...]]:
 
     ``refs/heads/gh-readonly-queue/main/pr-104-<sha>`` gives ``("main", (104,))``.
     """
-    match = _MERGE_QUEUE_RE.fullmatch(ref)
-    if match is None:
-        raise ForgeError(f"not a merge queue branch: {ref!r}")
-    return match.group("base"), (int(match.group("number")),)
+    base, number, _ = parse_queue_entry(ref)
+    return base, (number,)
 
 
 def parse_queue_entry(ref: str) -> tuple[str, int, str]:

@@ -17,7 +17,6 @@ checks out the source's HEAD branch and compares the refs with the manifest.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,14 +51,6 @@ class ArtifactCheck:
             "status": self.status,
             "detail": self.detail,
         }
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _refs(repo: Path) -> dict[str, str]:
@@ -161,7 +152,11 @@ def backup(repo: Path, target: Path, *, rev: str = "HEAD") -> dict[str, Any]:
         "head": head or None,
         "rev": rev,
         "commit": commit,
-        "bundle": {"file": BUNDLE, "sha256": _sha256(bundle), "size": bundle.stat().st_size},
+        "bundle": {
+            "file": BUNDLE,
+            "sha256": dvcio.sha256_of(bundle),
+            "size": bundle.stat().st_size,
+        },
         "refs": refs,
         "counts": {
             "branches": sum(r.startswith("refs/heads/") for r in refs),
@@ -187,7 +182,7 @@ def restore(source: Path, target: Path) -> dict[str, Any]:
     bundle = source / BUNDLE
     if not bundle.is_file():
         raise UserError(f"{bundle}: missing")
-    if _sha256(bundle) != manifest["bundle"]["sha256"]:
+    if dvcio.sha256_of(bundle) != manifest["bundle"]["sha256"]:
         raise UserError(f"{bundle}: sha256 differs from the manifest; the backup is damaged")
     _empty_target(target, "--to")
     target.mkdir(parents=True, exist_ok=True)

@@ -36,6 +36,7 @@ _SOURCES = (
     "load/folders.py",
     "load/state.py",
     "semver.py",
+    "stages.py",  # the stage names identity.py and validation accept
     "paths.py",
     "catalogue.py",
 )

@@ -27,8 +27,9 @@ from galfriday_gitops.diff.events import Event, EventKind
 from galfriday_gitops.errors import UserError
 from galfriday_gitops.findings import Finding, Severity
 from galfriday_gitops.paths import split_artifact_path
-from galfriday_gitops.resources import Artifact, ModelStage, ModelVersion
+from galfriday_gitops.resources import Artifact, ModelVersion
 from galfriday_gitops.rules.context import Context
+from galfriday_gitops.rules.stages import entering
 
 _NEW = (EventKind.REGISTERED, EventKind.RENAMED)  # a name@version that is new at head
 _ENTERS = (EventKind.REGISTERED, EventKind.RENAMED, EventKind.STAGE_CHANGED)
@@ -192,16 +193,10 @@ def check_dvc_entry(ctx: Context) -> list[Finding]:
 # ---------------------------------------------------------------- GF232, GF233: the bytes
 
 
-def _entering(ctx: Context) -> Iterator[tuple[Event, ModelVersion, ModelStage]]:
-    for event, version in _head_versions(ctx, _ENTERS):
-        if event.to_stage is not None:
-            yield event, version, event.to_stage
-
-
 def check_in_remote(ctx: Context) -> list[Finding]:
     wanted = [
         (event, version, stage)
-        for event, version, stage in _entering(ctx)
+        for event, version, stage in entering(ctx)
         if (rules := ctx.stage_rules(version, stage)) is not None
         and rules.require_artifact_in_remote
     ]
@@ -243,7 +238,7 @@ def check_sha256(ctx: Context) -> list[Finding]:
                         hint="register with gfops register, which records it",
                     )
                 )
-    checked = [(e, v) for e, v, _ in _entering(ctx)]
+    checked = [(e, v) for e, v, _ in entering(ctx)]
     stored = ctx.stored_objects([a.md5 for _, v in checked for a in v.spec.artifacts])
     for event, version in checked:
         for i, artifact in enumerate(version.spec.artifacts):

@@ -269,8 +269,8 @@ def register(repo: Path, reg: Registration, *, stage: ModelStage | None = None) 
             progress.step(f"dvc push {rel}: uploading {size(tracked.size or 0)} to the DVC remote")
             _push_and_verify(root, [dvc_file, *_lineage_targets(root)])
             progress.step("dvc push: done")
-        digest = dvcio.sha256_of(target)
-        if dvcio.md5_of(target) != tracked.md5:  # the file changed while DVC read it
+        md5, digest = dvcio.md5_and_sha256(target)
+        if md5 != tracked.md5:  # the file changed while DVC read it
             raise UserError(f"{rel} changed while it was being registered; try again")
         artifact = {"path": rel, "md5": tracked.md5, "size": tracked.size, "sha256": digest}
         manifest = _validated(draft | {"spec": draft["spec"] | {"artifacts": [artifact]}})
