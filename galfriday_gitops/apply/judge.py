@@ -26,6 +26,7 @@ from galfriday_gitops import gitio
 from galfriday_gitops.apply.message import policy_digest
 from galfriday_gitops.catalogue import RULES, Phase, phase_of, rule
 from galfriday_gitops.diff.events import Event, EventKind
+from galfriday_gitops.diff.governed import why_governed
 from galfriday_gitops.findings import Finding, Severity
 from galfriday_gitops.load.state import RegistryState
 from galfriday_gitops.paths import governed, split_artifact_path
@@ -69,9 +70,16 @@ def governed_paths(base: RegistryState, changed: Iterable[str]) -> list[str]:
         registered = (
             artifact is not None and path.endswith(".dvc") and base.get(*artifact) is not None
         )
-        if governed(path) or registered:
+        if _governed(path) or registered:
             out.append(path)
     return out
+
+
+def _governed(path: str) -> bool:
+    """The paths GF213 governs in a pull request (``diff.governed``: CODEOWNERS, ``.dvc/``,
+    ``.dvcignore``, ``.gto``, the toolkit's code, besides ``paths.governed``'s folders), so
+    a direct push to one is GF309 as a pull request changing it needs the owners."""
+    return governed(path) or why_governed(path) is not None
 
 
 def touched_models(base: RegistryState, head: RegistryState, events: Sequence[Event]) -> set[str]:
@@ -98,7 +106,7 @@ def genesis(
         counted=(),
         approved=False,
         findings=tuple(state),
-        governed=tuple(p for p in changed if governed(p)),
+        governed=tuple(p for p in changed if _governed(p)),
     )
 
 

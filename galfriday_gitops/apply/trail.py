@@ -38,6 +38,12 @@ AUDITED_PATHSPECS = (
     ARTIFACTS,
     ".github",
     ":(glob)**/.gitattributes",
+    # what diff.governed also governs (GF213), so a direct push to it is walked (GF309)
+    ".dvc",
+    ":(glob)**/.dvcignore",
+    ".gto",
+    "CODEOWNERS",
+    "docs/CODEOWNERS",
 )
 
 

@@ -466,6 +466,9 @@ GOVERNED_BY_HAND = {
     "attributes": (".gitattributes", "*.json filter=lfs diff=lfs merge=lfs -text\n"),
     # The gate itself.
     "workflow": (".github/workflows/check.yml", "name: check\non: push\njobs: {}\n"),
+    # Where DVC fetches the artifacts from, and who may approve (GF213 governs both in a PR).
+    "dvc-config": (".dvc/config", "[core]\n    remote = elsewhere\n"),
+    "codeowners": ("CODEOWNERS", "* @mallory\n"),
 }  # fmt: skip
 
 
