@@ -80,6 +80,9 @@ def test_the_core_commands_run_without_extras(core: Path, tmp_path: Path) -> Non
     applied = _run([gfops, "apply", "--no-reviews"], reg, check=False)
     assert applied.returncode in (0, 1), applied.stderr  # recorded or refused, not missing
     assert "gfops/commit/" in applied.stdout + applied.stderr, applied.stdout
+    verified = _run([gfops, "audit", "verify"], reg, check=False)
+    assert verified.returncode in (0, 1, 3), verified.stderr  # a verdict, not a missing extra
+    assert "Traceback" not in verified.stderr and "galfriday-gitops[" not in verified.stderr
 
 
 def test_a_command_that_needs_an_extra_names_it(core: Path, tmp_path: Path) -> None:
@@ -90,3 +93,11 @@ def test_a_command_that_needs_an_extra_names_it(core: Path, tmp_path: Path) -> N
     drift = _run([str(core / "gfops"), "drift", "--model", "price-direction"], reg, check=False)
     assert drift.returncode == 2 and "Traceback" not in drift.stderr, drift.stderr
     assert "pip install 'galfriday-gitops[stats]'" in drift.stderr, drift.stderr
+    (reg / "model.json").write_text("{}", encoding="utf-8")
+    register = _run(
+        [str(core / "gfops"), "register", "model.json", "--name", "m", "--version", "9.9.9"],
+        reg,
+        check=False,
+    )
+    assert register.returncode == 2 and "Traceback" not in register.stderr, register.stderr
+    assert "pip install 'galfriday-gitops[dvc]'" in register.stderr, register.stderr

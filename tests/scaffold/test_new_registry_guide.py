@@ -11,6 +11,7 @@ from pathlib import Path
 
 from tests.support.cli import gfops
 from tests.support.docs import DOCS, user_env
+from tests.support.signing import keypair
 
 GUIDE = DOCS / "new-registry.md"
 
@@ -33,16 +34,9 @@ def test_the_guides_relative_links_resolve() -> None:
     assert missing == []
 
 
-def _keypair(tmp: Path, name: str) -> tuple[Path, str]:
-    key = tmp / name
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(key)],
-                   check=True)  # fmt: skip
-    return key, key.with_suffix(".pub").read_text().strip()
-
-
 def test_the_signing_recipe_signs_the_audit_tags(tmp_path: Path) -> None:
     env = user_env(tmp_path / "home")
-    key, public = _keypair(tmp_path, "apply")
+    key, public = keypair(tmp_path, "apply")
     signers = tmp_path / "apply_signers"
     signers.write_text(f"apply@galfriday.invalid {public}\n")  # as the guide shows
     made = gfops("init", "reg", "--team", "ml-leads=alice,bob", "--allowed-signers",
