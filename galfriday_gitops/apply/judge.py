@@ -124,7 +124,8 @@ def judge_commit(
     it changed)."""
     if entry.first_parent is None:
         return genesis(repo, entry, head, changed)
-    ctx = context_for(repo, base, head, events, pull, dt.datetime.fromtimestamp(entry.time, dt.UTC))
+    when = dt.datetime.fromtimestamp(entry.time, dt.UTC)
+    ctx = context_for(repo, base, head, events, pull, when, changed or None)
     gate = judge(ctx)
     tallies = approvals.tallies(ctx)
     verdict = Verdict(base.rev or "", entry.sha, events, gate, ctx.reviews, tallies)

@@ -150,8 +150,14 @@ def _tracked_md5(
     return None
 
 
-def sources_for(repo: Path | str, base: RegistryState, head: RegistryState) -> Sources:
-    """The real loaders: history along the base's first parents, files at head, DVC."""
+def sources_for(
+    repo: Path | str,
+    base: RegistryState,
+    head: RegistryState,
+    changed_paths: Sequence[str] | None = None,
+) -> Sources:
+    """The real loaders: history along the base's first parents, files at head, DVC
+    (``changed_paths``: the diff's paths when the caller already listed them)."""
     reader = head.reader or gitio.BlobReader(repo)
     at_head = head.rev or "HEAD"
 
@@ -195,7 +201,9 @@ def sources_for(repo: Path | str, base: RegistryState, head: RegistryState) -> S
     def policy_findings(side: Side) -> list[Finding]:
         return gate_findings(base if side == "base" else head)
 
-    def changed() -> list[str]:
+    def changed() -> Sequence[str]:
+        if changed_paths is not None:
+            return changed_paths
         return gitio.changed_paths(repo, base.rev or gitio.EMPTY_TREE, at_head)
 
     def dvc_artifacts() -> dict[str, dvcyaml.ArtifactEntry]:
@@ -253,9 +261,11 @@ def context_for(
     events: list[Event],
     pull: PullRequestFacts | None,
     now: dt.datetime | None = None,
+    changed: Sequence[str] | None = None,
 ) -> Context:
-    """The context of one change, wired to this repository's loaders."""
-    ctx = Context(base, head, events, pull, sources_for(repo, base, head))
+    """The context of one change, wired to this repository's loaders (``changed``: every
+    path the change touches, when the caller has listed them already)."""
+    ctx = Context(base, head, events, pull, sources_for(repo, base, head, changed))
     if now is not None:
         ctx.now = now
     return ctx
@@ -291,7 +301,7 @@ def reconcile(
     assert base_state.rev is not None and head_state.rev is not None
     extra = gitio.changed_paths(repo, base_state.rev, head_state.rev)
     events = diff(base_state, head_state, extra)
-    ctx = context_for(repo, base_state, head_state, events, pull, now)
+    ctx = context_for(repo, base_state, head_state, events, pull, now, extra)
     findings = judge(ctx)
     return Verdict(
         base_state.rev, head_state.rev, events, findings, ctx.reviews, approvals.tallies(ctx)
