@@ -61,7 +61,12 @@ def test_backup_and_restore_round_trip(applied: Path, tmp_path: Path) -> None:
     assert result.code == 0, result.err
     assert audit_tags(Repo(restored)) == tags  # same tag objects: the hash chain holds
     original = answers(repo.path)
-    assert original[2].startswith("0\n")
+    # The fixture commits dvc init straight onto main: a direct push to .dvc/ and .dvcignore,
+    # which verify reports (GF309) and nothing else; the restored copy must say the same.
+    code, _, report = original[2].partition("\n")
+    errors = [f for f in json.loads(report) if f["severity"] == "error"]
+    assert code == "1" and errors and {f["rule"] for f in errors} == {"GF309"}
+    assert all(f["file"].startswith((".dvc/", ".dvcignore")) for f in errors), errors
     assert answers(restored) == original
 
     # A second restore into the same (now non-empty) folder is refused.
