@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -192,8 +193,13 @@ class AuditTag:
 def read_audit_tags(repo: Path | str, *patterns: str) -> list[AuditTag]:
     """Every tag in a form apply writes (GTO syntax), with its parsed record; ``patterns``
     (``for-each-ref`` patterns) narrow the listing, e.g. to one model's tags."""
+    return audit_tags(gitio.list_tags(repo, *(patterns or ("refs/tags",))))
+
+
+def audit_tags(refs: Iterable[gitio.TagRef]) -> list[AuditTag]:
+    """The tags among ``refs`` in a form apply writes, each with its parsed record."""
     found = []
-    for ref in gitio.list_tags(repo, *(patterns or ("refs/tags",))):
+    for ref in refs:
         name = parse(ref.name)
         if name is None or not name.ours:
             continue

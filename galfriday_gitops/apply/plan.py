@@ -20,7 +20,6 @@ from galfriday_gitops.diff.events import Event, EventKind, diff
 from galfriday_gitops.load.history import History
 from galfriday_gitops.load.state import RegistryState
 from galfriday_gitops.paths import split_manifest_path
-from galfriday_gitops.resources import ModelStage
 
 AUDITED = frozenset(
     {EventKind.REGISTERED, EventKind.STAGE_CHANGED, EventKind.DELETED, EventKind.RENAMED}
@@ -111,12 +110,12 @@ def _stays(
         if p.action is not TagAction.UNASSIGN or p.stage is None or key in gained:
             continue
         gained.add(key)
-        holders = head.in_stage(p.model, ModelStage(p.stage))
+        holders = head.paths_in_stage(p.model, p.stage)
         if holders:
-            keep = holders[-1]
-            target = regs.commit_of(p.model, keep.version, head.path_of(keep), commit)
+            version, path = holders[-1]
+            target = regs.commit_of(p.model, version, path, commit)
             out.append(
-                Planned(TagAction.ASSIGN, p.event, p.model, keep.version, p.stage, p.stage, target)
+                Planned(TagAction.ASSIGN, p.event, p.model, version, p.stage, p.stage, target)
             )
     return out
 
@@ -188,7 +187,10 @@ def commit_events(
     base = history.parent_state(entry)
     head = history.child_state(base, entry)
     parent = entry.first_parent
-    if parent is not None:
+    listed = history.changed_by(entry) if tuple(within) == history.paths else None
+    if listed is not None:  # the step's own diff listed exactly these paths
+        changed = listed
+    elif parent is not None:
         changed = gitio.changed_paths(repo, parent, entry.sha, within)
     else:
         changed = [e.path for e in gitio.ls_tree(repo, entry.sha, within)]

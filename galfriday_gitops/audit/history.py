@@ -19,7 +19,7 @@ from galfriday_gitops.apply.message import (
     AuditTag,
     CommitRecord,
     CommitTag,
-    read_audit_tags,
+    audit_tags,
     read_commit_records,
 )
 from galfriday_gitops.apply.plan import Planned, Registrations, commit_events, plan, pr_number
@@ -121,15 +121,15 @@ def audited_commits(
     *,
     touching: Sequence[str] = AUDITED_PATHSPECS,
     paths: Sequence[str] = REGISTRY_DIRS,
-    tags: Sequence[str] = ("refs/tags",),
+    tags: Sequence[gitio.TagRef] | None = None,
     changed_in: Sequence[str] = (),
 ) -> tuple[list[CommitChanges], list[AuditTag]]:
     """Every first-parent commit of ``rev`` touching ``touching``, with its audited changes
-    joined to the audit tags under ``tags`` (matched by the fact they record) and its commit
-    record, and those tags. ``paths``: what each commit's states hold (one model's folder,
-    for its timeline); ``changed_in``: where each commit's changed paths are listed (empty:
-    everywhere, as governed changes need)."""
-    found = read_audit_tags(repo, *tags)
+    joined to the audit tags among ``tags`` (listed by the caller; None: every tag) matched
+    by the fact they record, and its commit record, and those tags. ``paths``: what each
+    commit's states hold (one model's folder, for its timeline); ``changed_in``: where each
+    commit's changed paths are listed (empty: everywhere, as governed changes need)."""
+    found = audit_tags(gitio.list_tags(repo, "refs/tags") if tags is None else tags)
     by_identity = {t.record.identity(): t for t in found if t.record is not None}
     regs = Registrations(repo)
     history = History(repo, paths=paths)
@@ -207,15 +207,19 @@ class ForeignTag:
         }
 
 
-def foreign_tags(repo: Path | str, models: set[str] | None = None) -> list[ForeignTag]:
+def foreign_tags(
+    repo: Path | str,
+    models: set[str] | None = None,
+    refs: Sequence[gitio.TagRef] | None = None,
+) -> list[ForeignTag]:
     """Tags of ``models`` (all models when None) in a form GTO reads that apply never
-    writes, oldest first, each with the versions GTO resolves it to."""
-    patterns = [p for m in sorted(models) for p in (f"refs/tags/{m}@*", f"refs/tags/{m}#*")] if (
-        models is not None
-    ) else ["refs/tags"]  # fmt: skip
-    if not patterns:
-        return []
-    refs = gitio.list_tags(repo, *patterns)
+    writes, oldest first, each with the versions GTO resolves it to. ``refs``: the tags,
+    when the caller listed them already (at least those of ``models``)."""
+    if refs is None:
+        patterns = _patterns(models) if models is not None else ["refs/tags"]
+        if not patterns:
+            return []
+        refs = gitio.list_tags(repo, *patterns)
     registered: dict[tuple[str, str], list[str]] = {}
     parsed = [(ref, tag_name) for ref in refs if (tag_name := parse_tag(ref.name)) is not None]
     for ref, name in parsed:
@@ -229,23 +233,29 @@ def foreign_tags(repo: Path | str, models: set[str] | None = None) -> list[Forei
     return sorted(out, key=lambda t: (t.ref.date, t.ref.name))
 
 
+def _patterns(models: set[str]) -> list[str]:
+    """The ``for-each-ref`` patterns of the tags GTO reads for ``models``."""
+    return [p for m in sorted(models) for p in (f"refs/tags/{m}@*", f"refs/tags/{m}#*")]
+
+
 def timeline(repo: Path | str, rev: str, model: str | None = None) -> list[Change | ForeignTag]:
     """The audited changes on ``rev`` and the foreign tags of the same models, oldest first
     (of one model, when given: that model's folder and tags only, as fast for 10 models as
-    for 10,000)."""
+    for 10,000). The tags are listed once, for both."""
     if model is None:
-        commits, _ = audited_commits(repo, rev, touching=(MODELS,))
+        refs = gitio.list_tags(repo, "refs/tags")
+        commits, _ = audited_commits(repo, rev, touching=(MODELS,), tags=refs)
     else:
         folder = (model_dir(model),)
-        mine = (f"refs/tags/{model}@*", f"refs/tags/{model}#*")
+        refs = gitio.list_tags(repo, *_patterns({model}))
         commits, _ = audited_commits(
-            repo, rev, touching=folder, paths=folder, tags=mine, changed_in=folder
+            repo, rev, touching=folder, paths=folder, tags=refs, changed_in=folder
         )
     changes = [c for cc in commits for c in cc.changes]
     if model is not None:
         changes = [c for c in changes if any(p.model == model for p in c.planned)]
     models = {model} if model is not None else {c.model for c in changes}
-    rows: list[Change | ForeignTag] = [*changes, *foreign_tags(repo, models)]
+    rows: list[Change | ForeignTag] = [*changes, *foreign_tags(repo, models, refs)]
     return sorted(rows, key=_when)
 
 

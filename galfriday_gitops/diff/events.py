@@ -21,9 +21,16 @@ from galfriday_gitops.diff.governed import (
     why_governed,
 )
 from galfriday_gitops.gitio import MissingObject
+from galfriday_gitops.load.entry import Entry
 from galfriday_gitops.load.state import RegistryState
 from galfriday_gitops.paths import EXPERIMENTS, POLICIES
-from galfriday_gitops.resources import Experiment, ModelStage, ModelVersion, Resource, Teams
+from galfriday_gitops.stages import ModelStage
+
+# The diff reads each changed file's index (kind, name, version, stage) and its validated
+# JSON data, never the pydantic object: a step along history (``gfops history``, ``audit
+# verify``) then builds no validator at all. The data is the manifest as validated, so two
+# versions differ in the same fields either way.
+_VERSION = "ModelVersion"
 
 
 class EventKind(StrEnum):
@@ -100,71 +107,85 @@ def changed_fields(old: Any, new: Any, prefix: str = "") -> list[str]:
     return [] if old == new else [prefix]
 
 
-def _dump(version: ModelVersion) -> dict[str, Any]:
-    return version.model_dump(mode="json", by_alias=True, exclude_none=True)
+class _Version:
+    """A changed file that holds a valid model version: its path, index and data."""
+
+    __slots__ = ("_entry", "name", "path", "stage", "version")
+
+    def __init__(self, entry: Entry) -> None:
+        assert entry.index is not None
+        _, self.name, self.version, stage = entry.index
+        self.stage = ModelStage(stage)
+        self.path = entry.path
+        self._entry = entry
+
+    def data(self) -> dict[str, Any]:
+        data = self._entry.data
+        assert data is not None  # a valid entry has its validated data
+        return data
+
+    def artifact_ids(self) -> frozenset[str]:
+        return frozenset(a["md5"] for a in self.data()["spec"].get("artifacts", ()))
 
 
-def _artifact_ids(version: ModelVersion) -> frozenset[str]:
-    return frozenset(a.md5 for a in version.spec.artifacts)
+def _version(entry: Entry | None) -> _Version | None:
+    return _Version(entry) if entry is not None and entry.kind == _VERSION else None
 
 
-def _config_event(path: str, old: Resource | None, new: Resource | None) -> Event | None:
+def _config_event(path: str, old: Entry | None, new: Entry | None) -> Event | None:
     """The event of a changed file under ``policies/`` or ``experiments/`` (None elsewhere)."""
     folder = path.split("/", 1)[0]
     if folder == POLICIES:
-        teams = isinstance(new, Teams) or isinstance(old, Teams)
+        teams = "Teams" in (old and old.kind, new and new.kind)
         return Event(EventKind.TEAMS_CHANGED if teams else EventKind.POLICY_CHANGED, path)
     if folder == EXPERIMENTS:
-        name = new.metadata.name if isinstance(new, Experiment) else None
+        index = new.index if new is not None else None
+        name = index[1] if index is not None and index[0] == "Experiment" else None
         return Event(EventKind.EXPERIMENT_CHANGED, path, name=name)
     return None
 
 
-def _changed_version(path: str, old: ModelVersion, new: ModelVersion) -> list[Event]:
+def _changed_version(path: str, old: _Version, new: _Version) -> list[Event]:
     """A manifest edited in place: its stage change, and any other field that moved."""
     events = []
     if old.stage is not new.stage:
         events.append(
             Event(EventKind.STAGE_CHANGED, path, new.name, new.version, old.stage, new.stage)
         )
-    other = tuple(f for f in changed_fields(_dump(old), _dump(new)) if f != "spec.stage")
+    other = tuple(f for f in changed_fields(old.data(), new.data()) if f != "spec.stage")
     if other:
         events.append(Event(EventKind.MODIFIED, path, new.name, new.version, fields=other))
     return events
 
 
-def _appeared_and_gone(
-    base: RegistryState, head: RegistryState, deleted: list[ModelVersion], added: list[ModelVersion]
-) -> list[Event]:
+def _appeared_and_gone(deleted: list[_Version], added: list[_Version]) -> list[Event]:
     """Renames (a deleted version whose artifacts reappear under another name/version),
     then deletions, then registrations."""
     events = []
     added = list(added)
     for old in deleted:
-        twin = next((a for a in added if _artifact_ids(a) == _artifact_ids(old)), None)
-        old_path = base.path_of(old)
+        ids = old.artifact_ids()
+        twin = next((a for a in added if a.artifact_ids() == ids), None)
         if twin is not None:
             added.remove(twin)
             events.append(
                 Event(
                     EventKind.RENAMED,
-                    head.path_of(twin),
+                    twin.path,
                     twin.name,
                     twin.version,
                     old.stage,
                     twin.stage,
-                    old_path=old_path,
+                    old_path=old.path,
                 )
             )
         else:
             events.append(
-                Event(EventKind.DELETED, old_path, old.name, old.version, from_stage=old.stage)
+                Event(EventKind.DELETED, old.path, old.name, old.version, from_stage=old.stage)
             )
     for new in added:
         events.append(
-            Event(
-                EventKind.REGISTERED, head.path_of(new), new.name, new.version, to_stage=new.stage
-            )
+            Event(EventKind.REGISTERED, new.path, new.name, new.version, to_stage=new.stage)
         )
     return events
 
@@ -272,22 +293,21 @@ def diff(
     ``git diff``), so a step along history compares those instead of every file.
     """
     events: list[Event] = []
-    deleted: list[ModelVersion] = []
-    added: list[ModelVersion] = []
+    deleted: list[_Version] = []
+    added: list[_Version] = []
     for path in _changed(base, head, changed):
         old, new = base.entries.get(path), head.entries.get(path)
-        old_res = old.resource if old else None
-        new_res = new.resource if new else None
-        config = _config_event(path, old_res, new_res)
+        config = _config_event(path, old, new)
+        old_version, new_version = _version(old), _version(new)
         if config is not None:
             events.append(config)
-        elif isinstance(old_res, ModelVersion) and isinstance(new_res, ModelVersion):
-            events += _changed_version(path, old_res, new_res)
-        elif isinstance(new_res, ModelVersion):
-            added.append(new_res)
-        elif isinstance(old_res, ModelVersion) and new is None:
-            deleted.append(old_res)
+        elif old_version is not None and new_version is not None:
+            events += _changed_version(path, old_version, new_version)
+        elif new_version is not None:
+            added.append(new_version)
+        elif old_version is not None and new is None:
+            deleted.append(old_version)
         # else: invalid on one side or both, and the load findings speak for it (a stage
         # typo at head is GF114 on that line, not also a deletion of the version)
-    events += _appeared_and_gone(base, head, deleted, added)
+    events += _appeared_and_gone(deleted, added)
     return events + _other_files(base, head, extra_paths)

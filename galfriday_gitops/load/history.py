@@ -23,7 +23,7 @@ from galfriday_gitops.load.cache import BlobCache
 from galfriday_gitops.load.layout import tree_files
 from galfriday_gitops.load.state import RegistryState, build_state, load_state, open_cache
 from galfriday_gitops.paths import REGISTRY_DIRS, model_dir, split_manifest_path
-from galfriday_gitops.resources import ModelStage
+from galfriday_gitops.stages import ModelStage
 
 _KEEP = 4  # states kept for reuse: a walk asks for a commit's parent right after it
 
@@ -46,6 +46,9 @@ class History:
         self.paths = tuple(paths)
         self.blobs = blob_cache or open_cache(self.repo)
         self._recent: OrderedDict[str, RegistryState] = OrderedDict()
+        # Of each derived state in ``_recent``: the paths (within ``paths``) its commit
+        # changed, as the step's diff-tree listed them.
+        self._changed: dict[str, list[str]] = {}
 
     def commits(
         self, rev: str, *, touching: Sequence[str] = (), after: str | None = None
@@ -78,14 +81,21 @@ class History:
             if base.rev is None or base.rev != entry.first_parent:
                 return self.state(entry.sha)
             # entry.sha is a commit id from git's log: no rev-parse to resolve it again.
-            found = _derive(self.repo, base, entry.sha, self.blobs, self.paths)
+            found, changed = _derive(self.repo, base, entry.sha, self.blobs, self.paths)
             self._remember(entry.sha, found)
+            self._changed[entry.sha] = changed
         return found
+
+    def changed_by(self, entry: LogEntry) -> list[str] | None:
+        """The paths within this history's ``paths`` that ``entry`` changed since its first
+        parent, when :meth:`child_state` derived its state (the step listed them); else None."""
+        return self._changed.get(entry.sha)
 
     def _remember(self, commit: str, state: RegistryState) -> None:
         self._recent[commit] = state
         if len(self._recent) > _KEEP:
-            self._recent.popitem(last=False)
+            gone, _ = self._recent.popitem(last=False)
+            self._changed.pop(gone, None)
 
     def walk(
         self, rev: str, *, touching: Sequence[str] = (), after: str | None = None
@@ -112,13 +122,13 @@ def derive_state(
     is what makes judging main commit by commit affordable (``apply``, ``audit verify``).
     """
     commit = gitio.rev_parse(repo, rev)
-    return _derive(Path(repo), base, commit, blob_cache or open_cache(Path(repo)), paths)
+    return _derive(Path(repo), base, commit, blob_cache or open_cache(Path(repo)), paths)[0]
 
 
 def _derive(
     repo: Path, base: RegistryState, commit: str, cache: BlobCache, paths: Sequence[str]
-) -> RegistryState:
-    """:func:`derive_state` of a full commit id."""
+) -> tuple[RegistryState, list[str]]:
+    """:func:`derive_state` of a full commit id, and the paths the step changed."""
     assert base.rev is not None, "derive from a state loaded from git objects"
     changes = gitio.diff_tree(repo, base.rev, commit, paths)
     changed = {c.path for c in changes}
@@ -130,7 +140,7 @@ def _derive(
     kept = {path: e for path, e in base.entries.items() if path not in changed}
     state = build_state(repo, commit, files, early, cache, reader=base.reader, kept=kept)
     state.inherit_table(base, {m[0] for p in changed if (m := split_manifest_path(p))})
-    return state
+    return state, [c.path for c in changes]
 
 
 def walk(

@@ -116,6 +116,15 @@ class RegistryState:
         found = self._index.get(name, {})
         return [found[v] for v in sorted(found, key=Version)]
 
+    def paths_in_stage(self, name: str, stage: str) -> list[tuple[str, str]]:
+        """(version, path) of one model's versions in ``stage``, oldest first, from the
+        index alone (:meth:`in_stage` without validating anything)."""
+        return [
+            (e.index[2], e.path)
+            for e in self.entries_of(name)
+            if e.index is not None and e.index[3] == stage
+        ]
+
     def stage_table(self) -> dict[str, dict[str, list[str]]]:
         """model -> stage -> versions (oldest first), straight from the index."""
         if self._table is None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +12,7 @@ import pytest
 
 from galfriday_gitops.cli.main import main
 from tests.monitor.conftest import BASELINE_ACCURACY, MODEL, DriftRegistry
-from tests.support.cli import gfops
+from tests.support.cli import gfops, imported_top_level
 
 N = 3000
 
@@ -198,29 +196,15 @@ def test_policy_mode_unknown_model_and_bad_rev(drift_registry: DriftRegistry) ->
     assert res.code == 2 and "no-such-rev" in res.err
 
 
-def _imported_top_level(*args: str, cwd: Path | None = None) -> set[str]:
-    """Top-level packages a real ``gfops`` process imports (``python -X importtime``)."""
-    proc = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "galfriday_gitops", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=cwd,
-    )
-    assert proc.returncode in (0, 1), proc.stderr[-2000:]
-    rows = [line for line in proc.stderr.splitlines() if line.startswith("import time:")]
-    return {row.split("|")[-1].strip().split(".")[0] for row in rows}
-
-
 HEAVY = {"numpy", "scipy", "pandas", "pyarrow", "ruamel"}
 
 
 def test_help_imports_no_heavy_library_and_the_check_can_see_one(files: Path) -> None:
-    help_imports = _imported_top_level("--help")
+    help_imports = imported_top_level("--help")
     assert {"galfriday_gitops", "argparse"} <= help_imports  # the list is really read
     assert not help_imports & HEAVY
     # Positive control: a command that needs numpy and pandas is seen importing them.
-    drift_imports = _imported_top_level(
+    drift_imports = imported_top_level(
         "drift", "--reference", "ref.csv", "--current", "same.csv.gz", cwd=files
     )
     assert {"numpy", "pandas"} <= drift_imports

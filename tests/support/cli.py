@@ -31,3 +31,17 @@ def gfops(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None
         check=False,
     )
     return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+def imported_top_level(*args: str, cwd: Path | None = None) -> set[str]:
+    """Top-level packages a real ``gfops`` process imports (``python -X importtime``)."""
+    proc = subprocess.run(
+        [*GFOPS[:1], "-X", "importtime", *GFOPS[1:], *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=cwd,
+    )
+    assert proc.returncode in (0, 1), proc.stderr[-2000:]
+    rows = [line for line in proc.stderr.splitlines() if line.startswith("import time:")]
+    return {row.split("|")[-1].strip().split(".")[0] for row in rows}

@@ -33,9 +33,10 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"{args.name!r} is not a model name ([a-z0-9][a-z0-9._-]*)")
     root = gitio.toplevel(args.repo)
     changes = timeline(root, args.rev, args.name)
-    known = model_names(root, gitio.rev_parse(root, args.rev))
-    if not changes and args.name not in known:  # a typo is an error, not an empty history
-        raise UserError(unknown_model(args.name, known, args.rev))
+    if not changes:  # a typo is an error, not an empty history (deleted models keep theirs)
+        known = model_names(root, gitio.rev_parse(root, args.rev))
+        if args.name not in known:
+            raise UserError(unknown_model(args.name, known, args.rev))
     if args.format == "json":
         rows = [c.to_dict() for c in changes]
         print_json({"model": args.name, "rev": args.rev, "history": rows})
