@@ -432,14 +432,13 @@ class Registry:
             raise ArtifactUnavailableError(
                 f"{artifact.path} at {self._at}: DVC could not read it: {type(exc).__name__}: {exc}"
             ) from exc
-        checks = [("md5", artifact.md5, md5.hexdigest())]
-        if artifact.sha256 is not None:  # manifests from before sha256 was recorded: md5 only
-            checks.append(("sha256", artifact.sha256, sha256.hexdigest()))
-        for algorithm, expected, actual in checks:
-            if actual != expected:
-                size = len(buffer)
-                buffer.clear()  # drop the unverified bytes right away
-                raise ArtifactIntegrityError(artifact.path, expected, actual, size, algorithm)
+        # Manifests from before sha256 was recorded are checked by md5 only.
+        wrong = artifact.mismatch(md5.hexdigest(), sha256.hexdigest())
+        if wrong is not None:
+            algorithm, expected, actual = wrong
+            size = len(buffer)
+            buffer.clear()  # drop the unverified bytes right away
+            raise ArtifactIntegrityError(artifact.path, expected, actual, size, algorithm)
         return bytes(buffer)
 
     @property

@@ -294,6 +294,16 @@ class Artifact(Base):
         ),
     )
 
+    def mismatch(self, md5: str, sha256: str) -> tuple[str, str, str] | None:
+        """(algorithm, expected, actual) of the first digest of some bytes that differs
+        from this artifact's (md5, then SHA-256 where the manifest records one); None when
+        the bytes are the registered ones. Every reader checks before it uses the bytes."""
+        if md5 != self.md5:
+            return "md5", self.md5, md5
+        if self.sha256 is not None and sha256 != self.sha256:
+            return "sha256", self.sha256, sha256
+        return None
+
 
 class Deprecation(Base):
     reason: ShortStr = Field(description="Why the version is deprecated.")

@@ -178,12 +178,14 @@ def _str_list(path: Path, value: Any, field: str) -> tuple[str, ...]:
 def load_model(path: Path | str) -> Model:
     """Load and validate a model file written from :meth:`Model.to_json`.
 
-    Raises :class:`ModelFormatError` naming the file and the first problem found: not JSON,
-    another format or version, or shapes that do not line up.
+    Raises :class:`ModelFormatError` naming the file and the first problem found: not JSON
+    (or not text at all), another format or version, or shapes that do not line up.
     """
     path = Path(path)
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:  # a binary file (a pickle, an ONNX graph, ...)
+        raise _fail(path, f"not UTF-8 JSON (byte {exc.start}: {exc.reason})") from exc
     except json.JSONDecodeError as exc:
         raise _fail(path, f"not JSON ({exc})") from exc
     if not isinstance(raw, dict):

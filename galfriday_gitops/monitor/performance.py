@@ -4,7 +4,7 @@ The current data needs the label column the policy names (``performance.labels``
 model's output comes from a ``prediction`` column (and ``score``, the probability of the
 positive class, for ``auc``) when the current data has one -- what a serving system logs.
 Without it the production artifact is scored, but only after its bytes matched the
-manifest's md5, and only when it is a format read without executing code
+manifest's md5 and SHA-256, and only when it is a format read without executing code
 (:mod:`galfriday_gitops.monitor.model`; the columns it needs are its features). Anything
 else is reported as "performance not checked" with the reason, never guessed. The metric
 (``accuracy``, ``f1`` or ``auc``, :mod:`galfriday_gitops.stats.metrics`) is compared
@@ -120,9 +120,11 @@ def _production_scorer(root: Path, version: ModelVersion, notes: list[str]) -> S
             notes.append(skip + f"{artifact.path} is not in the work tree; add a "
                          f"{PREDICTION_COLUMN!r} column to the current data")  # fmt: skip
             return None
-    # Never deserialise bytes the registry did not approve.
-    if dvcio.md5_of(path) != artifact.md5:
-        notes.append(skip + f"{artifact.path} does not match the md5 in {version.ref}")
+    # Never deserialise bytes the registry did not approve: md5 and, where the manifest
+    # records it, SHA-256 (colliding md5s can be made on purpose).
+    wrong = artifact.mismatch(*dvcio.md5_and_sha256(path))
+    if wrong is not None:
+        notes.append(skip + f"{artifact.path} does not match the {wrong[0]} in {version.ref}")
         return None
     from galfriday_gitops.monitor.model import ModelFormatError, load_model
 

@@ -232,3 +232,12 @@ def test_load_model_rejects_malformed_file(
         load_model(broken)
     assert message in str(info.value)
     assert str(broken) in str(info.value)
+
+
+def test_load_model_rejects_a_binary_file(tmp_path: Path) -> None:
+    """A pickle (or any non-text file) is a format error with the file's name, not a crash."""
+    binary = tmp_path / "model.pkl"
+    binary.write_bytes(b"\x80\x04\x95\xd1\x00 not text")
+    with pytest.raises(ModelFormatError, match="not UTF-8 JSON") as info:
+        load_model(binary)
+    assert str(binary) in str(info.value)

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from galfriday_gitops import dvcio
 from galfriday_gitops.cli.main import main
 from tests.monitor.conftest import BASELINE_ACCURACY, MODEL, DriftRegistry
 from tests.support.cli import gfops, imported_top_level
+from tests.support.collision import colliding_pair
 
 N = 3000
 
@@ -208,3 +212,59 @@ def test_help_imports_no_heavy_library_and_the_check_can_see_one(files: Path) ->
         "drift", "--reference", "ref.csv", "--current", "same.csv.gz", cwd=files
     )
     assert {"numpy", "pandas"} <= drift_imports
+
+
+def _production_artifact_as(
+    registry: DriftRegistry, repo: Path, registered: bytes, on_disk: bytes
+) -> None:
+    """The production manifest pins ``registered`` (its md5 and SHA-256); the work tree
+    holds ``on_disk`` where the performance check would read the model."""
+    manifest = repo / "models" / MODEL / "1.0.0.yaml"
+    artifact = _artifact(repo)
+    text = manifest.read_text(encoding="utf-8")
+    old_md5, old_sha = dvcio.md5_and_sha256(artifact)
+    new_md5 = hashlib.md5(registered, usedforsecurity=False).hexdigest()
+    new_sha = hashlib.sha256(registered).hexdigest()
+    assert old_md5 in text and old_sha in text
+    manifest.write_text(text.replace(old_md5, new_md5).replace(old_sha, new_sha))
+    registry.run("git", "commit", "-qam", "pin other bytes", cwd=repo)
+    _put(repo, on_disk)
+
+
+def _artifact(repo: Path) -> Path:
+    return repo / "artifacts" / MODEL / "1.0.0" / "model.json"
+
+
+def _put(repo: Path, data: bytes) -> None:
+    """New bytes at the artifact's path (unlinked first: DVC may have linked it to its cache)."""
+    _artifact(repo).unlink()
+    _artifact(repo).write_bytes(data)
+
+
+def _performance_notes(repo: Path) -> list[str]:
+    res = gfops("drift", "--model", MODEL, "--format", "json", cwd=repo)
+    assert res.code in (0, 1), res.err
+    return [n for n in json.loads(res.out)["notes"] if n.startswith("performance")]
+
+
+def test_swapped_model_bytes_with_the_same_md5_are_never_scored(
+    drift_registry: DriftRegistry, tmp_path: Path
+) -> None:
+    """The performance check scores the production artifact only after its bytes match
+    the manifest's md5 AND SHA-256: a file swapped for one with the same md5 (a real
+    collision) is refused before the loader sees it."""
+    benign, evil = colliding_pair()
+    repo = tmp_path / "registry"
+    shutil.copytree(drift_registry.path, repo, symlinks=True)
+    _production_artifact_as(drift_registry, repo, registered=benign, on_disk=evil)
+    notes = _performance_notes(repo)
+    assert any("does not match the sha256 in" in n for n in notes), notes
+    # Control: the registered bytes pass both digests and reach the loader, which refuses
+    # them for another reason (they are not a model it can score).
+    _put(repo, benign)
+    notes = _performance_notes(repo)
+    assert any("is not a format gfops can score" in n for n in notes), notes
+    assert not any("does not match" in n for n in notes)
+    # Other bytes altogether: the md5 already differs.
+    _put(repo, b"{}\n")
+    assert any("does not match the md5 in" in n for n in _performance_notes(repo))
