@@ -1,6 +1,6 @@
 """SARIF as code scanning ingests it: the official SARIF 2.1.0 schema (shipped by the npm
 package @microsoft/sarif-multitool, fetched by tools/fetch-clients.sh), the SARIF
-multitool's validator with its GitHub ingestion rules (GH1001-GH1007), and the limits and
+multitool's validator with its GitHub ingestion rules (GH1xxx, GH2xxx), and the limits and
 properties GitHub documents for code scanning ("SARIF support for code scanning")."""
 
 from __future__ import annotations
@@ -91,6 +91,12 @@ def test_check_sarif_is_valid_and_ingestible(blocked: Repo, tmp_path: Path) -> N
     log = check_sarif(blocked, ACTIONS)
     validate(log)
     assert multitool(log, tmp_path) == []
+    # Control: the same log with one result that has no location is what GitHub refuses,
+    # and the validator, run the same way, says so with its GitHub rules.
+    broken = json.loads(json.dumps(log))
+    del broken["runs"][0]["results"][0]["locations"]
+    refused = multitool(broken, tmp_path)
+    assert any(rule.startswith("GH") and level == "error" for rule, level, _ in refused), refused
     (run,) = log["runs"]
     assert run["versionControlProvenance"] == [{
         "repositoryUri": "https://github.com/acme/registry",
