@@ -109,7 +109,7 @@ def _from_forge(forge: Forge) -> FactsFor:
             if pull is None:
                 return None  # no merged pull request made this commit: a direct push
             if pull.number not in cache:
-                cache[pull.number] = facts_from_forge(forge, pull.number)
+                cache[pull.number] = facts_from_forge(forge, pull.number, pull)
         except ForgeError as exc:
             raise ForgeError(f"cannot read the pull request of {entry.sha[:12]}: {exc}") from exc
         return cache[pull.number]

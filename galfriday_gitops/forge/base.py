@@ -102,8 +102,9 @@ class Forge(Protocol):
         """All reviews of pull request ``pr``, oldest first (every page)."""
         ...
 
-    def list_pull_commits(self, pr: int) -> list[PullCommit]:
-        """All commits of pull request ``pr``; raises ForgeError if the listing is truncated."""
+    def list_pull_commits(self, pr: int, pull: PullRequest | None = None) -> list[PullCommit]:
+        """All commits of pull request ``pr``; raises ForgeError if the listing is truncated.
+        ``pull``: the pull request as already read (its commit count), to save a request."""
         ...
 
     def get_pull(self, pr: int) -> PullRequest:

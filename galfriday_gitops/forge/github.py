@@ -467,14 +467,16 @@ class GitHubForge:
         template = "/repos/{owner}/{repo}/pulls/{pull_number}/reviews"
         return [_review(item) for item in self._paginate(template, path_params={"pull_number": pr})]
 
-    def list_pull_commits(self, pr: int) -> list[PullCommit]:
-        """All commits of pull request ``pr``.
+    def list_pull_commits(self, pr: int, pull: PullRequest | None = None) -> list[PullCommit]:
+        """All commits of pull request ``pr`` (``pull``: as already read, else read here).
 
         GitHub lists at most 250 commits of a pull request; a longer one (or a listing that
         disagrees with the pull request's commit count) raises ForgeError, so that callers
         deciding on the commits fail closed instead of judging a partial list.
         """
-        expected = self.get_pull(pr).commits
+        if pull is None or pull.number != pr:
+            pull = self.get_pull(pr)
+        expected = pull.commits
         if expected > PULL_COMMITS_LISTING_CAP:
             raise ForgeError(
                 f"truncated listing: pull request #{pr} has {expected} commits, GitHub lists "

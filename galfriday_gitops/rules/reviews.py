@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from galfriday_gitops.forge.base import Forge, PullCommit, Review
+from galfriday_gitops.forge.base import Forge, PullCommit, PullRequest, Review
 from galfriday_gitops.resources import Approvals, Teams
 
 _DECISIVE = ("APPROVED", "CHANGES_REQUESTED", "DISMISSED")
@@ -30,15 +30,19 @@ class PullRequestFacts:
     commits: tuple[PullCommit, ...] = ()
 
 
-def facts_from_forge(forge: Forge, number: int) -> PullRequestFacts:
-    """Everything the approval rules need, read from the forge (all pages, fail closed)."""
-    pull = forge.get_pull(number)
+def facts_from_forge(
+    forge: Forge, number: int, pull: PullRequest | None = None
+) -> PullRequestFacts:
+    """Everything the approval rules need, read from the forge (all pages, fail closed);
+    ``pull``: pull request ``number`` as the caller already read it (one request fewer)."""
+    if pull is None or pull.number != number:
+        pull = forge.get_pull(number)
     return PullRequestFacts(
         number,
         pull.author_login,
         pull.head_sha,
         tuple(forge.list_reviews(number)),
-        tuple(forge.list_pull_commits(number)),
+        tuple(forge.list_pull_commits(number, pull)),
     )
 
 

@@ -163,6 +163,36 @@ def test_merged_pull_of_a_commit_is_the_pull_request_github_merged_as_it(
     assert "/repos/{owner}/{repo}/commits/{commit_sha}/pulls" in templates
 
 
+def test_the_review_facts_of_a_merged_pull_request_read_it_once(
+    client: GitHubForge, github: LoopbackGitHub
+) -> None:
+    """apply reads a commit's pull request (merged_pull_of), then its reviews and commits:
+    the pull request itself is fetched once, and its commit count still guards the listing."""
+    from galfriday_gitops.rules.reviews import facts_from_forge
+
+    merge = fake_sha("merge of 7")
+    github.add_pull(7, author="alice")
+    github.add_commit(7, author="alice")
+    github.merge_pull(7, merge)
+    pull_template = "/repos/{owner}/{repo}/pulls/{pull_number}"
+
+    def reads() -> int:
+        return sum(r.template == pull_template for r in github.requests)
+
+    found = client.merged_pull_of(merge)
+    assert found is not None and reads() == 1
+    facts = facts_from_forge(client, 7, found)
+    assert reads() == 1 and facts.author == "alice" and len(facts.commits) == 1
+    # Control: without the pull request in hand, it is read (once, not once per listing).
+    facts_from_forge(client, 7)
+    assert reads() == 2
+    # The count it carries still guards the listing: a stale count is refused.
+    stale = client.get_pull(7)
+    github.add_commit(7, author="alice")
+    with pytest.raises(ForgeError, match="truncated listing"):
+        client.list_pull_commits(7, stale)
+
+
 def test_merged_pull_of_refuses_something_that_is_not_a_commit(client: GitHubForge) -> None:
     with pytest.raises(ForgeError, match="invalid commit sha"):
         client.merged_pull_of("main")
