@@ -316,8 +316,15 @@ class CommitTag:
 
 def read_commit_records(repo: Path | str, *patterns: str) -> list[CommitTag]:
     """Every commit-record tag (``patterns`` narrow the listing), with its parsed record."""
+    return commit_records(
+        gitio.list_tags(repo, *(patterns or (f"refs/tags/{COMMIT_RECORD_PREFIX}",)))
+    )
+
+
+def commit_records(refs: Iterable[gitio.TagRef]) -> list[CommitTag]:
+    """The commit-record tags among ``refs``, each with its parsed record."""
     found = []
-    for ref in gitio.list_tags(repo, *(patterns or (f"refs/tags/{COMMIT_RECORD_PREFIX}",))):
+    for ref in refs:
         commit = recorded_commit(ref.name)
         if commit is None:
             continue

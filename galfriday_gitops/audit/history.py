@@ -123,18 +123,22 @@ def audited_commits(
     paths: Sequence[str] = REGISTRY_DIRS,
     tags: Sequence[gitio.TagRef] | None = None,
     changed_in: Sequence[str] = (),
+    records: Sequence[CommitTag] | None = None,
 ) -> tuple[list[CommitChanges], list[AuditTag]]:
     """Every first-parent commit of ``rev`` touching ``touching``, with its audited changes
     joined to the audit tags among ``tags`` (listed by the caller; None: every tag) matched
     by the fact they record, and its commit record, and those tags. ``paths``: what each
     commit's states hold (one model's folder, for its timeline); ``changed_in``: where each
-    commit's changed paths are listed (empty: everywhere, as governed changes need)."""
+    commit's changed paths are listed (empty: everywhere, as governed changes need);
+    ``records``: every commit record, when the caller listed them already."""
     found = audit_tags(gitio.list_tags(repo, "refs/tags") if tags is None else tags)
     by_identity = {t.record.identity(): t for t in found if t.record is not None}
     regs = Registrations(repo)
     history = History(repo, paths=paths)
     entries = history.commits(rev, touching=touching)
-    records = _commit_records(repo, entries)
+    by_commit = (
+        {t.commit: t for t in records} if records is not None else _commit_records(repo, entries)
+    )
     out = []
     for entry in entries:
         change = commit_events(repo, entry, history, within=changed_in)
@@ -157,7 +161,7 @@ def audited_commits(
         out.append(
             CommitChanges(
                 entry, change.base, change.head, change.events, changes, change.changed,
-                records.get(entry.sha),
+                by_commit.get(entry.sha),
             )
         )  # fmt: skip
     return out, found

@@ -29,7 +29,7 @@ from galfriday_gitops.apply.message import (
     AuditTag,
     CommitTag,
     Identity,
-    read_commit_records,
+    commit_records,
 )
 from galfriday_gitops.apply.plan import Planned, pr_number
 from galfriday_gitops.apply.signing import trusts_demo_key
@@ -322,10 +322,10 @@ def _commit_record_findings(tag: CommitTag, facts: _Facts) -> list[Finding]:
     return findings + _automation_findings(tag.ref, r.commit, facts)
 
 
-def _foreign_findings(facts: _Facts, models: set[str]) -> list[Finding]:
+def _foreign_findings(facts: _Facts, models: set[str], refs: list[gitio.TagRef]) -> list[Finding]:
     """Tags GTO and DVC read for a registry model, in a form apply never writes."""
     findings = []
-    for tag in foreign_tags(facts.repo, None):
+    for tag in foreign_tags(facts.repo, None, refs):
         if tag.name.model not in models:
             continue
         resolves = ", ".join(tag.versions) or f"commit {tag.ref.target[:12]}"
@@ -387,7 +387,12 @@ def verify(
     ``walked`` is ``audited_commits(repo, rev)`` when the caller already has it (the site
     shows the timeline and this verdict from one walk of the history).
     """
-    commits, found = walked if walked is not None else audited_commits(repo, rev)
+    # Every tag is listed once (with its message) for the walk, the records and GTO's forms.
+    refs = gitio.list_tags(repo, "refs/tags")
+    records = commit_records(refs)
+    commits, found = (
+        walked if walked is not None else audited_commits(repo, rev, tags=refs, records=records)
+    )
     facts = _Facts(
         repo,
         rev,
@@ -404,11 +409,11 @@ def verify(
     for tag in sorted(found, key=lambda t: t.ref.name):
         findings += _tag_findings(tag, facts)
     findings += _chain_findings(found)
-    for record in sorted(read_commit_records(repo), key=lambda t: t.ref.name):
+    for record in sorted(records, key=lambda t: t.ref.name):
         findings += _commit_record_findings(record, facts)
     head = commits[-1].head if commits else load_state(repo, rev)
     models = set(head.models()) | {t.name.model for t in found}
-    findings += _foreign_findings(facts, models)
+    findings += _foreign_findings(facts, models, refs)
     return findings + _signing_findings(facts, head)
 
 

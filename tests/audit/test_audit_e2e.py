@@ -152,6 +152,36 @@ def test_verify_passes_on_a_clean_trail_and_catches_a_direct_push(
     assert sha[:12] in findings[0]["message"] and "development -> testing" in findings[0]["message"]
 
 
+def test_verify_lists_the_tags_once(
+    applied: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One listing of every tag (with its message) serves the walk, the commit records and
+    GTO's foreign forms: at 60,000 tags each listing is a large read, and one snapshot
+    cannot disagree with itself. A forged record and a foreign tag are still caught."""
+    from galfriday_gitops import gitio
+    from galfriday_gitops.audit.verify import verify as verify_trail
+
+    repo = copy_of(applied, tmp_path)
+    repo.git("tag", "price-direction#production", "main")  # GTO's simple form, by hand
+    records = repo.git("tag", "--list", "gfops/commit/*").split()
+    repo.git("tag", "-f", "-a", "-m", "not a record", records[0], records[0] + "^{}")
+    listed: list[tuple[str, ...]] = []
+    list_tags = gitio.list_tags
+
+    def spy(repo: Path | str, *patterns: str) -> list[gitio.TagRef]:
+        listed.append(patterns)
+        return list_tags(repo, *patterns)
+
+    monkeypatch.setattr(gitio, "list_tags", spy)
+    findings = verify_trail(repo.path, "main")
+    # (A registration's own tags, refs/tags/NAME@vVERSION*, are narrow lookups: not counted.)
+    wide = [p for p in listed if p == ("refs/tags",) or any("gfops/commit" in x for x in p)]
+    assert wide == [("refs/tags",)]
+    rules = {(f.rule, f.file) for f in findings}
+    assert ("GF310", "refs/tags/price-direction#production") in rules
+    assert ("GF305", f"refs/tags/{records[0]}") in rules
+
+
 def test_verify_catches_a_force_push(applied: Path, tmp_path: Path) -> None:
     repo = copy_of(applied, tmp_path)
     repo.git("reset", "-q", "--hard", "main~2")  # drop PRs 5 and 6 from main...
