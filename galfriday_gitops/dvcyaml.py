@@ -35,9 +35,11 @@ class ArtifactEntry:
     pipeline_output: str | None = None
 
 
-def parse_artifacts(raw: bytes, where: str = DVC_YAML) -> dict[str, ArtifactEntry]:
-    """The ``artifacts:`` entries of a ``dvc.yaml`` (read with the loader's limits: it may
-    come from a pull request); UserError naming ``where`` when it cannot be read."""
+def _document(raw: bytes, where: str) -> dict[str, Any]:
+    """The top-level mapping of a ``dvc.yaml`` (read with the loader's limits: it may come
+    from a pull request); UserError naming ``where`` when it cannot be read."""
+    if not raw.strip():  # an empty dvc.yaml declares nothing (DVC reads it so too)
+        return {}
     try:
         data = load(raw, with_positions=False).data
     except YamlError as exc:
@@ -46,7 +48,27 @@ def parse_artifacts(raw: bytes, where: str = DVC_YAML) -> dict[str, ArtifactEntr
         return {}
     if not isinstance(data, dict):
         raise UserError(f"{where}: not a mapping")
-    section = data.get("artifacts")
+    return data
+
+
+def metrics_files(raw: bytes, where: str = DVC_YAML) -> list[str]:
+    """The metrics files the pipeline's stages declare (``stages.<s>.metrics``), in order."""
+    stages = _document(raw, where).get("stages")
+    out: list[str] = []
+    for stage in stages.values() if isinstance(stages, dict) else ():
+        declared = stage.get("metrics") if isinstance(stage, dict) else None
+        for entry in declared if isinstance(declared, list) else ():
+            # `- path` or `- path: {cache: false}`
+            path = entry if isinstance(entry, str) else next(iter(entry), None)
+            if isinstance(path, str):
+                out.append(path)
+    return out
+
+
+def parse_artifacts(raw: bytes, where: str = DVC_YAML) -> dict[str, ArtifactEntry]:
+    """The ``artifacts:`` entries of a ``dvc.yaml`` (read with the loader's limits: it may
+    come from a pull request); UserError naming ``where`` when it cannot be read."""
+    section = _document(raw, where).get("artifacts")
     if section is None:
         return {}
     if not isinstance(section, dict):
@@ -63,16 +85,6 @@ def parse_artifacts(raw: bytes, where: str = DVC_YAML) -> dict[str, ArtifactEntr
             source if isinstance(source, str) else None,
         )
     return out
-
-
-def read_artifacts(root: Path) -> dict[str, ArtifactEntry]:
-    """The entries of ``root/dvc.yaml`` in the work tree ({} without one)."""
-    path = root / DVC_YAML
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return {}
-    return parse_artifacts(raw, DVC_YAML)
 
 
 def point_artifact(root: Path, name: str, path: str, *, pipeline_output: str | None) -> str:

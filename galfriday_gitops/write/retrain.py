@@ -45,10 +45,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from galfriday_gitops import dvcio, gitio
-from galfriday_gitops.dvcyaml import PIPELINE_OUTPUT
+from galfriday_gitops.dvcyaml import DVC_YAML, PIPELINE_OUTPUT, metrics_files, parse_artifacts
 from galfriday_gitops.errors import UserError
 from galfriday_gitops.forge.base import Forge, PullRequest
 from galfriday_gitops.fsutil import atomic_write
@@ -173,31 +171,21 @@ def update_window(
 def _pipeline_paths(wt: Path, name: str) -> tuple[Path, Path | None]:
     """The model file (``artifacts.<name>.path`` of dvc.yaml) and the first metrics file."""
     try:
-        spec = yaml.safe_load((wt / "dvc.yaml").read_text(encoding="utf-8")) or {}
+        raw = (wt / DVC_YAML).read_bytes()
     except FileNotFoundError:
         raise UserError("dvc.yaml: not found at the base revision (nothing to retrain)") from None
-    entry = (spec.get("artifacts") or {}).get(name) or {}
-    meta = entry.get("meta")
-    meta = meta if isinstance(meta, dict) else {}
+    entry = parse_artifacts(raw).get(name)
     # gfops register points `path` at the registered file and keeps the pipeline's output
     # in meta.pipelineOutput (galfriday_gitops/dvcyaml.py); an entry never registered
     # through gfops still names the pipeline output in `path`.
-    artifact = meta.get(PIPELINE_OUTPUT) or entry.get("path")
-    if not isinstance(artifact, str):
+    artifact = (entry.pipeline_output or entry.path) if entry is not None else None
+    if artifact is None:
         raise UserError(
             f"dvc.yaml: no artifacts.{name}.meta.{PIPELINE_OUTPUT} or .path "
             "(which pipeline output is the model?)"
         )
-    metrics: Path | None = None
-    for stage in (spec.get("stages") or {}).values():
-        for entry in (stage or {}).get("metrics", []) if isinstance(stage, dict) else []:
-            path = entry if isinstance(entry, str) else next(iter(entry), None)
-            if isinstance(path, str):
-                metrics = wt / path
-                break
-        if metrics is not None:
-            break
-    return wt / artifact, metrics
+    metrics = metrics_files(raw)
+    return wt / artifact, (wt / metrics[0] if metrics else None)
 
 
 def _changed_files(wt: Path) -> dict[str, bytes | None]:
