@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from tests.support.cli import gfops
+from tests.support.docs import README, fenced_block
 from tests.support.repo import Repo
 
 MODEL = "price-direction"
@@ -52,6 +53,10 @@ def test_the_canary_share_is_shown_until_the_canary_reaches_production(repo: Rep
 
     row = _grid(repo)[MODEL]
     assert (row["production"], row["canary"], row["staging"]) == ("1.1.0", "1.2.0 (10%)", "")
+    # The README shows this very grid (its first line names a commit of its own).
+    shown_in_readme = fenced_block(README, "`gfops status` shows the name", "text").splitlines()
+    assert shown_in_readme[0] == "$ gfops status"
+    assert gfops("status", cwd=repo.path).out.splitlines()[1:] == shown_in_readme[2:]
     assert _grid(repo, "--worktree")[MODEL] == row
     shown = _status(repo, "json")
     assert shown["trafficPercent"] == {MODEL: {"1.2.0": 10}}
