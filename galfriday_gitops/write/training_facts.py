@@ -10,7 +10,8 @@ leaves behind:
   DVCLive's nesting, so ``test/accuracy`` is ``test``'s ``accuracy``). Numbers outside a
   ``validation``/``test`` block go to ``--metrics-split`` (default ``test``), nested names
   joined with dots; a name given twice is refused. Without ``--metrics``, the metrics
-  files ``dvc.yaml``'s stages declare are read the same way.
+  files ``dvc.yaml`` declares (top-level ``metrics:``, as DVCLive writes it, and its
+  stages') are read the same way.
 - **hyperparameters**: ``--hyperparameter KEY=VALUE``; else the parameters ``dvc.lock``
   recorded for the stage that produced the artifact (what it was really trained with),
   else ``params.yaml``'s ``train:`` section; scalars only.
@@ -145,18 +146,22 @@ def _from_dvc_metrics_show(data: dict[str, Any], where: str, split: Split) -> di
 
 
 def pipeline_metrics_files(root: Path) -> list[Path]:
-    """The metrics files ``dvc.yaml``'s stages declare (``metrics:``), that exist."""
+    """The metrics files ``dvc.yaml`` declares (``metrics:`` at the top, where DVCLive
+    writes it, and in its stages), that exist."""
     try:
         spec = yaml.safe_load((root / "dvc.yaml").read_text(encoding="utf-8")) or {}
     except (FileNotFoundError, yaml.YAMLError, UnicodeDecodeError):
         return []
-    stages = spec.get("stages") if isinstance(spec, dict) else None
+    if not isinstance(spec, dict):
+        return []
+    stages = spec.get("stages")
+    owners = [spec, *(stages.values() if isinstance(stages, dict) else [])]
     found = []
-    for stage in (stages or {}).values() if isinstance(stages, dict) else []:
-        entries = stage.get("metrics", []) if isinstance(stage, dict) else []
+    for owner in owners:
+        entries = owner.get("metrics", []) if isinstance(owner, dict) else []
         for entry in entries if isinstance(entries, list) else []:
             path = entry if isinstance(entry, str) else next(iter(entry), None)
-            if isinstance(path, str) and (root / path).is_file():
+            if isinstance(path, str) and (root / path).is_file() and root / path not in found:
                 found.append(root / path)
     return found
 

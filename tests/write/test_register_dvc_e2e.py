@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.support.cli import gfops
@@ -234,3 +235,35 @@ def test_register_reads_dvclives_metrics_json_without_its_step(
         },
     }
     assert gfops("validate", "models/churn/1.0.0.yaml", cwd=empty_repo.path).code == 0
+
+
+def test_without_metrics_register_reads_what_dvclive_declared_in_dvc_yaml(
+    empty_repo: Repo, tmp_path: Path
+) -> None:
+    # DVCLive run in the registry writes dvc.yaml with a top-level `metrics:` (no stage).
+    dvc_repo(empty_repo, remote=tmp_path / "remote")
+    empty_repo.write("train.py", DVCLIVE_TRAINING.replace(", dvcyaml=None", ""))
+    subprocess.run(
+        [sys.executable, "train.py", "dvclive"], cwd=empty_repo.path, check=True,
+        capture_output=True,
+    )  # fmt: skip
+    declared = yaml.safe_load(empty_repo.read("dvc.yaml"))
+    assert declared["metrics"] == ["dvclive/metrics.json"] and "stages" not in declared
+    empty_repo.write("model.json", '{"w": 1}\n')
+    empty_repo.commit("trained")
+    # The oracle: what DVC itself reports as this repository's metrics.
+    (tmp_path / "shown.json").write_text(dvc(empty_repo.path, "metrics", "show", "--json"))
+
+    implicit = gfops("register", "model.json", "--name", "churn", "--version", "1.0.0",
+                     cwd=empty_repo.path)  # fmt: skip
+    shown = gfops("register", "model.json", "--name", "churn", "--version", "1.0.1",
+                  "--metrics", str(tmp_path / "shown.json"), cwd=empty_repo.path)  # fmt: skip
+
+    assert implicit.code == 0 and shown.code == 0, implicit.err + shown.err
+    recorded = [
+        yaml.safe_load(empty_repo.read(f"models/churn/{v}.yaml"))["spec"]["metrics"]
+        for v in ("1.0.0", "1.0.1")
+    ]
+    assert recorded[0] == recorded[1]
+    assert recorded[0]["validation"] == {"auc": pytest.approx(0.82)}  # control: not empty
+    assert "step" not in recorded[0]["test"]
