@@ -22,7 +22,7 @@ the file; ``gfops validate`` and ``gfops check`` do.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from galfriday_gitops.load.safe_yaml import YamlError, decode, plain_is_string
@@ -69,7 +69,7 @@ def _share(rest: str) -> str:
 
 
 Leaf = Callable[[str], str]  # reads the value of a ``key: rest`` line, or raises _Unsure
-Tree = Mapping[str, "Leaf | Tree"]
+Tree = dict[str, "Leaf | Tree"]
 # What is read: every top-level key (a manifest has no others), and these children.
 _WANTED: Tree = {
     "apiVersion": _value,
@@ -139,7 +139,7 @@ def _key_line(content: str) -> tuple[str, str]:
     return key, rest
 
 
-@dataclass
+@dataclass(slots=True)
 class _Level:
     """One block mapping we read: its wanted keys, and its lines' indentation."""
 
@@ -159,17 +159,30 @@ class _Reader:
         self.found: dict[str, str] = {}
         self.read_at = -1  # the indentation of the value just read: a deeper line continues it
 
-    def feed(self, line: str) -> None:
-        content = line.lstrip(" ")
-        if not content or content[0] == "#":
-            return
-        indent = len(line) - len(content)
-        if 0 <= self.read_at < indent:
-            raise _Unsure  # the value we read continues on this line
-        self.read_at = -1
-        level = self._level_of(indent)
-        if level is not None:
-            self._key(level, indent, content)
+    def read(self, text: str) -> dict[str, str]:
+        """Feed every line; the wanted values by dotted path."""
+        levels = self.levels
+        for line in text.split("\n"):
+            content = line.lstrip(" ")
+            if not content or content[0] == "#":
+                continue
+            indent = len(line) - len(content)
+            if self.read_at >= 0:
+                if indent > self.read_at:
+                    raise _Unsure  # the value we read continues on this line
+                self.read_at = -1
+            top = levels[-1]
+            if indent == top.indent:
+                self._key(top, indent, content)  # a sibling: the usual line
+            elif indent > top.indent >= 0 and top.floor >= 0:
+                continue  # nested under a key we skip
+            else:
+                level = self._level_of(indent)
+                if level is not None:
+                    self._key(level, indent, content)
+        while len(levels) > 1:
+            self._close()
+        return self.found
 
     def _level_of(self, indent: int) -> _Level | None:
         """The mapping whose key this line holds; None for a line nested under a key we skip."""
@@ -199,18 +212,13 @@ class _Reader:
         wanted = level.wanted.get(key)
         if wanted is None:
             return
-        if isinstance(wanted, Mapping):
+        if isinstance(wanted, dict):
             if rest.strip(" ") and not rest.lstrip(" ").startswith("#"):
                 raise _Unsure  # flow style, an anchor, a tag or a scalar where we read a mapping
             self.levels.append(_Level(wanted, f"{level.path}{key}.", indent))
             return
         self.found[level.path + key] = wanted(rest)
         self.read_at = indent
-
-    def finish(self) -> dict[str, str]:
-        while len(self.levels) > 1:
-            self._close()
-        return self.found
 
 
 def _read(text: str) -> dict[str, str]:
@@ -222,10 +230,7 @@ def _read(text: str) -> dict[str, str]:
     if text.startswith(("---", "...", "%")) or any(m in text for m in ("\n---", "\n...", "\n%")):
         raise _Unsure  # document markers and directives
     _check_openers(text)
-    reader = _Reader()
-    for line in text.split("\n"):
-        reader.feed(line)
-    return reader.finish()
+    return _Reader().read(text)
 
 
 def identity_and_traffic(raw: bytes) -> tuple[Identity, float | None] | None:
