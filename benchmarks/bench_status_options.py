@@ -8,7 +8,8 @@ manifest blob once (one ``cat-file --batch``, timed on its own), each option tur
 
 * full parse, one core: safe YAML + pydantic validation (what a cold status did);
 * full parse, two processes (every core of this machine; forked workers, as the loader);
-* the identity reader (``load.identity``): the four fields status shows, from the lines;
+* the identity reader (``load.identity``): the five fields status shows (kind, name,
+  version, stage, a canary's traffic share), from the lines;
 * an index shipped with the repository (a prototype): one blob of rows keyed by each model
   folder's tree id, which ``apply`` would publish under a ref; status reads that blob and
   one ``ls-tree`` — and has to trust the rows, since checking them means reading the
@@ -32,7 +33,7 @@ from common import row
 from gen_registry import generate_trail
 
 from galfriday_gitops import gitio
-from galfriday_gitops.load.identity import identity_of
+from galfriday_gitops.load.identity import identity_and_traffic
 from galfriday_gitops.load.layout import SLOTS
 from galfriday_gitops.load.state import parse_blob
 
@@ -74,8 +75,8 @@ def main() -> None:
         with mp.get_context("fork").Pool(2) as pool:
             parallel, got = _measure(lambda: pool.map(_full, blobs, chunksize=250))
         assert got == expected
-        fast, got = _measure(lambda: [identity_of(b) for b in blobs])
-        assert got == expected
+        fast, answers = _measure(lambda: [identity_and_traffic(b) for b in blobs])
+        assert [a[0] if a is not None else None for a in answers] == expected
         folders = gitio.ls_tree_shallow(repo, commit, ["models/"])
         index = json.dumps(
             {f.oid: {"stage": "development", "versions": ["1.0.0"]} for f in folders}
@@ -94,7 +95,7 @@ def main() -> None:
         ("read every manifest (cat-file --batch)", read, "every option but the index"),
         ("full parse, one core", serial, "safe YAML + pydantic"),
         ("full parse, two processes", parallel, "fork, 2 cores; CPU: the workers, uncounted"),
-        ("identity reader (chosen)", fast, "4 fields from the lines; full parse if unsure"),
+        ("identity reader (chosen)", fast, "5 fields from the lines; full parse if unsure"),
         ("index shipped with the repository", shipped, "prototype; rows must be trusted"),
     ):
         print(f"{what:<42} {figure[0]:7.3f} s wall {figure[1]:7.3f} s CPU")

@@ -1,24 +1,29 @@
-"""A manifest's identity — kind, name, version, stage — read without a YAML parser.
+"""A manifest's identity — kind, name, version, stage — and a canary's traffic share, read
+without a YAML parser.
 
-``gfops status`` needs four fields of every manifest. Parsing 10,000 manifests in full
-(libyaml's events in Python, then pydantic) costs ~0.4 ms each; reading the four fields
-from the lines costs ~10 µs. This reader accepts only the plain block layout that
-``gfops register`` writes and people keep: ``apiVersion``, ``kind``, ``metadata`` and
-``spec`` at the top, each once; ``name``/``version`` under ``metadata`` and ``stage``
-under ``spec`` at one consistent indentation, each once, with a plain or simply quoted
-value. Anything else — flow style, anchors, tags, tabs, CR, document markers, a quote or
-bracket not closed on its own line (which could hide a line from us), a duplicate, an
-unknown stage, a value YAML would read as a number, date or boolean — returns None, and
-the caller parses that file in full.
+``gfops status`` needs five fields of every manifest. Parsing 10,000 manifests in full
+(libyaml's events in Python, then pydantic) costs ~0.4 ms each; reading the five fields
+from the lines costs ~30 µs. This reader accepts only the plain block layout that
+``gfops register`` and ``gfops promote`` write and people keep: ``apiVersion``, ``kind``,
+``metadata`` and ``spec`` at the top, each once; ``name``/``version`` under ``metadata``,
+``stage`` under ``spec`` and ``trafficPercent`` under ``spec.rollout``, each mapping's keys
+at one consistent indentation, each once, with a plain or simply quoted value (the share:
+a plain decimal from 0 to 100). Anything else — flow style, anchors, tags, tabs, CR,
+document markers, a quote or bracket not closed on its own line (which could hide a line
+from us), a duplicate, an empty ``rollout:``, an unknown stage, a value YAML would read as
+a number, date or boolean (or, for the share, as anything but that decimal) — returns
+None, and the caller parses that file in full.
 
-The promise (checked by a property test against PyYAML): when this returns an identity
-and the file is valid YAML, YAML reads the same four values. It does not validate the
-rest of the file; ``gfops validate`` and ``gfops check`` do.
+The promise (checked by a property test against PyYAML): when this returns an answer and
+the file is valid YAML, YAML reads the same five values. It does not validate the rest of
+the file; ``gfops validate`` and ``gfops check`` do.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from galfriday_gitops.load.safe_yaml import YamlError, decode, plain_is_string
 from galfriday_gitops.paths import is_name
@@ -27,12 +32,11 @@ from galfriday_gitops.stages import STAGE_NAMES
 
 Identity = tuple[str, str, str, str]  # (kind, name, version, stage), as load.cache's index
 
-_TOP = frozenset({"apiVersion", "kind", "metadata", "spec"})
-_WANTED = {"metadata": ("name", "version"), "spec": ("stage",)}
 # A value we read: plain or quoted, from a safe charset (no escapes), then a comment.
 _VALUE = re.compile(
     r"""(?:([A-Za-z0-9][A-Za-z0-9./_-]*)|'([A-Za-z0-9./_-]+)'|"([A-Za-z0-9./_-]+)")(?: +#.*| *)$"""
 )
+_PERCENT = re.compile(r"((?:0|[1-9][0-9]{0,2})(?:\.[0-9]+)?)(?: +#.*| *)$")
 _OPENER = re.compile(r"""["'\[{]""")
 # The usual one-line shapes: a flat flow collection, a quoted scalar.
 _CLOSED = re.compile(
@@ -54,6 +58,25 @@ def _value(rest: str) -> str:
             raise _Unsure  # YAML reads it as a number, a date, a boolean or null
         return m[1]
     return m[2] if m[2] is not None else m[3]
+
+
+def _share(rest: str) -> str:
+    """A canary share as YAML 1.1 reads a plain decimal (``10``, ``7.5``), within 0..100."""
+    m = _PERCENT.match(rest.lstrip(" "))
+    if m is None or float(m[1]) > 100:
+        raise _Unsure  # quoted (a string), 010 (octal), 1_0, 1e2, .5, out of range
+    return m[1]
+
+
+Leaf = Callable[[str], str]  # reads the value of a ``key: rest`` line, or raises _Unsure
+Tree = dict[str, "Leaf | Tree"]
+# What is read: every top-level key (a manifest has no others), and these children.
+_WANTED: Tree = {
+    "apiVersion": _value,
+    "kind": _value,
+    "metadata": {"name": _value, "version": _value},
+    "spec": {"stage": _value, "rollout": {"trafficPercent": _share}},
+}
 
 
 def _closes_on_line(text: str) -> bool:
@@ -116,80 +139,120 @@ def _key_line(content: str) -> tuple[str, str]:
     return key, rest
 
 
-def _section(key: str, rest: str, seen: set[str], found: dict[str, str]) -> tuple[str, ...]:
-    """A top-level key line: record a scalar, or open ``metadata``/``spec`` (what to read)."""
-    if key not in _TOP or key in seen:
-        raise _Unsure
-    seen.add(key)
-    wanted = _WANTED.get(key)
-    if wanted is None:
-        found[key] = _value(rest)
-        return ()
-    if rest.strip(" ") and not rest.lstrip(" ").startswith("#"):
-        raise _Unsure  # flow style, an anchor or a tag
-    return wanted
+@dataclass(slots=True)
+class _Level:
+    """One block mapping we read: its wanted keys, and its lines' indentation."""
+
+    wanted: Tree
+    path: str  # the dotted prefix of its keys: "", "spec.", "spec.rollout."
+    floor: int  # its key's indentation: its own lines are indented more (-1: the top)
+    indent: int = -1  # its keys' indentation, once its first line is seen
+    keys: set[str] = field(default_factory=set)
+
+
+class _Reader:
+    """The wanted scalars of a block layout, line by line; lines nested under a key we do
+    not want are skipped unread."""
+
+    def __init__(self) -> None:
+        self.levels = [_Level(_WANTED, "", -1, 0)]
+        self.found: dict[str, str] = {}
+        self.read_at = -1  # the indentation of the value just read: a deeper line continues it
+
+    def read(self, text: str) -> dict[str, str]:
+        """Feed every line; the wanted values by dotted path."""
+        levels = self.levels
+        for line in text.split("\n"):
+            content = line.lstrip(" ")
+            if not content or content[0] == "#":
+                continue
+            indent = len(line) - len(content)
+            if self.read_at >= 0:
+                if indent > self.read_at:
+                    raise _Unsure  # the value we read continues on this line
+                self.read_at = -1
+            top = levels[-1]
+            if indent == top.indent:
+                self._key(top, indent, content)  # a sibling: the usual line
+            elif indent > top.indent >= 0 and top.floor >= 0:
+                continue  # nested under a key we skip
+            else:
+                level = self._level_of(indent)
+                if level is not None:
+                    self._key(level, indent, content)
+        while len(levels) > 1:
+            self._close()
+        return self.found
+
+    def _level_of(self, indent: int) -> _Level | None:
+        """The mapping whose key this line holds; None for a line nested under a key we skip."""
+        while indent <= self.levels[-1].floor:
+            self._close()
+        level = self.levels[-1]
+        if level.indent < 0:
+            level.indent = indent
+        if indent == level.indent:
+            return level
+        if indent < level.indent or level.floor < 0:
+            raise _Unsure  # less indented than its siblings, or an indented line at the top
+        return None
+
+    def _close(self) -> None:
+        if self.levels.pop().indent < 0:
+            raise _Unsure  # ``key:`` with nothing under it: null, or a list at its indentation
+
+    def _key(self, level: _Level, indent: int, content: str) -> None:
+        item = content[0] == "-" and (content == "-" or content[1] == " ")
+        if item and level.keys and level.floor >= 0:
+            return  # an item of the previous key's list, written at the same indent
+        key, rest = _key_line(content)
+        if key in level.keys or (level.floor < 0 and key not in level.wanted):
+            raise _Unsure  # a duplicate, or a top-level key a manifest does not have
+        level.keys.add(key)
+        wanted = level.wanted.get(key)
+        if wanted is None:
+            return
+        if isinstance(wanted, dict):
+            if rest.strip(" ") and not rest.lstrip(" ").startswith("#"):
+                raise _Unsure  # flow style, an anchor, a tag or a scalar where we read a mapping
+            self.levels.append(_Level(wanted, f"{level.path}{key}.", indent))
+            return
+        self.found[level.path + key] = wanted(rest)
+        self.read_at = indent
 
 
 def _read(text: str) -> dict[str, str]:
-    """The top-level scalars, and the wanted direct children of ``metadata`` and ``spec``
-    (the lines at the first child's indentation; deeper lines are skipped unread)."""
+    """The wanted scalars by dotted path (``spec.stage``): top-level keys, and the wanted
+    children of ``metadata``, ``spec`` and ``spec.rollout`` at their first child's
+    indentation (deeper lines are skipped unread)."""
     if "\t" in text or "\r" in text:
         raise _Unsure
     if text.startswith(("---", "...", "%")) or any(m in text for m in ("\n---", "\n...", "\n%")):
         raise _Unsure  # document markers and directives
     _check_openers(text)
-    found: dict[str, str] = {}
-    seen: set[str] = set()
-    wanted: tuple[str, ...] = ()
-    children: set[str] = set()
-    child = ""  # the children's indentation, once known
-    deeper = "\n"  # a prefix of every line nested below a child (none yet)
-    just_read = False  # the last child line was a value we read
-    for line in text.split("\n"):
-        if just_read and line.strip(" ") and not line.lstrip(" ").startswith("#"):
-            if line.startswith(deeper):
-                raise _Unsure  # the value we read continues on this line
-            just_read = False
-        if not line or line[0] == "#" or line.startswith(deeper):
-            continue
-        if line[0] != " ":
-            key, rest = _key_line(line)
-            wanted = _section(key, rest, seen, found)
-            children, child, deeper = set(), "", "\n"
-            continue
-        content = line.lstrip(" ")
-        if not content or content[0] == "#":
-            continue
-        if not wanted:
-            raise _Unsure  # a scalar continued on the next line, or content before any key
-        if not child:
-            child = line[: len(line) - len(content)]
-            deeper = child + " "
-        elif len(line) - len(content) != len(child):
-            raise _Unsure  # less indented than its siblings (deeper lines never get here)
-        if content[0] == "-" and (content == "-" or content[1] == " "):
-            continue  # an item of the previous key's list, written at the same indent
-        key, rest = _key_line(content)
-        if key in children:
-            raise _Unsure
-        children.add(key)
-        if key in wanted:
-            found[key] = _value(rest)
-            just_read = True
-    return found
+    return _Reader().read(text)
 
 
-def identity_of(raw: bytes) -> Identity | None:
-    """(kind, name, version, stage) of a ModelVersion manifest, or None when unsure."""
+def identity_and_traffic(raw: bytes) -> tuple[Identity, float | None] | None:
+    """(kind, name, version, stage) of a ModelVersion manifest and its canary share
+    (``spec.rollout.trafficPercent``, None when it has none), or None when unsure."""
     try:
         found = _read(decode(raw))
     except (YamlError, _Unsure):
         return None
     if found.get("apiVersion") != "galfriday/v1" or found.get("kind") != "ModelVersion":
         return None
-    name, version, stage = found.get("name"), found.get("version"), found.get("stage")
+    name, version = found.get("metadata.name"), found.get("metadata.version")
+    stage = found.get("spec.stage")
     if name is None or version is None or stage not in STAGE_NAMES:
         return None
     if not is_name(name) or not is_semver(version):
         return None
-    return ("ModelVersion", name, version, stage)
+    share = found.get("spec.rollout.trafficPercent")
+    return ("ModelVersion", name, version, stage), float(share) if share is not None else None
+
+
+def identity_of(raw: bytes) -> Identity | None:
+    """(kind, name, version, stage) of a ModelVersion manifest, or None when unsure."""
+    read = identity_and_traffic(raw)
+    return read[0] if read is not None else None

@@ -1,9 +1,10 @@
 """The models x stages table of a revision (or the work tree), fast, cold or warm.
 
-``gfops status`` needs four fields of each manifest (kind, name, version, stage), so it
-reads only those: :func:`~galfriday_gitops.load.identity.identity_of` takes them from the
-lines (~30 µs a file, where a full parse with validation costs ~0.4 ms) and a file it is
-not sure about is parsed in full. It checks where each file lives and that its path agrees
+``gfops status`` needs five fields of each manifest (kind, name, version, stage and a
+canary's traffic share), so it reads only those:
+:func:`~galfriday_gitops.load.identity.identity_and_traffic` takes them from the lines
+(~30 µs a file, where a full parse with validation costs ~0.4 ms) and a file it is not
+sure about is parsed in full. It checks where each file lives and that its path agrees
 with its name and version; it does not validate the rest of the manifest (``gfops
 validate`` and ``gfops check`` do), so a file whose only fault lies elsewhere is shown.
 A refused file is left out of the table and counted.
@@ -19,36 +20,57 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 from galfriday_gitops import gitio
 from galfriday_gitops.findings import Finding
 from galfriday_gitops.load.cache import open_cache
-from galfriday_gitops.load.identity import identity_of
+from galfriday_gitops.load.identity import Identity, identity_and_traffic
 from galfriday_gitops.load.layout import Slot, check_placement, classify, read_nofollow
 from galfriday_gitops.paths import MODELS
 from galfriday_gitops.semver import Version
 
 Table = dict[str, dict[str, list[str]]]
 Row = dict[str, list[str]]
+Traffic = dict[str, dict[str, float]]  # model -> version -> share of traffic (percent)
+
+
+class Summary(NamedTuple):
+    """What ``gfops status`` shows of a revision (``rev`` None: the work tree)."""
+
+    rev: str | None
+    table: Table  # model -> stage -> versions (SemVer order)
+    errors: int  # files refused (left out of the table)
+    traffic: Traffic  # the versions whose manifest sets spec.rollout (a canary's share)
+
 
 _LIST_ALL_FROM = 200  # more missing folders than this: one recursive ls-tree of models/
 
 
-def _identity(raw: bytes, slot: Slot) -> tuple[str, str, str, str] | None:
-    """The file's identity from its lines, else from a full parse; None when refused."""
-    found = identity_of(raw)
+def _identity(raw: bytes, slot: Slot) -> tuple[Identity, float | None] | None:
+    """The file's identity and canary share from its lines, else from a full parse; None
+    when refused."""
+    found = identity_and_traffic(raw)
     if found is not None:
         return found
     from galfriday_gitops.load.cache import index_for
     from galfriday_gitops.load.state import parse_blob  # pydantic: only for unusual files
 
     resource, _ = parse_blob(raw, slot)
-    return index_for(resource) if resource is not None else None
+    if resource is None:
+        return None
+    rollout = getattr(resource.spec, "rollout", None)
+    return index_for(resource), rollout.traffic_percent if rollout is not None else None
 
 
-def _row(files: Iterable[tuple[str, bytes | Finding]]) -> tuple[str | None, Row, int]:
-    """One model folder's (path, bytes or why refused) -> (name, stage -> versions, errors)."""
+_Unit = tuple[str | None, Row, int, dict[str, float]]
+
+
+def _row(files: Iterable[tuple[str, bytes | Finding]]) -> _Unit:
+    """One model folder's (path, bytes or why refused) -> (name, stage -> versions, errors,
+    version -> traffic share)."""
     row: Row = {}
+    shares: dict[str, float] = {}
     errors = 0
     name = None
     for path, raw in files:
@@ -59,18 +81,22 @@ def _row(files: Iterable[tuple[str, bytes | Finding]]) -> tuple[str | None, Row,
             found = None
         else:
             found = _identity(raw, slot)
-        if found is None or check_placement(path, found[0], found[1], found[2], lambda: 1):
+        identity, share = found or (None, None)
+        if identity is None or check_placement(path, *identity[:3], lambda: 1):
             errors += 1
             continue
-        _, name, version, stage = found
+        _, name, version, stage = identity
         row.setdefault(stage, []).append(version)
+        if share is not None:
+            shares[version] = share
     for versions in row.values():
         versions.sort(key=Version)
-    return name, row, errors
+    return name, row, errors, shares
 
 
-def _unit(name: str | None, row: Row, errors: int) -> str:
-    return json.dumps({"model": name, "row": row, "errors": errors})
+def _unit(unit: _Unit) -> str:
+    name, row, errors, shares = unit
+    return json.dumps({"model": name, "row": row, "errors": errors, "traffic": shares})
 
 
 def _folder_of(path: str) -> str:
@@ -96,7 +122,7 @@ def _fresh_units(repo: Path, commit: str, missing: list[str]) -> dict[str, str]:
     out = {}
     for folder in missing:
         files = [(e.path, _content(e, raws)) for e in folders.get(folder, [])]
-        out[folder] = _unit(*_row(files))
+        out[folder] = _unit(_row(files))
     return out
 
 
@@ -127,18 +153,22 @@ def _units(repo: Path, commit: str) -> tuple[dict[str, str], int]:
     return units, stray
 
 
-def _assemble(units: Iterator[tuple[str, str]], errors: int) -> tuple[Table, int]:
+def _assemble(units: Iterator[tuple[str, str]], errors: int, rev: str | None) -> Summary:
     table: Table = {}
+    traffic: Traffic = {}
     for _folder, payload in sorted(units):
         unit = json.loads(payload)
         errors += int(unit["errors"])
         if unit["model"] and unit["row"]:
             table[unit["model"]] = unit["row"]
-    return table, errors
+            if unit["traffic"]:
+                traffic[unit["model"]] = unit["traffic"]
+    return Summary(rev, table, errors, traffic)
 
 
-def stage_summary(repo: Path, rev: str) -> tuple[str, Table, int]:
-    """(commit, model -> stage -> versions, number of refused files) at ``rev``."""
+def stage_summary(repo: Path, rev: str) -> Summary:
+    """The models x stages table at ``rev`` (its commit, the refused files' count, the
+    canary shares)."""
     commit = gitio.rev_parse(repo, rev)
     cache = open_cache(repo)
     units, stray = _units(repo, commit)
@@ -148,11 +178,10 @@ def stage_summary(repo: Path, rev: str) -> tuple[str, Table, int]:
     fresh = _fresh_units(repo, commit, missing) if missing else {}
     cache.put_many({keys[folder]: payload for folder, payload in fresh.items()})
     found = ((f, fresh.get(f) or cached[keys[f]]) for f in units)
-    table, errors = _assemble(found, stray)
-    return commit, table, errors
+    return _assemble(found, stray, commit)
 
 
-def worktree_summary(root: Path) -> tuple[Table, int]:
+def worktree_summary(root: Path) -> Summary:
     """The same table from the files on disk (symlinks refused, never followed)."""
     from galfriday_gitops.load.layout import walk_worktree
 
@@ -168,5 +197,5 @@ def worktree_summary(root: Path) -> tuple[Table, int]:
 
             content = rule("GF105").finding(path, 1, f"cannot read file: {exc.strerror}")
         by_folder.setdefault(_folder_of(path), []).append((path, content))
-    units = ((folder, _unit(*_row(entries))) for folder, entries in by_folder.items())
-    return _assemble(units, 0)
+    units = ((folder, _unit(_row(entries))) for folder, entries in by_folder.items())
+    return _assemble(units, 0, None)

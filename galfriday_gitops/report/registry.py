@@ -12,35 +12,39 @@ from galfriday_gitops.findings import printable
 from galfriday_gitops.stages import ModelStage
 
 if TYPE_CHECKING:
-    from galfriday_gitops.load.summary import Table
+    from galfriday_gitops.load.summary import Summary
     from galfriday_gitops.query import Manifest, Row
 
 
-def status_text(
-    rev: str | None, table: Table, errors: int, *, show_all: bool, warnings: Sequence[str] = ()
-) -> str:
+def status_text(summary: Summary, *, show_all: bool, warnings: Sequence[str] = ()) -> str:
     """The models x stages grid as plain aligned text (cheap at 10,000 rows, the same in a
-    terminal, a pipe or a CI log), then any warnings (e.g. a stage DVC resolves to a
-    version not in it)."""
+    terminal, a pipe or a CI log), a canary's traffic share beside it (``1.3.0 (10%)``),
+    then any warnings (e.g. a stage DVC resolves to a version not in it)."""
     hidden = set() if show_all else {ModelStage.RETIRED, ModelStage.ARCHIVED}
     stages = [s.value for s in ModelStage if s not in hidden]
     header = ["model", *stages]
     rows = [
-        [printable(name), *(", ".join(row.get(s, [])) for s in stages)]
-        for name, row in table.items()
+        [printable(name), *(_held(row.get(s, []), summary.traffic.get(name, {})) for s in stages)]
+        for name, row in summary.table.items()
     ]
     widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(header)]
 
     def line(cells: list[str]) -> str:
         return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip() + "\n"
 
+    rev = summary.rev
     out = [f"registry at {rev[:12] if rev else 'work tree'}: {len(rows)} models\n", line(header)]
     out.append(line(["-" * w for w in widths]))
     out += [line(r) for r in rows]
-    if errors:
-        out.append(f"{errors} invalid file(s) were left out; run gfops validate\n")
+    if summary.errors:
+        out.append(f"{summary.errors} invalid file(s) were left out; run gfops validate\n")
     out += [f"warning: {printable(w)}\n" for w in warnings]
     return "".join(out)
+
+
+def _held(versions: list[str], shares: Mapping[str, float]) -> str:
+    """A stage's cell: its versions, each with its traffic share where it has one."""
+    return ", ".join(f"{v} ({shares[v]:g}%)" if v in shares else v for v in versions)
 
 
 def versions(name: str, found: list[tuple[str, ModelStage]]) -> str:

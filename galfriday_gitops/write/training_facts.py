@@ -5,10 +5,13 @@ leaves behind:
 
 - **metrics**: ``--metrics FILE`` in any of three shapes — ours (``{"validation": {...},
   "test": {...}}``), the output of ``dvc metrics show --json`` (one revision; every metrics
-  file in it), or DVCLive's ``metrics.json`` (flat or nested numbers; ``step`` is DVCLive's
-  counter, not a metric). Numbers outside a ``validation``/``test`` block go to
-  ``--metrics-split`` (default ``test``), nested names joined with dots. Without
-  ``--metrics``, the metrics files ``dvc.yaml``'s stages declare are read the same way.
+  file in it), or DVCLive's ``metrics.json`` (flat or nested numbers; its top-level
+  ``step`` is DVCLive's step counter, not a metric, and is dropped; a ``/`` in a name is
+  DVCLive's nesting, so ``test/accuracy`` is ``test``'s ``accuracy``). Numbers outside a
+  ``validation``/``test`` block go to ``--metrics-split`` (default ``test``), nested names
+  joined with dots; a name given twice is refused. Without ``--metrics``, the metrics
+  files ``dvc.yaml`` declares (top-level ``metrics:``, as DVCLive writes it, and its
+  stages') are read the same way.
 - **hyperparameters**: ``--hyperparameter KEY=VALUE``; else the parameters ``dvc.lock``
   recorded for the stage that produced the artifact (what it was really trained with),
   else ``params.yaml``'s ``train:`` section; scalars only.
@@ -74,25 +77,38 @@ def metrics_from(data: Any, where: str, split: Split) -> dict[str, dict[str, flo
         raise UserError(f"{where}: expected a JSON object of metrics")
     out: dict[str, dict[str, float]] = {"validation": {}, "test": {}}
     for key, value in data.items():
+        if key in _NOT_METRICS:
+            continue
+        head, _, tail = key.partition("/")  # DVCLive's summary["test/accuracy"]
         if key in SPLITS and isinstance(value, dict):
-            out[key].update(_flatten(value, f"{where}: {key}"))
-        elif key not in _NOT_METRICS:
-            out[split].update(_flatten({key: value}, where))
+            _merge(out[key], _flatten(value, f"{where}: {key}"), f"{where}: {key}")
+        elif head in SPLITS and tail:
+            _merge(out[head], _flatten({tail: value}, where), f"{where}: {head}")
+        else:
+            _merge(out[split], _flatten({key: value}, where), f"{where}: {split}")
     return {k: v for k, v in out.items() if v}
+
+
+def _merge(into: dict[str, float], values: dict[str, float], where: str) -> None:
+    """Add ``values``; a name already there (``test.auc`` given nested and flat) is refused."""
+    clash = set(into) & set(values)
+    if clash:
+        raise UserError(f"{where}: metric {sorted(clash)[0]!r} is given twice")
+    into.update(values)
 
 
 def _flatten(data: Mapping[str, Any], where: str, prefix: str = "") -> dict[str, float]:
     found: dict[str, float] = {}
     for key, value in data.items():
-        name = f"{prefix}{key}"
+        name = f"{prefix}{key}".replace("/", ".")  # DVCLive nests names at "/"
         if isinstance(value, dict):
-            found.update(_flatten(value, where, name + "."))
+            _merge(found, _flatten(value, where, name + "."), where)
         elif isinstance(value, bool) or not isinstance(value, int | float):
             raise UserError(f"{where}: metric {name!r} is {value!r}, not a number")
         elif not math.isfinite(value):
             raise UserError(f"{where}: metric {name!r} is {value}: only finite numbers")
         else:
-            found[name] = float(value)
+            _merge(found, {name: float(value)}, where)
     return found
 
 
@@ -130,18 +146,22 @@ def _from_dvc_metrics_show(data: dict[str, Any], where: str, split: Split) -> di
 
 
 def pipeline_metrics_files(root: Path) -> list[Path]:
-    """The metrics files ``dvc.yaml``'s stages declare (``metrics:``), that exist."""
+    """The metrics files ``dvc.yaml`` declares (``metrics:`` at the top, where DVCLive
+    writes it, and in its stages), that exist."""
     try:
         spec = yaml.safe_load((root / "dvc.yaml").read_text(encoding="utf-8")) or {}
     except (FileNotFoundError, yaml.YAMLError, UnicodeDecodeError):
         return []
-    stages = spec.get("stages") if isinstance(spec, dict) else None
+    if not isinstance(spec, dict):
+        return []
+    stages = spec.get("stages")
+    owners = [spec, *(stages.values() if isinstance(stages, dict) else [])]
     found = []
-    for stage in (stages or {}).values() if isinstance(stages, dict) else []:
-        entries = stage.get("metrics", []) if isinstance(stage, dict) else []
+    for owner in owners:
+        entries = owner.get("metrics", []) if isinstance(owner, dict) else []
         for entry in entries if isinstance(entries, list) else []:
             path = entry if isinstance(entry, str) else next(iter(entry), None)
-            if isinstance(path, str) and (root / path).is_file():
+            if isinstance(path, str) and (root / path).is_file() and root / path not in found:
                 found.append(root / path)
     return found
 

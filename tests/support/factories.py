@@ -32,8 +32,12 @@ def manifest(
     md5: str | None = None,
     size: int = 100,
     sha256: str | None = None,
+    traffic: float | None = None,
 ) -> str:
+    """A valid manifest; ``traffic`` adds ``spec.rollout`` after the stage line, as
+    ``gfops promote NAME VERSION canary --traffic N`` writes it."""
     lineage = f"\n  lineage: {{experiment: {experiment}}}" if experiment else ""
+    rollout = f"\n  rollout:\n    trafficPercent: {traffic:g}" if traffic is not None else ""
     return f"""\
 # yaml-language-server: $schema=../../schemas/model-version.schema.json
 apiVersion: galfriday/v1
@@ -43,7 +47,7 @@ metadata:
   version: {version}
   labels: {labels}
 spec:
-  stage: {stage}          # a comment that must survive edits
+  stage: {stage}          # a comment that must survive edits{rollout}
   modelType: logistic-regression
   framework: numpy
   features: [spread_bps, imbalance_l5]

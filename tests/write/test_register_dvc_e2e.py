@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.support.cli import gfops
@@ -183,3 +184,86 @@ def test_register_sets_tags_hyperparameters_window_and_reads_dvc_metrics(
                       "--data-start", "2026-03-31", "--data-end", "2026-01-01",
                       cwd=empty_repo.path)  # fmt: skip
     assert backwards.code == 2 and "before --data-start" in backwards.err
+
+
+# A training script logging with the real DVCLive (3.x): nested names ("train/loss"), the
+# splits the manifest knows ("test/...", "validation/..."), a summary entry set by hand, and
+# the step counter DVCLive writes beside them.
+DVCLIVE_TRAINING = """\
+import sys
+from dvclive import Live
+
+with Live(sys.argv[1], save_dvc_exp=False, dvcyaml=None) as live:
+    for epoch in range(3):
+        live.log_metric("train/loss", 1 / (epoch + 1))
+        live.log_metric("test/accuracy", 0.9 + epoch / 100)
+        live.log_metric("validation/auc", 0.8 + epoch / 100)
+        live.next_step()
+    live.summary["test/latency_ms"] = 12.5
+"""
+
+
+def test_register_reads_dvclives_metrics_json_without_its_step(
+    empty_repo: Repo, tmp_path: Path
+) -> None:
+    dvc_repo(empty_repo, remote=tmp_path / "remote")
+    training = tmp_path / "training"
+    training.mkdir()
+    (training / "train.py").write_text(DVCLIVE_TRAINING)
+    subprocess.run(
+        [sys.executable, "train.py", "dvclive"], cwd=training, check=True, capture_output=True
+    )
+    metrics = training / "dvclive" / "metrics.json"
+    written = json.loads(metrics.read_text())
+    assert written["step"] == 2  # the control: DVCLive's file holds its step counter
+    model = tmp_path / "model.json"
+    model.write_text('{"w": 1}\n')
+
+    result = gfops(
+        "register", str(model), "--name", "churn", "--version", "1.0.0",
+        "--metrics", str(metrics), cwd=empty_repo.path,
+    )  # fmt: skip
+
+    assert result.code == 0, result.err
+    spec = yaml.safe_load(empty_repo.read("models/churn/1.0.0.yaml"))["spec"]
+    assert spec["metrics"] == {
+        "validation": {"auc": written["validation"]["auc"]},
+        "test": {
+            "accuracy": written["test"]["accuracy"],
+            "latency_ms": written["test/latency_ms"],
+            "train.loss": written["train"]["loss"],  # outside a split: --metrics-split
+        },
+    }
+    assert gfops("validate", "models/churn/1.0.0.yaml", cwd=empty_repo.path).code == 0
+
+
+def test_without_metrics_register_reads_what_dvclive_declared_in_dvc_yaml(
+    empty_repo: Repo, tmp_path: Path
+) -> None:
+    # DVCLive run in the registry writes dvc.yaml with a top-level `metrics:` (no stage).
+    dvc_repo(empty_repo, remote=tmp_path / "remote")
+    empty_repo.write("train.py", DVCLIVE_TRAINING.replace(", dvcyaml=None", ""))
+    subprocess.run(
+        [sys.executable, "train.py", "dvclive"], cwd=empty_repo.path, check=True,
+        capture_output=True,
+    )  # fmt: skip
+    declared = yaml.safe_load(empty_repo.read("dvc.yaml"))
+    assert declared["metrics"] == ["dvclive/metrics.json"] and "stages" not in declared
+    empty_repo.write("model.json", '{"w": 1}\n')
+    empty_repo.commit("trained")
+    # The oracle: what DVC itself reports as this repository's metrics.
+    (tmp_path / "shown.json").write_text(dvc(empty_repo.path, "metrics", "show", "--json"))
+
+    implicit = gfops("register", "model.json", "--name", "churn", "--version", "1.0.0",
+                     cwd=empty_repo.path)  # fmt: skip
+    shown = gfops("register", "model.json", "--name", "churn", "--version", "1.0.1",
+                  "--metrics", str(tmp_path / "shown.json"), cwd=empty_repo.path)  # fmt: skip
+
+    assert implicit.code == 0 and shown.code == 0, implicit.err + shown.err
+    recorded = [
+        yaml.safe_load(empty_repo.read(f"models/churn/{v}.yaml"))["spec"]["metrics"]
+        for v in ("1.0.0", "1.0.1")
+    ]
+    assert recorded[0] == recorded[1]
+    assert recorded[0]["validation"] == {"auc": pytest.approx(0.82)}  # control: not empty
+    assert "step" not in recorded[0]["test"]

@@ -22,21 +22,26 @@ def run(args: argparse.Namespace) -> int:
     from galfriday_gitops.load.summary import stage_summary, worktree_summary
 
     root = gitio.toplevel(args.repo)
-    if args.worktree:
-        rev, (table, errors) = None, worktree_summary(root)
-    else:
-        rev, table, errors = stage_summary(root, args.rev)
+    summary = worktree_summary(root) if args.worktree else stage_summary(root, args.rev)
     from galfriday_gitops.apply import readers
 
     view = readers.read_tags_cached(root)
-    if args.format == "gto":
-        print_json(readers.gto_show(view, table, readers.gto_stages(root, table)))
+    if args.format == "gto":  # gto show --json's shape exactly: no field of ours
+        print_json(readers.gto_show(view, summary.table, readers.gto_stages(root, summary.table)))
         return 0
-    warnings = readers.misreadings(view, table)
+    warnings = readers.misreadings(view, summary.table)
     if args.format == "json":
-        print_json({"rev": rev, "models": table, "errors": errors, "warnings": warnings})
+        print_json(
+            {
+                "rev": summary.rev,
+                "models": summary.table,
+                "errors": summary.errors,
+                "warnings": warnings,
+                "trafficPercent": summary.traffic,  # added last: older readers ignore it
+            }
+        )
     else:
         from galfriday_gitops.report.registry import status_text
 
-        sys.stdout.write(status_text(rev, table, errors, show_all=args.all, warnings=warnings))
+        sys.stdout.write(status_text(summary, show_all=args.all, warnings=warnings))
     return 0
