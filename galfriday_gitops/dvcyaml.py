@@ -52,15 +52,17 @@ def _document(raw: bytes, where: str) -> dict[str, Any]:
 
 
 def metrics_files(raw: bytes, where: str = DVC_YAML) -> list[str]:
-    """The metrics files the pipeline's stages declare (``stages.<s>.metrics``), in order."""
-    stages = _document(raw, where).get("stages")
+    """The metrics files a ``dvc.yaml`` declares, once each, in order: the top-level
+    ``metrics:`` (where DVCLive declares its ``metrics.json``), then each stage's."""
+    doc = _document(raw, where)
+    stages = doc.get("stages")
     out: list[str] = []
-    for stage in stages.values() if isinstance(stages, dict) else ():
-        declared = stage.get("metrics") if isinstance(stage, dict) else None
+    for owner in (doc, *(stages.values() if isinstance(stages, dict) else ())):
+        declared = owner.get("metrics") if isinstance(owner, dict) else None
         for entry in declared if isinstance(declared, list) else ():
             # `- path` or `- path: {cache: false}`
             path = entry if isinstance(entry, str) else next(iter(entry), None)
-            if isinstance(path, str):
+            if isinstance(path, str) and path not in out:
                 out.append(path)
     return out
 

@@ -37,6 +37,13 @@ def test_metrics_files_are_every_stages_declared_metrics_in_order() -> None:
         "build/metrics.json", "build/extra.json", "reports/summary.json",
     ]  # fmt: skip
     assert metrics_files(b"stages: {train: {cmd: x}}\n") == []
+    # DVCLive declares its file at the top level: it comes first, each file once.
+    top = b"metrics: [dvclive/metrics.json]\n" + PIPELINE.replace(
+        b"      - build/extra.json", b"      - dvclive/metrics.json"
+    )
+    assert metrics_files(top) == [
+        "dvclive/metrics.json", "build/metrics.json", "reports/summary.json",
+    ]  # fmt: skip
     assert metrics_files(b"") == []
 
 

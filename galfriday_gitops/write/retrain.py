@@ -169,7 +169,8 @@ def update_window(
 
 
 def _pipeline_paths(wt: Path, name: str) -> tuple[Path, Path | None]:
-    """The model file (``artifacts.<name>.path`` of dvc.yaml) and the first metrics file."""
+    """The model file (``artifacts.<name>.path`` of dvc.yaml) and the first metrics file it
+    declares (top-level ``metrics:``, DVCLive's, before the stages')."""
     try:
         raw = (wt / DVC_YAML).read_bytes()
     except FileNotFoundError:

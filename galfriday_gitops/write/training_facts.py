@@ -34,7 +34,7 @@ from typing import Any, Literal
 
 import yaml
 
-from galfriday_gitops import dvcio
+from galfriday_gitops import dvcio, dvcyaml
 from galfriday_gitops.errors import UserError
 
 Split = Literal["validation", "test"]
@@ -147,22 +147,22 @@ def _from_dvc_metrics_show(data: dict[str, Any], where: str, split: Split) -> di
 
 def pipeline_metrics_files(root: Path) -> list[Path]:
     """The metrics files ``dvc.yaml`` declares (``metrics:`` at the top, where DVCLive
-    writes it, and in its stages), that exist."""
+    writes it, and in its stages) that exist as regular files inside ``root`` (a symlink
+    or a path leading out of the repository is skipped; an unreadable dvc.yaml gives none:
+    these are defaults, the explicit ``--metrics`` is the way to insist)."""
     try:
-        spec = yaml.safe_load((root / "dvc.yaml").read_text(encoding="utf-8")) or {}
-    except (FileNotFoundError, yaml.YAMLError, UnicodeDecodeError):
+        declared = dvcyaml.metrics_files((root / dvcyaml.DVC_YAML).read_bytes())
+    except (OSError, UserError):
         return []
-    if not isinstance(spec, dict):
-        return []
-    stages = spec.get("stages")
-    owners = [spec, *(stages.values() if isinstance(stages, dict) else [])]
+    inside = root.resolve()
     found = []
-    for owner in owners:
-        entries = owner.get("metrics", []) if isinstance(owner, dict) else []
-        for entry in entries if isinstance(entries, list) else []:
-            path = entry if isinstance(entry, str) else next(iter(entry), None)
-            if isinstance(path, str) and (root / path).is_file() and root / path not in found:
-                found.append(root / path)
+    for name in declared:
+        path = root / name
+        if path.is_symlink() or not path.is_file():
+            continue
+        if not path.resolve().is_relative_to(inside):
+            continue
+        found.append(path)
     return found
 
 
