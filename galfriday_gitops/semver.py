@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from functools import total_ordering
+from functools import lru_cache, total_ordering
 from typing import Literal
 
 SEMVER_PATTERN = (
@@ -18,6 +18,17 @@ Bump = Literal["major", "minor", "patch"]
 
 def is_semver(text: str) -> bool:
     return len(text) <= 64 and _SEMVER.fullmatch(text) is not None  # "$" allows a final "\n"
+
+
+Precedence = tuple[int, int, int, int, tuple[tuple[int, int | str], ...]]
+
+
+@lru_cache(maxsize=4096)
+def precedence(text: str) -> Precedence:
+    """The sort key of a version string: ``sorted(texts, key=precedence)`` orders as
+    ``key=Version`` does. Cached: a registry repeats the same few version strings across its
+    models (10,000 manifests of 1,000 models hold ten distinct ones)."""
+    return Version(text)._key()
 
 
 @total_ordering
@@ -35,7 +46,7 @@ class Version:
         self.prerelease: tuple[str, ...] = tuple(m[4].split(".")) if m[4] else ()
         self.build = m[5] or ""
 
-    def _key(self) -> tuple[int, int, int, int, tuple[tuple[int, int | str], ...]]:
+    def _key(self) -> Precedence:
         # A release sorts after its pre-releases; numeric identifiers sort before alphanumeric.
         pre = tuple((0, int(p)) if p.isdigit() else (1, p) for p in self.prerelease)
         return (self.major, self.minor, self.patch, 0 if self.prerelease else 1, pre)

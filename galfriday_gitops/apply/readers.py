@@ -30,7 +30,7 @@ import yaml
 from galfriday_gitops import gitio
 from galfriday_gitops.apply import tags
 from galfriday_gitops.apply.tags import TagAction
-from galfriday_gitops.semver import Version
+from galfriday_gitops.semver import precedence
 
 GTO_CONFIG = ".gto"
 
@@ -215,7 +215,7 @@ def gto_show(view: TagView, table: Table, stages: Iterable[str]) -> dict[str, An
         versions = [v for held in row.values() for v in held]
         shown: dict[str, str | None] = {}
         for stage in names:
-            holders = sorted(row.get(stage, []), key=Version)
+            holders = sorted(row.get(stage, []), key=precedence)
             pick = (
                 view.last_assigned(assigned.get((model, stage), []), holders)
                 if len(holders) > 1
@@ -224,7 +224,7 @@ def gto_show(view: TagView, table: Table, stages: Iterable[str]) -> dict[str, An
             pick = pick or (holders[-1] if holders else None)
             shown[stage] = f"v{pick}" if pick else None
         out[model] = {
-            "version": f"v{max(versions, key=Version)}" if versions else None,
+            "version": f"v{max(versions, key=precedence)}" if versions else None,
             "stage": shown,
             "registered": True,
             "active": True,

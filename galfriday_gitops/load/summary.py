@@ -28,7 +28,7 @@ from galfriday_gitops.load.cache import open_cache
 from galfriday_gitops.load.identity import Identity, identity_and_traffic
 from galfriday_gitops.load.layout import Slot, check_placement, classify, read_nofollow
 from galfriday_gitops.paths import MODELS
-from galfriday_gitops.semver import Version
+from galfriday_gitops.semver import precedence
 
 Table = dict[str, dict[str, list[str]]]
 Row = dict[str, list[str]]
@@ -90,7 +90,7 @@ def _row(files: Iterable[tuple[str, bytes | Finding]]) -> _Unit:
         if share is not None:
             shares[version] = share
     for versions in row.values():
-        versions.sort(key=Version)
+        versions.sort(key=precedence)
     return name, row, errors, shares
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -273,6 +274,15 @@ def test_a_gto_simple_tag_is_red(applied: Path, tmp_path: Path) -> None:
     repo = copy_of(applied, tmp_path)
     assert verify(repo)[0] == 0  # the control: apply's own tags, every one with its record
     assert gto_production(repo, "price-direction") == "v1.0.0"
+    # GTO takes a stage's newest tag by date, in whole seconds, and apply dates a burst of
+    # tags one second apart (so DVC and GTO order them): up to a few seconds ahead of the
+    # clock. A person runs `gto assign` later than that; so does this test (GTO dates its
+    # tag with the real clock). The bound is a hang guard, not a speed check.
+    newest = int(repo.git("for-each-ref", "--sort=-creatordate", "--count=1",
+                          "--format=%(creatordate:unix)", "refs/tags"))  # fmt: skip
+    deadline = time.monotonic() + 120
+    while time.time() < newest + 1 and time.monotonic() < deadline:
+        time.sleep(0.2)
     shell = subprocess.run(
         [GTO, "assign", "price-direction", "--version", "v1.1.0", "--stage", "production",
          "--simple", "true"],
