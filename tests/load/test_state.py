@@ -14,7 +14,7 @@ from galfriday_gitops.load.layout import Slot
 from galfriday_gitops.load.state import RegistryState, load_state, load_worktree
 from galfriday_gitops.resources import ModelStage, Resource
 from tests.support.factories import manifest
-from tests.support.repo import Repo
+from tests.support.repo import ROOT, Repo
 
 
 def stage_of(state: RegistryState, name: str, version: str) -> ModelStage:
@@ -163,3 +163,26 @@ def test_duplicate_resources(reg: Repo) -> None:
     reg.commit("two teams")
     found = [(f.rule, f.file) for f in load_state(reg.path, "HEAD").findings]
     assert found == [("GF124", "policies/teams2.yaml")]
+
+
+def test_duplicate_policies_by_name_and_drift_policies_by_model(reg: Repo) -> None:
+    """Stage policies are one per name; drift policies one per model, whatever their names
+    (found from the index and the validated data, without building any validator)."""
+    stages = (ROOT / "policies" / "stages.yaml").read_text()
+    drift = (ROOT / "policies" / "drift.yaml").read_text()
+    reg.write("policies/a-stages.yaml", stages)
+    reg.write("policies/b-stages.yaml", stages)
+    reg.write("policies/a-drift.yaml", drift)
+    reg.write("policies/b-drift.yaml", drift.replace("  name: price-direction", "  name: other"))
+    other_model = drift.replace("  name: price-direction", "  name: third")
+    reg.write(
+        "policies/c-drift.yaml", other_model.replace("  model: price-direction", "  model: churn")
+    )
+    reg.commit("copies")
+    found = {f.file: f.message for f in load_state(reg.path, "HEAD").findings if f.rule == "GF124"}
+    assert found.keys() == {"policies/b-stages.yaml", "policies/b-drift.yaml"}
+    assert (
+        "StagePolicy 'default' is already defined in policies/a-stages.yaml"
+        in found["policies/b-stages.yaml"]
+    )
+    assert "DriftPolicy 'price-direction'" in found["policies/b-drift.yaml"]
