@@ -13,9 +13,12 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from galfriday_gitops.forge.base import ForgeError
-from galfriday_gitops.forge.github import GitHubForge
+
+if TYPE_CHECKING:  # the client (http.client, ssl: ~25 ms) loads when a forge is built
+    from galfriday_gitops.forge.github import GitHubForge
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,8 @@ class ActionsEnv:
     def forge(self, purpose: str = "") -> GitHubForge:
         """The GitHub client; a missing variable is a ForgeError naming ``purpose``."""
         try:
+            from galfriday_gitops.forge.github import GitHubForge
+
             return GitHubForge.from_env(self.environ)
         except ForgeError as exc:
             raise ForgeError(f"{purpose}: {exc}" if purpose else str(exc)) from None
