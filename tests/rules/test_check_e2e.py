@@ -16,6 +16,7 @@ import pytest
 
 from tests.support.cli import gfops
 from tests.support.factories import dvc_file, manifest
+from tests.support.gate import check_json, review_args
 from tests.support.loopback import TOKEN, LoopbackGitHub
 from tests.support.repo import Repo
 
@@ -79,53 +80,9 @@ def promotion(repo: Repo, branch: str = "promote") -> str:
     return repo.commit("promote 1.2.0 to production")
 
 
-def reviews(
-    github: LoopbackGitHub,
-    tmp: Path,
-    approvals: list[tuple[str, str, str]],
-    *,
-    author: str = "alice",
-    committers: tuple[str, ...] = ("alice",),
-    pr: int = PR,
-) -> list[str]:
-    """CLI args with review/commit listings as GitHub returns them."""
-    if pr not in github.pulls:
-        github.add_pull(pr, author=author)
-    for login, state, sha in approvals:
-        github.add_review(
-            pr, login, state, sha, user_type="Bot" if login.endswith("[bot]") else "User"
-        )
-    for who in committers:
-        github.add_commit(pr, author=who, committer=who)
-    (tmp / "reviews.json").write_text(json.dumps(github.reviews[pr]))
-    (tmp / "commits.json").write_text(json.dumps(github.commits[pr]))
-    return [
-        "--reviews",
-        str(tmp / "reviews.json"),
-        "--commits",
-        str(tmp / "commits.json"),
-        "--pr-author",
-        author,
-    ]
-
-
-def check(repo: Repo, *extra: str, head: str = "HEAD") -> tuple[int, dict[str, Any]]:
-    result = gfops(
-        "check",
-        "--base",
-        "main",
-        "--head",
-        head,
-        "--now",
-        NOW,
-        "--format",
-        "json",
-        *extra,
-        cwd=repo.path,
-    )
-    assert result.code in (0, 1), result.err
-    assert "Traceback" not in result.err
-    return result.code, json.loads(result.out)
+# The helpers every check test shares (tests/support/gate.py), under this file's names.
+reviews = review_args
+check = check_json
 
 
 def rules_of(report: dict[str, Any]) -> set[tuple[str, str, int]]:
@@ -523,6 +480,20 @@ def test_merge_queue_blocks_the_second_of_two_production_promotions(
     assert "2 versions in production (1.2.0, 1.3.0)" in finding["message"]
 
 
+def synchronize_event(
+    examples: dict[str, list[dict[str, Any]]], path: Path, head: str, base: str
+) -> None:
+    """GitHub's own `pull_request` synchronize example, made about pull request PR by alice
+    from ``base`` to ``head``, written to ``path``."""
+    event = next(e for e in examples["pull_request"] if e.get("action") == "synchronize")
+    event = json.loads(json.dumps(event))
+    event["number"] = event["pull_request"]["number"] = PR
+    event["pull_request"]["head"]["sha"] = head
+    event["pull_request"]["base"]["sha"] = base
+    event["pull_request"]["user"]["login"] = "alice"
+    path.write_text(json.dumps(event))
+
+
 def test_live_api_path_with_an_event_and_a_pr_comment(
     reg: Repo,
     github: LoopbackGitHub,
@@ -537,14 +508,7 @@ def test_live_api_path_with_an_event_and_a_pr_comment(
     github.add_review(PR, "dave", "APPROVED", head)
     github.add_review(PR, "erin", "APPROVED", head)
     github.add_commit(PR, author="alice", committer="alice")
-    event = next(e for e in webhook_examples["pull_request"] if e.get("action") == "synchronize")
-    event = json.loads(json.dumps(event))
-    event["number"] = PR
-    event["pull_request"]["number"] = PR
-    event["pull_request"]["head"]["sha"] = head
-    event["pull_request"]["base"]["sha"] = base
-    event["pull_request"]["user"]["login"] = "alice"
-    (tmp_path / "event.json").write_text(json.dumps(event))
+    synchronize_event(webhook_examples, tmp_path / "event.json", head, base)
     env = github_env
     for _ in range(2):
         result = gfops(
@@ -576,13 +540,7 @@ def test_pr_comment_findings_link_to_the_line_at_the_head_commit(
     github.add_pull(PR, author="alice")
     github.pulls[PR]["head"]["sha"] = head
     github.add_commit(PR, author="alice", committer="alice")
-    event = next(e for e in webhook_examples["pull_request"] if e.get("action") == "synchronize")
-    event = json.loads(json.dumps(event))
-    event["number"] = event["pull_request"]["number"] = PR
-    event["pull_request"]["head"]["sha"] = head
-    event["pull_request"]["base"]["sha"] = reg.git("rev-parse", "main")
-    event["pull_request"]["user"]["login"] = "alice"
-    (tmp_path / "event.json").write_text(json.dumps(event))
+    synchronize_event(webhook_examples, tmp_path / "event.json", head, reg.git("rev-parse", "main"))
     env = {**github_env, "GITHUB_SERVER_URL": "https://github.com"}
     result = gfops(
         "check", "--event", str(tmp_path / "event.json"), "--event-name", "pull_request",
