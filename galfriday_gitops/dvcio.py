@@ -126,6 +126,7 @@ class LockStage:
     name: str
     deps: tuple[Output, ...]
     outs: tuple[Output, ...]
+    params: Any = None  # the stage's `params:` as recorded ({file: {key: value}}), unchecked
 
 
 def _is_int(value: Any) -> bool:
@@ -213,7 +214,7 @@ def _lock_stages(data: Any, where: str) -> list[LockStage]:
             place = f"{where}: stage {name}"
             deps = _outputs(stage.get("deps"), place, strict=False)
             outs = _outputs(stage.get("outs"), place, strict=False)
-            out.append(LockStage(str(name), deps, outs))
+            out.append(LockStage(str(name), deps, outs, stage.get("params")))
     return out
 
 

@@ -175,14 +175,12 @@ def producer(root: Path, source: Path) -> Producer | None:
     try:
         rel = source.resolve().relative_to(root.resolve()).as_posix()
         stages = dvcio.read_lock(root)
-        raw = yaml.safe_load((root / "dvc.lock").read_text(encoding="utf-8"))
-    except (ValueError, OSError, yaml.YAMLError, dvcio.DvcError):
+    except (ValueError, dvcio.DvcError):
         return None
     for stage in stages:
         if rel in (o.path for o in stage.outs):
             deps = {d.path: d.md5 for d in stage.deps if d.md5 is not None}
-            recorded = raw["stages"][stage.name].get("params") or {}
-            return Producer(stage.name, deps, _lock_params(recorded))
+            return Producer(stage.name, deps, _lock_params(stage.params))
     return None
 
 
