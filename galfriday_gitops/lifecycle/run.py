@@ -268,10 +268,11 @@ def _inference(
 
 
 def _semver_key(version: str) -> Any:
-    from galfriday_gitops.semver import Version
+    """SemVer precedence first; a log's version that is not SemVer after, as text."""
+    from galfriday_gitops.semver import precedence
 
     try:
-        return (0, Version(version))
+        return (0, precedence(version))
     except ValueError:
         return (1, version)
 

@@ -158,14 +158,14 @@ def _versions_table(model: ModelData) -> Html:
         Col("end of life"),
     ]
     rows = []
-    for v in reversed(model.versions):
+    for rank, v in reversed(list(enumerate(model.versions))):  # SemVer order, oldest first
         training = v.spec.training
         trained = training.trained_at.date().isoformat() if training.trained_at else DASH
         metrics = [v.spec.metrics.get(r) for r in refs]
         share = _share(v)
         rows.append(
             [
-                td(el("code", v.version), sort=_semver_key(v.version)),
+                td(el("code", v.version), sort=f"{rank:06d}"),
                 td(badge(v.stage.value, "stage"), sort=list(ModelStage).index(v.stage)),
                 td(trained),
                 td(num(training.samples), sort=training.samples, numeric=True),
@@ -180,12 +180,6 @@ def _versions_table(model: ModelData) -> Html:
         caption=f"Versions of {model.name}, newest first. Select a heading to sort.",
         sortable=True,
     )
-
-
-def _semver_key(version: str) -> str:
-    """A sort key that orders 1.10.0 after 1.9.0 as text (zero-padded numbers)."""
-    core = version.split("+", 1)[0].split("-", 1)[0]
-    return ".".join(part.zfill(6) for part in core.split(".")) + version[len(core) :]
 
 
 def _fields(v: ModelVersion) -> list[tuple[str, str]]:
