@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from galfriday_gitops import gitio
 from galfriday_gitops.apply.tags import (
@@ -36,6 +36,7 @@ from galfriday_gitops.apply.tags import (
 )
 
 MARKER = "--- galfriday-audit/v1 ---"
+R = TypeVar("R")
 
 
 class MessageError(ValueError):
@@ -201,16 +202,19 @@ def audit_tags(refs: Iterable[gitio.TagRef]) -> list[AuditTag]:
     found = []
     for ref in refs:
         name = parse(ref.name)
-        if name is None or not name.ours:
-            continue
-        if not ref.annotated:
-            found.append(AuditTag(ref, name, None, "a lightweight tag carries no audit record"))
-            continue
-        try:
-            found.append(AuditTag(ref, name, parse_message(ref.message)))
-        except MessageError as exc:
-            found.append(AuditTag(ref, name, None, str(exc)))
+        if name is not None and name.ours:
+            found.append(AuditTag(ref, name, *_record(ref, parse_message, "audit record")))
     return found
+
+
+def _record(ref: gitio.TagRef, read: Callable[[str], R], what: str) -> tuple[R | None, str | None]:
+    """(the record ``read`` finds in a tag's message, None) or (None, why it has none)."""
+    if not ref.annotated:
+        return None, f"a lightweight tag carries no {what}"
+    try:
+        return read(ref.message), None
+    except MessageError as exc:
+        return None, str(exc)
 
 
 # ---------------------------------------------------------------- commit records
@@ -326,13 +330,6 @@ def commit_records(refs: Iterable[gitio.TagRef]) -> list[CommitTag]:
     found = []
     for ref in refs:
         commit = recorded_commit(ref.name)
-        if commit is None:
-            continue
-        if not ref.annotated:
-            found.append(CommitTag(ref, commit, None, "a lightweight tag carries no record"))
-            continue
-        try:
-            found.append(CommitTag(ref, commit, parse_commit_record(ref.message)))
-        except MessageError as exc:
-            found.append(CommitTag(ref, commit, None, str(exc)))
+        if commit is not None:
+            found.append(CommitTag(ref, commit, *_record(ref, parse_commit_record, "record")))
     return found
