@@ -246,6 +246,10 @@ class RegistryState:
             out.append(policy)
         return out
 
+    def policy_for(self, version: ModelVersion) -> StagePolicy | None:
+        """The one stage policy that governs ``version``; None for none or several (GF214)."""
+        return found[0] if len(found := self.policies_for(version)) == 1 else None
+
     def teams(self) -> Teams | None:
         from galfriday_gitops.resources import Teams
 

@@ -40,8 +40,8 @@ def capacity_findings(
                 continue
             stage = ModelStage(stage_name)
             probe = head.get(name, versions[0])
-            found = policies.policies_for(probe) if probe else []
-            rules = found[0].spec.stages.get(stage) if len(found) == 1 else None
+            policy = policies.policy_for(probe) if probe else None
+            rules = policy.spec.stages.get(stage) if policy is not None else None
             if rules is None or rules.capacity is None or len(versions) <= rules.capacity:
                 continue
             candidates = [manifest_path(name, v) for v in versions]

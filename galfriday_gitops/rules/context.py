@@ -189,8 +189,7 @@ class Context:
         return self.base.policies_for(version)
 
     def policy(self, version: ModelVersion) -> StagePolicy | None:
-        found = self.policies(version)
-        return found[0] if len(found) == 1 else None
+        return self.base.policy_for(version)
 
     def stage_rules(self, version: ModelVersion, stage: ModelStage) -> StageRules | None:
         policy = self.policy(version)

@@ -132,8 +132,7 @@ def get_version(state: RegistryState, name: str, version: str, base: str) -> Mod
 def governing_policy(state: RegistryState, version: ModelVersion) -> StagePolicy | None:
     """The one stage policy that governs ``version`` at this state; None for none or
     several (the reconciler then reports GF214, and the preview shows it)."""
-    found = state.policies_for(version)
-    return found[0] if len(found) == 1 else None
+    return state.policy_for(version)
 
 
 def previous_holder_stage(policy: StagePolicy | None, stage: ModelStage) -> ModelStage | None:
