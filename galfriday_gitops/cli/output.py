@@ -39,6 +39,17 @@ def add_format(parser: Any, choices: tuple[str, ...] = ("text", "json")) -> None
     parser.add_argument("--format", choices=choices, default="text", help="output format")
 
 
+def add_progress(parser: Any, default: str) -> None:
+    """``--progress``/``--no-progress`` (None when neither: the command decides, ``default``
+    says how)."""
+    progress = parser.add_mutually_exclusive_group()
+    progress.add_argument(
+        "--progress", action="store_true", default=None,
+        help=f"progress lines on stderr (default: {default})",
+    )  # fmt: skip
+    progress.add_argument("--no-progress", dest="progress", action="store_false")
+
+
 def add_pr_options(parser: Any) -> None:
     """``--open-pr`` and ``--remote``: the same two options on every write command."""
     parser.add_argument(

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from galfriday_gitops.cli.output import add_format, print_json, request_from
+from galfriday_gitops.cli.output import add_format, add_progress, print_json, request_from
 
 if TYPE_CHECKING:
     from galfriday_gitops.monitor.job import DriftOutcome
@@ -43,12 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--report", type=Path, metavar="DIR", help="write drift.md and drift.html into DIR"
     )
-    progress = parser.add_mutually_exclusive_group()
-    progress.add_argument(
-        "--progress", action="store_true", default=None,
-        help="progress lines on stderr (default: only for inputs over 1M rows)",
-    )  # fmt: skip
-    progress.add_argument("--no-progress", dest="progress", action="store_false")
+    add_progress(parser, "only for inputs over 1M rows")
     act = parser.add_argument_group("acting on drift (--all or --model)")
     act.add_argument("--act", action="store_true", help="perform each drifted policy's onDrift")
     act.add_argument(

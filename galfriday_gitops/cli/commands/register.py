@@ -6,7 +6,7 @@ import argparse
 import math
 from pathlib import Path
 
-from galfriday_gitops.cli.output import day
+from galfriday_gitops.cli.output import add_progress, day
 
 HELP = "track an artifact with DVC, push it, and write its version manifest"
 
@@ -82,12 +82,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--no-push", action="store_true",
         help="do not dvc push (the default remote is then not required)",
     )  # fmt: skip
-    progress = parser.add_mutually_exclusive_group()
-    progress.add_argument(
-        "--progress", action="store_true", default=None,
-        help="progress lines on stderr (copy, hash, upload); default: only on a terminal",
-    )  # fmt: skip
-    progress.add_argument("--no-progress", dest="progress", action="store_false")
+    add_progress(parser, "only on a terminal; for the copy, the hashes and the upload")
 
 
 def run(args: argparse.Namespace) -> int:
