@@ -29,3 +29,23 @@ def test_one_command_parses_as_with_every_command_declared() -> None:
     help_text = build_parser().format_help()
     assert all(name in help_text for name in COMMANDS)
     assert "deprecate" not in build_parser("status").format_help()  # control
+
+
+def test_the_cli_collects_cycles_in_larger_batches_and_never_more_often() -> None:
+    """`collect_less` raises the collector's first threshold for a short CLI run (a tenth of
+    a 10,000-manifest check was the collector walking the loaded registry) and never lowers
+    a threshold someone set higher."""
+    import gc
+
+    from galfriday_gitops.cli.main import collect_less
+
+    saved = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)  # CPython's defaults
+        collect_less()
+        assert gc.get_threshold() == (50_000, 10, 10)
+        gc.set_threshold(200_000, 30, 40)  # control: higher already, kept as it is
+        collect_less()
+        assert gc.get_threshold() == (200_000, 30, 40)
+    finally:
+        gc.set_threshold(*saved)
