@@ -25,11 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from galfriday_gitops import gitio
 from galfriday_gitops.apply import tags
 from galfriday_gitops.apply.tags import TagAction
+from galfriday_gitops.errors import UserError
 from galfriday_gitops.semver import precedence
 
 GTO_CONFIG = ".gto"
@@ -39,9 +38,11 @@ Table = Mapping[str, Mapping[str, list[str]]]  # model -> stage -> versions (Sem
 
 def gto_config(stages: Iterable[str], existing: str | None = None) -> str:
     """``.gto`` with ``stages:`` set to ``stages``; any other setting in ``existing`` kept."""
+    import yaml  # only to write: reading goes through the safe loader
+
     data: dict[str, Any] = {}
     if existing:
-        loaded = yaml.safe_load(existing)
+        loaded = _read_gto_config(existing.encode("utf-8"))
         if isinstance(loaded, dict):
             data = {k: v for k, v in loaded.items() if k != "stages"}
     data["stages"] = list(stages)
@@ -50,6 +51,17 @@ def gto_config(stages: Iterable[str], existing: str | None = None) -> str:
         "# so GTO (and DVC through it) refuses a stage gfops does not know.\n"
     )
     return header + yaml.safe_dump(data, sort_keys=False)
+
+
+def _read_gto_config(raw: bytes) -> Any:
+    """``.gto``'s data through the safe loader (size, depth, no aliases or tags); a file it
+    refuses is an error naming the line."""
+    from galfriday_gitops.load.safe_yaml import YamlError, load
+
+    try:
+        return load(raw, with_positions=False).data
+    except YamlError as exc:
+        raise UserError(f"{GTO_CONFIG}:{exc.line}: {exc.message} [{exc.rule_id}]") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +205,7 @@ def gto_stages(repo: Path, table: Table) -> list[str]:
     else every stage that holds a version of a model GTO can read, sorted (as GTO does)."""
     config = repo / GTO_CONFIG
     if config.is_file() and not config.is_symlink():
-        loaded = yaml.safe_load(config.read_text(encoding="utf-8"))
+        loaded = _read_gto_config(config.read_bytes())
         stages = loaded.get("stages") if isinstance(loaded, dict) else None
         if isinstance(stages, list):
             return [str(s) for s in stages]

@@ -14,20 +14,14 @@ parser sees the text, since libyaml slows down quadratically on deep flow nestin
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-from yaml.constructor import SafeConstructor
-from yaml.nodes import ScalarNode
-from yaml.resolver import Resolver
-
 MAX_BYTES = 256 * 1024
 MAX_DEPTH = 32
-
-_Parser: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # Trojan-source characters (bidi embeddings/overrides/isolates) and zero-width characters:
 # they make a name or stage look like something it is not.
@@ -36,14 +30,36 @@ _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 
 Path = tuple[str | int, ...]
 
-_constructor = SafeConstructor()
-_CONSTRUCT = {
-    "tag:yaml.org,2002:null": _constructor.construct_yaml_null,
-    "tag:yaml.org,2002:bool": _constructor.construct_yaml_bool,
-    "tag:yaml.org,2002:int": _constructor.construct_yaml_int,
-    "tag:yaml.org,2002:float": _constructor.construct_yaml_float,
-    "tag:yaml.org,2002:timestamp": _constructor.construct_yaml_timestamp,
-}
+
+class _Yaml:
+    """PyYAML's parts, imported on the first parse: a command that finds every file in
+    the cache parses no YAML, and importing PyYAML is ~10 ms of its start-up."""
+
+    def __init__(self) -> None:
+        import yaml
+        from yaml.constructor import SafeConstructor
+        from yaml.nodes import ScalarNode
+        from yaml.resolver import Resolver
+
+        self.yaml: Any = yaml
+        self.parser: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        self.scalar_node: Any = ScalarNode
+        # YAML 1.1 implicit resolvers, keyed by a plain scalar's first character (as
+        # PyYAML does).
+        self.implicit: dict[str, list[tuple[str, Any]]] = dict(Resolver.yaml_implicit_resolvers)
+        constructor = SafeConstructor()
+        self.construct: dict[str, Callable[[Any], Any]] = {
+            "tag:yaml.org,2002:null": constructor.construct_yaml_null,
+            "tag:yaml.org,2002:bool": constructor.construct_yaml_bool,
+            "tag:yaml.org,2002:int": constructor.construct_yaml_int,
+            "tag:yaml.org,2002:float": constructor.construct_yaml_float,
+            "tag:yaml.org,2002:timestamp": constructor.construct_yaml_timestamp,
+        }
+
+
+@functools.cache
+def _lib() -> _Yaml:
+    return _Yaml()
 
 
 class YamlError(Exception):
@@ -126,25 +142,22 @@ def _check_flow_depth(text: str) -> None:
             )
 
 
-# YAML 1.1 implicit resolvers, keyed by a plain scalar's first character (as PyYAML does).
-_IMPLICIT: dict[str, list[tuple[str, Any]]] = dict(Resolver.yaml_implicit_resolvers)
-
-
 def plain_is_string(value: str) -> bool:
     """Whether YAML reads this plain (unquoted) scalar as a string, not a number, date,
     boolean or null."""
-    return not any(regexp.match(value) for _, regexp in _IMPLICIT.get(value[:1], ()))
+    implicit = _lib().implicit.get(value[:1], ())
+    return not any(regexp.match(value) for _, regexp in implicit)
 
 
-def _scalar(event: Any) -> Any:
+def _scalar(event: Any, lib: _Yaml) -> Any:
     if not event.implicit[0]:  # quoted: always a string
         return event.value
     value: str = event.value
-    for tag, regexp in _IMPLICIT.get(value[:1], ()):
+    for tag, regexp in lib.implicit.get(value[:1], ()):
         if regexp.match(value):
-            construct = _CONSTRUCT.get(tag)
+            construct = lib.construct.get(tag)
             try:
-                return construct(ScalarNode(tag, value)) if construct else value
+                return construct(lib.scalar_node(tag, value)) if construct else value
             except ValueError:  # shaped like a date but not one: 2026-02-30, 2026-11-0T12:00
                 raise YamlError(
                     "GF100",
@@ -183,9 +196,11 @@ def _refuse_flags(event: Any) -> None:
         )
 
 
-def _key(event: Any, top: _Frame, positions: dict[Path, tuple[int, int]] | None) -> None:
+def _key(
+    event: Any, top: _Frame, positions: dict[Path, tuple[int, int]] | None, lib: _Yaml
+) -> None:
     """Consume a scalar event as the next key of the mapping on top of the stack."""
-    key = _scalar(event)
+    key = _scalar(event, lib)
     if event.implicit[0] and event.value == "<<":
         raise YamlError(
             "GF102", *_mark(event), "merge keys (<<) are not allowed; write the keys out"
@@ -207,9 +222,10 @@ class _Builder:
     """Plain data from the parser's events, built on an explicit stack (deep input cannot
     recurse), refusing what the loader refuses as it goes."""
 
-    __slots__ = ("documents", "have_root", "positions", "root", "stack")
+    __slots__ = ("documents", "have_root", "lib", "positions", "root", "stack")
 
-    def __init__(self, with_positions: bool) -> None:
+    def __init__(self, with_positions: bool, lib: _Yaml) -> None:
+        self.lib = lib
         self.positions: dict[Path, tuple[int, int]] | None = {} if with_positions else None
         self.stack: list[_Frame] = []
         self.root: Any = None
@@ -241,9 +257,11 @@ class _Builder:
         _refuse_flags(event)
         stack = self.stack
         if stack and stack[-1].is_map and stack[-1].key is None:
-            _key(event, stack[-1], self.positions)
+            _key(event, stack[-1], self.positions, self.lib)
         else:
-            self.place(_scalar(event), _mark(event) if self.positions is not None else None)
+            self.place(
+                _scalar(event, self.lib), _mark(event) if self.positions is not None else None
+            )
 
     def start(self, event: Any) -> None:
         """A mapping or a sequence opens: one level deeper, under the pending key or item."""
@@ -263,7 +281,7 @@ class _Builder:
         else:
             path = (*top.path, len(top.container))
         start = top.key_pos if top is not None and top.is_map else _mark(event)
-        mapping = event.__class__ is yaml.MappingStartEvent
+        mapping = event.__class__ is self.lib.yaml.MappingStartEvent
         container: dict[str, Any] | list[Any] = {} if mapping else []
         self.stack.append(_Frame(container, path, start))
 
@@ -290,7 +308,9 @@ def parse(text: str, *, with_positions: bool = True) -> Document:
     that only need them for findings parse without, and again with them on failure.
     """
     _check_flow_depth(text)
-    builder = _Builder(with_positions)
+    lib = _lib()
+    yaml = lib.yaml
+    builder = _Builder(with_positions, lib)
     handlers: dict[type, Callable[[Any], None]] = {
         yaml.ScalarEvent: builder.scalar,
         yaml.MappingStartEvent: builder.start,
@@ -302,7 +322,7 @@ def parse(text: str, *, with_positions: bool = True) -> Document:
     }
     scalar, scalar_event = builder.scalar, yaml.ScalarEvent  # most events are scalars
     try:
-        for event in yaml.parse(text, Loader=_Parser):
+        for event in yaml.parse(text, Loader=lib.parser):
             if event.__class__ is scalar_event:
                 scalar(event)
             elif (handler := handlers.get(event.__class__)) is not None:

@@ -8,11 +8,9 @@ the blob cache, so a second load parses only what changed.
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from functools import partial
@@ -316,6 +314,9 @@ def _parse_job(job: tuple[bytes, Slot]) -> str:
 
 def _parse_all(jobs: list[tuple[bytes, Slot]]) -> list[str]:
     """Parse many blobs; a cold load of a large registry uses every core (parsing is CPU-bound)."""
+    import multiprocessing as mp  # only here: a warm or small load never starts a pool
+    from concurrent.futures import ProcessPoolExecutor
+
     workers = min(os.cpu_count() or 1, 8)
     if len(jobs) < _PARALLEL_FROM or workers < 2 or "fork" not in mp.get_all_start_methods():
         return [_parse_job(job) for job in jobs]

@@ -11,18 +11,14 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from galfriday_gitops import dvcio, dvcobjects, dvcyaml, gitio
-from galfriday_gitops.apply import tags
+from galfriday_gitops import dvcio, gitio
 from galfriday_gitops.catalogue import RULES, Phase, in_phase, phase_of
 from galfriday_gitops.diff.events import Event, diff
 from galfriday_gitops.errors import UserError
 from galfriday_gitops.findings import Finding, Severity
-from galfriday_gitops.forge.codeowners import LOCATIONS, CodeOwners
-from galfriday_gitops.forge.codeowners import parse as parse_code_owners
 from galfriday_gitops.load.gates import gate_findings
-from galfriday_gitops.load.history import History, ProductionPeriod, production_periods
 from galfriday_gitops.load.state import RegistryState, load_state, open_cache
 from galfriday_gitops.paths import manifest_path
 from galfriday_gitops.resources import Artifact, Experiment
@@ -43,6 +39,11 @@ from galfriday_gitops.rules.context import (
     TrackedFile,
 )
 from galfriday_gitops.rules.reviews import PullRequestFacts, ReviewVerdict, Tally
+
+if TYPE_CHECKING:  # the loaders below import these only when a rule asks for them
+    from galfriday_gitops import dvcobjects, dvcyaml
+    from galfriday_gitops.forge.codeowners import CodeOwners
+    from galfriday_gitops.load.history import ProductionPeriod
 
 Check = Callable[[Context], list[Finding]]
 
@@ -172,9 +173,14 @@ def sources_for(
         return None if raw is None else dvcio.parse_dvc_file(raw, path)
 
     def periods(name: str) -> list[ProductionPeriod]:
+        from galfriday_gitops.load.history import production_periods
+
         return production_periods(repo, name, base.rev) if base.rev is not None else []
 
     def code_owners(side: Side) -> CodeOwners | None:
+        from galfriday_gitops.forge.codeowners import LOCATIONS
+        from galfriday_gitops.forge.codeowners import parse as parse_code_owners
+
         state = base if side == "base" else head
         for path in LOCATIONS:  # GitHub uses the first that exists, in this order
             try:
@@ -207,10 +213,14 @@ def sources_for(
         return gitio.changed_paths(repo, base.rev or gitio.EMPTY_TREE, at_head)
 
     def dvc_artifacts() -> dict[str, dvcyaml.ArtifactEntry]:
+        from galfriday_gitops import dvcyaml
+
         raw = read(dvcyaml.DVC_YAML)
         return {} if raw is None else dvcyaml.parse_artifacts(raw)
 
     def objects(md5s: Sequence[str]) -> dict[str, dvcobjects.StoredObject]:
+        from galfriday_gitops import dvcobjects
+
         return dvcobjects.stored_objects(Path(repo), list(md5s))
 
     return Sources(
@@ -233,6 +243,9 @@ def registered_before(
     """The artifacts of ``name@version`` at every first-parent commit of the base that
     touched its manifest, then at every audit tag that names the version (None where the
     tag's commit holds no readable manifest: a version that cannot be told apart)."""
+    from galfriday_gitops.apply import tags
+    from galfriday_gitops.load.history import History
+
     if base.rev is None:
         return []
     path = manifest_path(name, version)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from typing import Any
 
-from tests.support.cli import gfops
+from tests.support.cli import gfops, imported_top_level
 from tests.support.docs import README, fenced_block
 from tests.support.repo import Repo
 
@@ -87,3 +88,31 @@ def test_the_canary_share_is_shown_until_the_canary_reaches_production(repo: Rep
     assert "%" not in gfops("status", cwd=repo.path).out
     assert _status(repo, "json")["trafficPercent"] == {}
     assert "trafficPercent" not in repo.read(f"models/{MODEL}/1.2.0.yaml")  # cleared, not hidden
+
+
+def test_a_warm_status_or_show_imports_no_yaml_parser_and_no_schema(repo: Repo) -> None:
+    """Once main's files are cached, `status` and `show` answer from the cached index and
+    validated data: neither PyYAML nor pydantic is imported (together ~0.1 s of start-up)."""
+    shutil.rmtree(repo.path / ".git" / "galfriday", ignore_errors=True)
+    # Controls: a cold `show` parses its model's files and validates them.
+    assert {"yaml", "pydantic"} <= imported_top_level("show", MODEL, cwd=repo.path)
+    assert gfops("status", cwd=repo.path).code == 0  # the rest of main's files, cached
+    for args in (("status",), ("status", "--format", "json"), ("show", MODEL)):
+        warm = imported_top_level(*args, cwd=repo.path)
+        assert "galfriday_gitops" in warm, args
+        assert not {"yaml", "pydantic"} & warm, args
+
+
+def test_the_gto_config_is_read_through_the_safe_loader(repo: Repo) -> None:
+    """`.gto` (whose stages are the columns of `--format gto`) gets the loader every
+    registry file gets: an alias is refused with the file, line and rule, not expanded."""
+    (repo.path / ".gto").write_text("stages: &all [production, staging]\ntype_allowed: *all\n")
+    refused = gfops("status", "--format", "gto", cwd=repo.path)
+    assert refused.code == 2 and refused.out == "", refused.err
+    assert ".gto:1:" in refused.err and "[GF102]" in refused.err
+    assert "Traceback" not in refused.err
+    # Controls: without .gto the held stages are the columns; with a plain one, its stages.
+    (repo.path / ".gto").unlink()
+    assert {"production", "staging"} < set(_status(repo, "gto")[MODEL]["stage"])
+    (repo.path / ".gto").write_text("stages: [production]\n")
+    assert set(_status(repo, "gto")[MODEL]["stage"]) == {"production"}
