@@ -6,12 +6,10 @@ float and an all-digit md5 into an integer; none of that may slip through as a s
 The JSON Schemas in ``schemas/`` are generated from these models (``gfops schema --write``).
 """
 
-from __future__ import annotations
-
 import datetime as dt
 import re
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -197,7 +195,7 @@ class DataWindow(Base):
     end: Date = Field(description="Last day of the training data (YYYY-MM-DD), not before start.")
 
     @model_validator(mode="after")
-    def _ordered(self) -> DataWindow:
+    def _ordered(self) -> Self:
         if self.end < self.start:
             raise PydanticCustomError("gf_window", "dataWindow.end is before dataWindow.start")
         return self
@@ -388,7 +386,7 @@ class ModelVersion(Base):
     )
 
     @model_validator(mode="after")
-    def _artifacts_in_version_folder(self) -> ModelVersion:
+    def _artifacts_in_version_folder(self) -> Self:
         prefix = paths.artifact_dir(self.metadata.name, self.metadata.version) + "/"
         for artifact in self.spec.artifacts:
             if not artifact.path.startswith(prefix) or "*" in artifact.path:
@@ -485,7 +483,7 @@ class Approvals(Base):
     )
 
     @model_validator(mode="after")
-    def _names_an_approver(self) -> Approvals:
+    def _names_an_approver(self) -> Self:
         if not self.from_ and not self.users and not self.code_owners:
             raise PydanticCustomError(
                 "gf_approvers",
@@ -499,7 +497,7 @@ class Threshold(Base):
     max: Number | None = Field(default=None, description="Largest allowed value (inclusive).")
 
     @model_validator(mode="after")
-    def _bounds(self) -> Threshold:
+    def _bounds(self) -> Self:
         if self.min is None and self.max is None:
             raise PydanticCustomError("gf_threshold", "a threshold needs min, max or both")
         if self.min is not None and self.max is not None and self.min > self.max:
@@ -562,7 +560,7 @@ class StageRules(Base):
     )
 
     @model_validator(mode="after")
-    def _waived_or_required(self) -> StageRules:
+    def _waived_or_required(self) -> Self:
         if self.approvals is not None and self.approvals_waived is not None:
             raise PydanticCustomError(
                 "gf_waived", "a stage has approvals or approvalsWaived, not both"
@@ -583,7 +581,7 @@ class FreezeWindow(Base):
     reason: ShortStr = Field(description="Why the freeze exists (shown in the finding).")
 
     @model_validator(mode="after")
-    def _ordered(self) -> FreezeWindow:
+    def _ordered(self) -> Self:
         if self.to < self.from_:
             raise PydanticCustomError("gf_window", "freeze window 'to' is before 'from'")
         return self
@@ -734,7 +732,7 @@ class Allocation(Base):
     )
 
     @model_validator(mode="after")
-    def _sums_to_one(self) -> Allocation:
+    def _sums_to_one(self) -> Self:
         if set(self.split) != {"control", "treatment"} or abs(sum(self.split.values()) - 1) > 1e-9:
             raise PydanticCustomError(
                 "gf_split", "split needs control and treatment weights that sum to 1"
@@ -791,12 +789,12 @@ class Correction(StrEnum):
     NONE = "none"
 
     @property
-    def method(self) -> Method:
+    def method(self) -> "Method":
         """The same correction in statsmodels' words (:mod:`galfriday_gitops.stats.multitest`)."""
         return _METHODS[self]
 
 
-_METHODS: dict[Correction, Method] = {
+_METHODS: "dict[Correction, Method]" = {
     Correction.HOLM: "holm",
     Correction.BENJAMINI_HOCHBERG: "fdr_bh",
     Correction.BONFERRONI: "bonferroni",
@@ -890,7 +888,7 @@ class ExperimentSpec(Base):
     )
 
     @model_validator(mode="after")
-    def _distinct(self) -> ExperimentSpec:
+    def _distinct(self) -> Self:
         if self.control == self.treatment:
             raise PydanticCustomError("gf_experiment", "control and treatment are the same version")
         if self.status is ExperimentStatus.CONCLUDED and self.result is None:
@@ -1012,7 +1010,7 @@ class MultivariateCheck(Base):
     )
 
     @model_validator(mode="after")
-    def _enough_permutations(self) -> MultivariateCheck:
+    def _enough_permutations(self) -> Self:
         if self.alpha * (self.permutations + 1) < 1:
             raise PydanticCustomError(
                 "gf_permutations", "permutations must be at least 1/alpha - 1 to reach alpha"
@@ -1062,7 +1060,7 @@ class ErrorStream(Base):
     )
 
     @model_validator(mode="after")
-    def _a_detector(self) -> ErrorStream:
+    def _a_detector(self) -> Self:
         if self.adwin is None and self.page_hinkley is None:
             raise PydanticCustomError("gf_detector", "errorStream needs adwin, pageHinkley or both")
         return self
