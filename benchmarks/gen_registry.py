@@ -23,6 +23,8 @@ def manifest(name: str, version: str, stage: str, rng: random.Random) -> str:
     acc = round(rng.uniform(0.7, 0.95), 4)
     commit = hashlib.sha1(version.encode(), usedforsecurity=False).hexdigest()
     test_tail = f"auc: {round(acc + 0.035, 4)}, latency_ms: {round(rng.uniform(2, 40), 2)}"
+    # A canary serves a share of traffic (GF215 refuses one without it).
+    rollout = "\n  rollout:\n    trafficPercent: 10" if stage == "canary" else ""
     return f"""\
 # yaml-language-server: $schema=../../schemas/model-version.schema.json
 apiVersion: galfriday/v1
@@ -33,7 +35,7 @@ metadata:
   description: Synthetic model {name} for scale benchmarks
   labels: {{team: team-{rng.randint(1, 20)}, asset: asset-{rng.randint(1, 50)}}}
 spec:
-  stage: {stage}
+  stage: {stage}{rollout}
   modelType: gradient-boosting
   framework: lightgbm 4.5
   target: direction_1h
@@ -154,7 +156,13 @@ def _tags(target: Path, models: int, versions: int, total: int) -> bytes:
     a registration and a stage assignment, then (to reach ``total``) earlier stage changes
     of each version, unassign + assign pairs."""
     from galfriday_gitops.apply.message import AuditRecord
-    from galfriday_gitops.apply.tags import TagAction, assignment, registration, unassignment
+    from galfriday_gitops.apply.tags import (
+        TagAction,
+        TagName,
+        assignment,
+        registration,
+        unassignment,
+    )
 
     shas = subprocess.run(["git", "-C", str(target), "rev-list", "--reverse", "main"],
                           check=True, capture_output=True, text=True).stdout.split()  # fmt: skip
@@ -166,8 +174,10 @@ def _tags(target: Path, models: int, versions: int, total: int) -> bytes:
         for v in range(versions):
             version, stage, sha = f"1.{v}.0", stage_of(v, versions), shas[v]
             parent = shas[v - 1] if v else None
-            facts = [(registration(name, version), TagAction.REGISTER, None, stage),
-                     (None, TagAction.ASSIGN, None, stage)]  # fmt: skip
+            facts: list[tuple[TagName | None, TagAction, str | None, str]] = [
+                (registration(name, version), TagAction.REGISTER, None, stage),
+                (None, TagAction.ASSIGN, None, stage),
+            ]
             for _ in range((per_version - 1) // 2):
                 facts += [
                     (None, TagAction.UNASSIGN, stage, stage),
@@ -178,7 +188,7 @@ def _tags(target: Path, models: int, versions: int, total: int) -> bytes:
                 if tag is None:
                     counter += 1
                     tag = (assignment if action is TagAction.ASSIGN else unassignment)(
-                        name, after if action is TagAction.ASSIGN else before, counter
+                        name, after if action is TagAction.ASSIGN else before or after, counter
                     )
                 record = AuditRecord(action, "registered", name, version, before, after,
                                      sha, parent, pr=v + 1, verdict="allowed", seq=seq)  # fmt: skip
