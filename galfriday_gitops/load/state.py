@@ -8,7 +8,6 @@ the blob cache, so a second load parses only what changed.
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -306,22 +305,13 @@ def _duplicates(entries: dict[str, Entry]) -> list[Finding]:
 _PARALLEL_FROM = 2000  # below this, starting worker processes costs more than it saves
 
 
-def _parse_job(job: tuple[bytes, Slot]) -> str:
-    """Parse one blob into its cache payload (a string: cheap to send between processes,
-    and what the cache stores anyway; resources are decoded only when asked for)."""
-    return cache_mod.encode(parse_blob(*job))
-
-
 def _parse_all(jobs: list[tuple[bytes, Slot]]) -> list[str]:
-    """Parse many blobs; a cold load of a large registry uses every core (parsing is CPU-bound)."""
-    import multiprocessing as mp  # only here: a warm or small load never starts a pool
-    from concurrent.futures import ProcessPoolExecutor
+    """Each blob's cache payload; a large cold load parses on every core."""
+    if len(jobs) < _PARALLEL_FROM:
+        return [cache_mod.encode(parse_blob(*job)) for job in jobs]
+    from galfriday_gitops.load.parallel import parse_all
 
-    workers = min(os.cpu_count() or 1, 8)
-    if len(jobs) < _PARALLEL_FROM or workers < 2 or "fork" not in mp.get_all_start_methods():
-        return [_parse_job(job) for job in jobs]
-    with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
-        return list(pool.map(_parse_job, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
+    return parse_all(jobs)
 
 
 def _payload_key(slot: Slot, blob: str) -> str:
