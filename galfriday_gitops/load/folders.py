@@ -21,7 +21,7 @@ from typing import cast
 from galfriday_gitops import gitio
 from galfriday_gitops.findings import Finding
 from galfriday_gitops.load.cache import BlobCache
-from galfriday_gitops.load.entry import Entry
+from galfriday_gitops.load.entry import Entry, Index
 from galfriday_gitops.paths import MODELS
 
 _LIST_ALL_FROM = 200  # more unlisted model folders than this: list all of models/ at once
@@ -115,19 +115,19 @@ def _decoded(
 
 def decode_unit(record: str, fetch: Callable[[str], str]) -> tuple[list[Entry], list[Finding]]:
     data = json.loads(record)
-    entries = []
-    for path, blob, key, index, found in data["files"]:
-        entries.append(
-            Entry(
-                path,
-                blob,
-                index=(index[0], index[1], index[2], index[3]) if index else None,
-                key=key,
-                fetch=fetch,
-                findings=tuple(Finding.from_dict(f) for f in found),
-            )
+    finding = Finding.from_dict
+    entries = [  # one comprehension: a warm load of 10,000 manifests decodes 10,000 of these
+        Entry(
+            path,
+            blob,
+            index=cast(Index, tuple(index)) if index else None,
+            key=key,
+            fetch=fetch,
+            findings=tuple(map(finding, found)) if found else (),
         )
-    return entries, [Finding.from_dict(f) for f in data["early"]]
+        for path, blob, key, index, found in data["files"]
+    ]
+    return entries, [finding(f) for f in data["early"]]
 
 
 def store_units(
