@@ -69,5 +69,21 @@ def row(
     print("ROW " + json.dumps(data), flush=True)
 
 
+REFERENCE = "import pydantic; pydantic.create_model('M', x=(int, 0)).model_validate({'x': 1})"
+
+
+def reference() -> float:
+    """The machine's speed now: the median wall time of five whole ``python -c`` processes
+    that import pydantic and validate once, none of this project's code. This machine's
+    speed drifts by up to 2x within minutes; a figure read beside this one (taken at the
+    start and the end of a run) tells a slow machine from slow code."""
+    runs = []
+    for _ in range(5):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-P", "-c", REFERENCE], check=True, env=ENV)
+        runs.append(time.perf_counter() - start)
+    return statistics.median(runs)
+
+
 def load() -> str:
     return ", ".join(f"{x:.1f}" for x in os.getloadavg())

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from common import ENV, load
+from common import ENV, load, reference
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
@@ -97,6 +97,7 @@ def main() -> None:
     OUT.mkdir(exist_ok=True)
     rows: list[dict[str, Any]] = []
     start = time.perf_counter()
+    before = reference()
     for script in scripts:
         if args.only and script.name not in args.only:
             continue
@@ -119,7 +120,9 @@ def main() -> None:
     print(
         "\nwall-clock medians of whole processes (CPU: user + sys with children); "
         f"{os.cpu_count()} cores, load average {load()}; {took:.0f} s in all; full outputs "
-        f"in benchmarks/out/. GTO at 1,000 x 5: {gto}."
+        f"in benchmarks/out/. GTO at 1,000 x 5: {gto}. Machine speed (common.reference: "
+        f"python importing pydantic and validating once): {before:.3f} s at the start, "
+        f"{reference():.3f} s at the end."
     )
 
 
