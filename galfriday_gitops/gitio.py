@@ -85,14 +85,22 @@ def git_dir(repo: Path | str) -> Path:
     return p if p.is_absolute() else Path(repo) / p
 
 
+# (repository, commit id) pairs git has confirmed in this process: a commit never changes,
+# and a command resolves a branch once and then passes its id down to every loader.
+_COMMITS: set[tuple[str, str]] = set()
+
+
 def rev_parse(repo: Path | str, rev: str) -> str:
     """The commit id of ``rev``; a clear error when it does not exist."""
+    if (str(repo), rev) in _COMMITS:
+        return rev
     if rev.startswith("-"):
         raise GitError(f"invalid revision {rev!r}")
     proc = git(repo, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", check=False)
     sha = proc.decode().strip()
     if not sha:
         raise GitError(f"unknown revision {rev!r} in {repo}")
+    _COMMITS.add((str(repo), sha))
     return sha
 
 
