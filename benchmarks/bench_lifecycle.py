@@ -107,10 +107,13 @@ def main() -> None:
                     flush=True,
                 )
                 how = "Dask + DDSketch (1%)" if reader == "dask" else "in memory, exact"
-                ok = wall < 10 and rss < 2048 if n >= 10_000_000 else None
+                # The target is the Dask path's (issue 16); the exact in-memory reader is
+                # timed beside it to show why logs of that size go through Dask.
+                judged = n >= 10_000_000 and reader == "dask"
+                note = f"peak {rss:,.0f} MiB" + ("" if reader == "dask" else "; for contrast")
                 row(f"lifecycle logs, {how}", f"{n / 1e6:g}M records", wall,
-                    target="< 10 s, < 2 GB" if n >= 10_000_000 else "", met=ok,
-                    note=f"peak {rss:,.0f} MiB")  # fmt: skip
+                    target="< 10 s, < 2 GB" if judged else "",
+                    met=(wall < 10 and rss < 2048) if judged else None, note=note)  # fmt: skip
 
 
 if __name__ == "__main__":
