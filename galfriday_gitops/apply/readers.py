@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,13 +157,20 @@ def read_tags_cached(repo: Path | str) -> TagView:
     cache under a digest of the tag names and the object ids they point to. Those ids name
     the tag objects (target, tagger date), so the key changes whenever anything the view is
     built from does: listing them costs no tag-object reads, where the view reads all of
-    them (0.5 s at 40,000 tags)."""
+    them (0.5 s at 40,000 tags). While the files the tags live in are unchanged
+    (:func:`_tags_stamp`), the listing's key is remembered and the tags are not listed."""
     from galfriday_gitops.load.cache import open_cache
 
-    listing = gitio.git(repo, "for-each-ref", "--format=%(objectname) %(refname)", "refs/tags")
-    key = _VIEW_KEY + hashlib.sha256(listing).hexdigest()
     cache = open_cache(repo)
-    hit = cache.get_many([key]).get(key)
+    stamp = _tags_stamp(repo)
+    key = cache.get_many([stamp]).get(stamp) if stamp is not None else None
+    hit = cache.get_many([key]).get(key) if key is not None else None
+    if key is None or hit is None:  # the tags' files changed (or no stamp): list the tags
+        listing = gitio.git(repo, "for-each-ref", "--format=%(objectname) %(refname)", "refs/tags")
+        key = _VIEW_KEY + hashlib.sha256(listing).hexdigest()
+        hit = cache.get_many([key]).get(key)
+        if stamp is not None:
+            cache.put_many({stamp: key})
     if hit is not None:
         stage_rows, version_rows = json.loads(hit)
         return TagView(
@@ -176,6 +184,43 @@ def read_tags_cached(repo: Path | str) -> TagView:
     version_rows = [[m, c, vs] for (m, c), vs in view.versions_at.items()]
     cache.put_many({key: json.dumps([stage_rows, version_rows], separators=(",", ":"))})
     return view
+
+
+def _tags_stamp(repo: Path | str) -> str | None:
+    """A digest of the files git's files backend keeps tags in: ``packed-refs`` and every
+    file under ``refs/tags``, each by (path, inode, size, modification time in ns). Git
+    writes a ref by renaming a lock file over it, so any change to any tag changes the
+    stamp, and a warm ``status`` lists no tags (60,000 tags: ~50 ms of ``for-each-ref``).
+    None, and the tags are listed, for another backend (reftable), a symlinked
+    ``refs/tags`` or anything that cannot be read."""
+    try:
+        common = gitio.git_dir(repo)
+        if (common / "reftable").exists() or (common / "refs" / "tags").is_symlink():
+            return None
+        seen = []
+        for path in [common / "packed-refs", *sorted(_files_under(common / "refs" / "tags"))]:
+            try:
+                st = path.lstat()
+            except FileNotFoundError:
+                seen.append(f"{path}\tnone")
+                continue
+            seen.append(f"{path}\t{st.st_ino}\t{st.st_size}\t{st.st_mtime_ns}")
+    except (OSError, gitio.GitError):
+        return None
+    return _VIEW_KEY + "stamp:" + hashlib.sha256("\n".join(seen).encode()).hexdigest()
+
+
+def _files_under(folder: Path) -> list[Path]:
+    out = []
+    for top, dirs, files in os.walk(folder, onerror=_raise):
+        out += [Path(top) / f for f in files]
+        dirs[:] = [d for d in dirs if not (Path(top) / d).is_symlink()]
+    return out
+
+
+def _raise(exc: OSError) -> None:
+    if not isinstance(exc, FileNotFoundError):  # no refs/tags folder: no loose tags
+        raise exc
 
 
 def misreadings(view: TagView, table: Table, model: str | None = None) -> list[str]:
