@@ -79,10 +79,16 @@ def toplevel(path: Path | str) -> Path:
         raise GitError(f"{path} is not inside a git repository") from None
 
 
+_GIT_DIRS: dict[str, Path] = {}
+
+
 def git_dir(repo: Path | str) -> Path:
-    out = git_text(repo, "rev-parse", "--git-common-dir")
-    p = Path(out)
-    return p if p.is_absolute() else Path(repo) / p
+    """The repository's (common) git directory; asked of git once per process and path."""
+    where = str(Path(repo).resolve())  # a relative path means another repository elsewhere
+    if where not in _GIT_DIRS:
+        p = Path(git_text(repo, "rev-parse", "--git-common-dir"))
+        _GIT_DIRS[where] = p if p.is_absolute() else Path(where) / p
+    return _GIT_DIRS[where]
 
 
 # (repository, commit id) pairs git has confirmed in this process: a commit never changes,
@@ -119,9 +125,20 @@ def ls_tree(repo: Path | str, commit: str, paths: Sequence[str]) -> list[TreeEnt
     return _tree_entries(git(repo, "ls-tree", "-r", "-z", "--full-tree", commit, "--", *paths))
 
 
+_SHALLOW: dict[tuple[str, str, tuple[str, ...]], list[TreeEntry]] = {}
+
+
 def ls_tree_shallow(repo: Path | str, commit: str, paths: Sequence[str]) -> list[TreeEntry]:
-    """Entries named by ``paths`` without recursing (``dir/`` lists that folder's children)."""
-    return _tree_entries(git(repo, "ls-tree", "-z", "--full-tree", commit, "--", *paths))
+    """Entries named by ``paths`` without recursing (``dir/`` lists that folder's children).
+    Remembered for a commit this process resolved (its trees never change): a promote loads
+    its base more than once."""
+    key = (str(repo), commit, tuple(paths))
+    if key in _SHALLOW:
+        return list(_SHALLOW[key])
+    found = _tree_entries(git(repo, "ls-tree", "-z", "--full-tree", commit, "--", *paths))
+    if (str(repo), commit) in _COMMITS:
+        _SHALLOW[key] = list(found)
+    return found
 
 
 def read_blobs(repo: Path | str, oids: Iterable[str]) -> dict[str, bytes]:
