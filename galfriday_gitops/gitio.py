@@ -79,7 +79,10 @@ def toplevel(path: Path | str) -> Path:
         raise GitError(f"{path} is not inside a git repository") from None
 
 
+# What git said once in this process and cannot change: git dirs, commits, commits' trees.
 _GIT_DIRS: dict[str, Path] = {}
+_COMMITS: set[tuple[str, str]] = set()
+_SHALLOW: dict[tuple[str, str, tuple[str, ...]], list[TreeEntry]] = {}
 
 
 def git_dir(repo: Path | str) -> Path:
@@ -89,11 +92,6 @@ def git_dir(repo: Path | str) -> Path:
         p = Path(git_text(repo, "rev-parse", "--git-common-dir"))
         _GIT_DIRS[where] = p if p.is_absolute() else Path(where) / p
     return _GIT_DIRS[where]
-
-
-# (repository, commit id) pairs git has confirmed in this process: a commit never changes,
-# and a command resolves a branch once and then passes its id down to every loader.
-_COMMITS: set[tuple[str, str]] = set()
 
 
 def rev_parse(repo: Path | str, rev: str) -> str:
@@ -125,20 +123,16 @@ def ls_tree(repo: Path | str, commit: str, paths: Sequence[str]) -> list[TreeEnt
     return _tree_entries(git(repo, "ls-tree", "-r", "-z", "--full-tree", commit, "--", *paths))
 
 
-_SHALLOW: dict[tuple[str, str, tuple[str, ...]], list[TreeEntry]] = {}
-
-
 def ls_tree_shallow(repo: Path | str, commit: str, paths: Sequence[str]) -> list[TreeEntry]:
-    """Entries named by ``paths`` without recursing (``dir/`` lists that folder's children).
-    Remembered for a commit this process resolved (its trees never change): a promote loads
-    its base more than once."""
+    """Entries named by ``paths`` without recursing (``dir/`` lists that folder's children);
+    kept for a commit rev_parse confirmed (its trees never change: a promote asks twice)."""
     key = (str(repo), commit, tuple(paths))
-    if key in _SHALLOW:
-        return list(_SHALLOW[key])
-    found = _tree_entries(git(repo, "ls-tree", "-z", "--full-tree", commit, "--", *paths))
+    found = _SHALLOW.get(key) or _tree_entries(
+        git(repo, "ls-tree", "-z", "--full-tree", commit, "--", *paths)
+    )
     if (str(repo), commit) in _COMMITS:
-        _SHALLOW[key] = list(found)
-    return found
+        _SHALLOW[key] = found
+    return list(found)
 
 
 def read_blobs(repo: Path | str, oids: Iterable[str]) -> dict[str, bytes]:
