@@ -132,10 +132,11 @@ class RegistryState:
     def stage_table(self) -> dict[str, dict[str, list[str]]]:
         """model -> stage -> versions (oldest first), straight from the index."""
         if self._table is None:
-            self._table = {name: self._row(name) for name in self.models()}
+            self._table = {name: self.stage_row(name) for name in self.models()}
         return {name: {s: list(v) for s, v in row.items()} for name, row in self._table.items()}
 
-    def _row(self, name: str) -> dict[str, list[str]]:
+    def stage_row(self, name: str) -> dict[str, list[str]]:
+        """One model's stage -> versions (oldest first), from the index."""
         row: dict[str, list[str]] = {}
         for entry in self.entries_of(name):
             assert entry.index is not None
@@ -151,7 +152,7 @@ class RegistryState:
         for name in models:
             table.pop(name, None)
             if name in self._index:
-                table[name] = self._row(name)
+                table[name] = self.stage_row(name)
         self._table = dict(sorted(table.items()))
 
     @property

@@ -71,13 +71,10 @@ def _crowded(state: RegistryState, limited: Set[str]) -> dict[str, dict[str, lis
     for (name, stage), count in held.items():
         if count >= 2:
             crowded.setdefault(name, set()).add(stage)
-    table: dict[str, dict[str, list[str]]] = {}
-    for name, stages in crowded.items():
-        row = table[name] = {}
-        for version, stage in ((e.index[2], e.index[3]) for e in state.entries_of(name) if e.index):
-            if stage in stages:
-                row.setdefault(stage, []).append(version)
-    return table
+    return {  # each row in stage_table's order, only its crowded stages
+        name: {s: v for s, v in state.stage_row(name).items() if s in stages}
+        for name, stages in crowded.items()
+    }
 
 
 def check_previous_holder(ctx: Context) -> list[Finding]:
