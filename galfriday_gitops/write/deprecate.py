@@ -30,7 +30,6 @@ from galfriday_gitops.write.plan import (
     checked,
     deprecation_block,
     get_version,
-    governing_policy,
     grace_days,
 )
 from galfriday_gitops.write.propose import Proposed, forge_for, propose_plan
@@ -71,7 +70,7 @@ def _checked_reason(reason: str, grace: int | None) -> str:
 def _check_transition(state: RegistryState, target: ModelVersion, base: str) -> None:
     if target.stage in _ALREADY:
         raise UserError(f"{target.ref} is already {target.stage.value} at {base}")
-    policy = governing_policy(state, target)
+    policy = state.policy_for(target)
     allowed = policy.spec.transitions.get(target.stage, []) if policy is not None else None
     if allowed is not None and ModelStage.DEPRECATED not in allowed:
         assert policy is not None

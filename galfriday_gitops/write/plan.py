@@ -129,12 +129,6 @@ def get_version(state: RegistryState, name: str, version: str, base: str) -> Mod
     return found
 
 
-def governing_policy(state: RegistryState, version: ModelVersion) -> StagePolicy | None:
-    """The one stage policy that governs ``version`` at this state; None for none or
-    several (the reconciler then reports GF214, and the preview shows it)."""
-    return state.policy_for(version)
-
-
 def previous_holder_stage(policy: StagePolicy | None, stage: ModelStage) -> ModelStage | None:
     """Where the current holder goes: only for single-holder stages with a previousHolder."""
     rules = policy.spec.stages.get(stage) if policy is not None else None

@@ -32,7 +32,6 @@ from galfriday_gitops.write.plan import (
     build_plan,
     check_traffic,
     get_version,
-    governing_policy,
     parse_stage,
     previous_holder_stage,
 )
@@ -83,7 +82,7 @@ def plan_promotion(
     explicit = {v: parse_stage(s) for v, s in (also_move or {}).items()}
     if version in explicit:
         raise UserError(f"--also-move names {version}, the version being promoted")
-    holder_stage = previous_holder_stage(governing_policy(state, target), stage)
+    holder_stage = previous_holder_stage(state.policy_for(target), stage)
     ramp = target.stage is stage  # a canary's new share: the stage's holder is itself
     if move_previous_holder and holder_stage is not None and not ramp:
         for holder in state.in_stage(name, stage):

@@ -36,7 +36,6 @@ from galfriday_gitops.write.plan import (
     base_state,
     build_plan,
     get_version,
-    governing_policy,
     parse_stage,
 )
 from galfriday_gitops.write.propose import Proposed, forge_for, propose_plan
@@ -117,7 +116,7 @@ def plan_rollback(
     current = _current(state, name, base)
     periods = production_periods(repo, name, base)
     target = _target(state, name, to, base, current, periods)
-    policy = governing_policy(state, current)
+    policy = state.policy_for(current)
     rules = policy.spec.stages.get(ModelStage.PRODUCTION) if policy is not None else None
     out_stage = demote_to or (rules.previous_holder if rules else None) or ModelStage.DEPRECATED
     if out_stage is ModelStage.PRODUCTION:
